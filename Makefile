@@ -1,0 +1,122 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# nasoone: all build output goes to $(OUTPUT); the binary, the libraries
+# and the pkg-config file land at the top. `make V=1` shows the commands.
+
+OUTPUT ?= .output
+CC ?= gcc
+CLANG ?= clang
+LLVM_STRIP ?= llvm-strip
+BPFTOOL ?= bpftool
+PREFIX ?= /usr/local
+DESTDIR ?=
+VERSION := 0.1.0
+SOVERSION := 0
+
+ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+ifeq ($(filter x86 arm64,$(ARCH)),)
+$(error Architecture $(ARCH) is not supported yet: add vmlinux/$(ARCH)/vmlinux.h with `make vmlinux`)
+endif
+
+CFLAGS ?= -O2 -g
+WARNINGS := -Wall -Wextra -Werror -Wmissing-field-initializers -Werror=undef
+ALL_CFLAGS := -std=gnu11 $(WARNINGS) -Iinclude -I$(OUTPUT) -fPIC -pthread \
+	-D_GNU_SOURCE $(CFLAGS) $(EXTRA_CFLAGS)
+LDLIBS := -lpcap -lz -lpthread
+ALL_LDFLAGS := -pthread $(LDFLAGS) $(EXTRA_LDFLAGS)
+
+# Debian packages for building, and for the tests.
+BUILD_DEPS := gcc make pkg-config clang llvm libbpf-dev libelf-dev zlib1g-dev \
+	libpcap-dev bpftool libcmocka-dev
+TEST_DEPS := tcpdump iproute2 valgrind tshark
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+LIB_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(LIB_SRCS))
+HEADERS := $(wildcard include/*.h include/nasoone/*.h user/*.h)
+
+.PHONY: all deps run test test-asan bench install uninstall clean format format-check vmlinux
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: nasoone libnasoone.a libnasoone.so nasoone.pc
+
+# Installs what the build and the tests need (Debian 12, as root).
+deps:
+	@missing=""; for p in $(BUILD_DEPS) $(TEST_DEPS); do \
+		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "  APT     $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(OUTPUT):
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/%.o: user/%.c $(HEADERS) | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+libnasoone.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+libnasoone.so: $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) -shared -Wl,-soname,libnasoone.so.$(SOVERSION) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
+
+nasoone: $(OUTPUT)/main.o libnasoone.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
+
+nasoone.pc: Makefile
+	$(call msg,GEN,$@)
+	$(Q)printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' \
+		'includedir=$${prefix}/include' '' 'Name: nasoone' \
+		'Description: per-connection traffic reports from interfaces and capture files' \
+		'Version: $(VERSION)' 'Requires.private: libpcap zlib' \
+		'Libs: -L$${libdir} -lnasoone' 'Libs.private: -lpthread' \
+		'Cflags: -I$${includedir}' > $@
+
+include bpf/bpf.mk
+include tests/tests.mk
+
+# The main job on a bundled default: a sample capture made by the
+# project's own generator, reported to standard output.
+run: deps all $(OUTPUT)/pcapgen
+	$(Q)$(OUTPUT)/pcapgen sample $(OUTPUT)/sample.pcap
+	./nasoone -r $(OUTPUT)/sample.pcap
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+		$(DESTDIR)$(PREFIX)/include/nasoone $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 nasoone $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 libnasoone.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 0755 libnasoone.so $(DESTDIR)$(PREFIX)/lib/libnasoone.so.$(VERSION)
+	ln -sf libnasoone.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libnasoone.so.$(SOVERSION)
+	ln -sf libnasoone.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libnasoone.so
+	install -m 0644 nasoone.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 0644 include/nasoone.h $(DESTDIR)$(PREFIX)/include/
+	install -m 0644 man/nasoone.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/nasoone $(DESTDIR)$(PREFIX)/lib/libnasoone.* \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig/nasoone.pc $(DESTDIR)$(PREFIX)/include/nasoone.h \
+		$(DESTDIR)$(PREFIX)/share/man/man8/nasoone.8
+
+FORMAT_FILES = $(wildcard include/*.h include/nasoone/*.h user/*.c user/*.h bpf/*.c bpf/*.h \
+	tests/*/*.c tests/*/*.h)
+format:
+	clang-format -i $(FORMAT_FILES)
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_FILES)
+
+clean:
+	rm -rf $(OUTPUT) .output-asan nasoone libnasoone.a libnasoone.so nasoone.pc

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * libnasoone: per-connection traffic reports from a live interface or a
+ * capture file.
+ *
+ * A capture is a state machine:
+ *
+ *   INITIAL --start--> RUNNING <--pause/resume--> PAUSED
+ *                         |  (a file read to its end)
+ *                         v
+ *                      FINISHED
+ *   RUNNING, PAUSED, FINISHED --stop--> STOPPED
+ *
+ * Configure in INITIAL (capture device or file, output, report interval,
+ * filter), then start. start() returns at once; threads read, count and
+ * rewrite the report every interval. stop() joins them, writes the final
+ * report and returns the statistics. Every call returns 0 or a negative
+ * NASOONE_E* code (nasoone_strerror() names it; nasoone_last_error() gives
+ * the one-line detail of the last failure); a call made in the wrong state
+ * returns NASOONE_ESTATE and changes nothing.
+ */
+#ifndef NASOONE_H
+#define NASOONE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NASOONE_VERSION "0.1.0"
+
+enum nasoone_state {
+	NASOONE_INITIAL,
+	NASOONE_RUNNING,
+	NASOONE_PAUSED,
+	NASOONE_FINISHED, /* the capture file was read to its end (or to damage) */
+	NASOONE_STOPPED,
+};
+
+enum nasoone_error {
+	NASOONE_OK = 0,
+	NASOONE_EINVAL = -1,	   /* invalid argument */
+	NASOONE_ESTATE = -2,	   /* not allowed in the current state */
+	NASOONE_ENOMEM = -3,	   /* out of memory */
+	NASOONE_ENOINPUT = -4,	   /* neither a capture device nor a file was set */
+	NASOONE_EINPUT = -5,	   /* the capture file cannot be opened */
+	NASOONE_EFORMAT = -6,	   /* not a capture file this library reads */
+	NASOONE_ECORRUPT = -7,	   /* the capture file is damaged after some packets */
+	NASOONE_EFILTER = -8,	   /* the filter expression does not compile */
+	NASOONE_EEXIST = -9,	   /* the output file exists (see nasoone_set_overwrite) */
+	NASOONE_ENODIR = -10,	   /* the output's directory does not exist */
+	NASOONE_EOUTPUT = -11,	   /* the output cannot be created or written */
+	NASOONE_ENODEV = -12,	   /* no such capture device */
+	NASOONE_EPERM = -13,	   /* permission denied (capture needs root/CAP_NET_RAW) */
+	NASOONE_ETHREAD = -14,	   /* a thread could not be started */
+	NASOONE_ECAPTURE = -15,	   /* the live capture failed */
+	NASOONE_ETIMEDOUT = -16,   /* nasoone_wait(): still running after the timeout */
+};
+
+/* Capture statistics, returned by nasoone_stop() and nasoone_get_stats(). */
+struct nasoone_stats {
+	uint64_t received;   /* packets read from the file or the interface */
+	uint64_t dropped;    /* lost by the capture buffer or a full internal queue */
+	uint64_t if_dropped; /* dropped by the interface or its driver */
+	uint64_t counted;    /* packets added to a report row */
+	uint64_t skipped;    /* read but not counted: non-IP, other protocols, truncated */
+	uint64_t filtered;   /* rejected by the filter (files only; live filters run in the kernel) */
+	uint64_t paused;     /* seen on a live capture while paused, not counted */
+	uint64_t rows;	     /* rows in the report */
+};
+
+/* Progress of a running capture, cheap enough to poll for a progress line. */
+struct nasoone_progress {
+	uint64_t input_bytes; /* bytes of the file consumed so far (compressed size for .gz) */
+	uint64_t input_size;  /* size of the file, 0 for a live capture */
+	uint64_t received;
+	uint64_t rows;
+};
+
+struct nasoone;
+
+/* A new capture in state INITIAL, or NULL when out of memory. */
+struct nasoone *nasoone_new(void);
+/* Stop the capture if it runs (the final report is written) and free it. NULL is fine. */
+void nasoone_free(struct nasoone *n);
+
+/* Input: exactly one of a device (live capture) or a file (pcap, pcapng, gzip'd). */
+int nasoone_set_capture_device(struct nasoone *n, const char *ifname);
+int nasoone_set_capture_file(struct nasoone *n, const char *path);
+
+/*
+ * Report destination. "-" is standard output. An existing regular file is
+ * refused unless nasoone_set_overwrite(n, true) was called first; a missing
+ * directory is refused. A regular file is replaced atomically at every
+ * interval; a non-regular output (terminal, FIFO, /dev/null) gets the final
+ * report, written directly. Without an output the report goes nowhere.
+ */
+int nasoone_set_output(struct nasoone *n, const char *path);
+int nasoone_set_overwrite(struct nasoone *n, bool overwrite);
+/* Report interval in seconds, > 0 (default 10). */
+int nasoone_set_timeout(struct nasoone *n, unsigned int seconds);
+/* Counting threads, 0 = one per online CPU (the default), at most 64. */
+int nasoone_set_threads(struct nasoone *n, unsigned int threads);
+/* A pcap-filter(7) expression; NULL or "" clears it. Checked at once. */
+int nasoone_set_filter(struct nasoone *n, const char *expression);
+
+int nasoone_start(struct nasoone *n);
+int nasoone_pause(struct nasoone *n);
+int nasoone_resume(struct nasoone *n);
+/* Join every thread, write the final report, fill stats (may be NULL). */
+int nasoone_stop(struct nasoone *n, struct nasoone_stats *stats);
+/*
+ * Block until the capture is FINISHED or timeout_ms passed (-1: no limit).
+ * 0 when finished, NASOONE_ETIMEDOUT otherwise, NASOONE_ESTATE when not running.
+ */
+int nasoone_wait(struct nasoone *n, int timeout_ms);
+
+enum nasoone_state nasoone_get_state(struct nasoone *n);
+/* Packets counted so far; safe from any thread, one atomic load per thread. */
+uint64_t nasoone_get_packets(struct nasoone *n);
+int nasoone_get_stats(struct nasoone *n, struct nasoone_stats *stats);
+int nasoone_get_progress(struct nasoone *n, struct nasoone_progress *progress);
+/*
+ * The error that ended reading (NASOONE_ECORRUPT, NASOONE_ECAPTURE) or 0.
+ * The rows counted before it are kept and written.
+ */
+int nasoone_get_error(struct nasoone *n);
+
+/* A static description of a NASOONE_E* code. */
+const char *nasoone_strerror(int error);
+/* One line about the last failure on n: what failed, on what, what to do. */
+const char *nasoone_last_error(struct nasoone *n);
+
+/* Capture devices that have an address, with descriptions (may be ""). */
+struct nasoone_device {
+	char *name;
+	char *description;
+};
+int nasoone_list_devices(struct nasoone_device **devices, size_t *count);
+void nasoone_free_devices(struct nasoone_device *devices, size_t count);
+/* The first device with an address that is up and not loopback. */
+int nasoone_default_device(char *name, size_t size);
+
+/*
+ * Filter builder: each call adds one term; terms of the same kind are
+ * or-ed, kinds are and-ed. nasoone_filter_expression() returns the
+ * pcap-filter expression (owned by the builder, valid until it changes).
+ */
+enum nasoone_filter_proto {
+	NASOONE_FILTER_ANY,
+	NASOONE_FILTER_TCP,
+	NASOONE_FILTER_UDP,
+};
+struct nasoone_filter;
+struct nasoone_filter *nasoone_filter_new(void);
+void nasoone_filter_free(struct nasoone_filter *f);
+int nasoone_filter_add_host(struct nasoone_filter *f, const char *address);
+int nasoone_filter_add_src_host(struct nasoone_filter *f, const char *address);
+int nasoone_filter_add_dst_host(struct nasoone_filter *f, const char *address);
+int nasoone_filter_set_proto(struct nasoone_filter *f, enum nasoone_filter_proto proto);
+int nasoone_filter_add_port(struct nasoone_filter *f, uint16_t port);
+int nasoone_filter_add_src_port(struct nasoone_filter *f, uint16_t port);
+int nasoone_filter_add_dst_port(struct nasoone_filter *f, uint16_t port);
+const char *nasoone_filter_expression(struct nasoone_filter *f);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NASOONE_H */
