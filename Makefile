@@ -64,17 +64,24 @@ $(OUTPUT)/%.o: user/%.c $(HEADERS) | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-libnasoone.a: $(LIB_OBJS)
+$(OUTPUT)/libnasoone.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-libnasoone.so: $(LIB_OBJS)
+$(OUTPUT)/libnasoone.so: $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) -shared -Wl,-soname,libnasoone.so.$(SOVERSION) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
 
-nasoone: $(OUTPUT)/main.o libnasoone.a
+$(OUTPUT)/nasoone: $(OUTPUT)/main.o $(OUTPUT)/libnasoone.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
+
+# The products of the default build also land at the top.
+nasoone libnasoone.a libnasoone.so: %: $(OUTPUT)/%
+	$(Q)cp $< $@
+
+# What the tests run: the build of this $(OUTPUT) (ASan builds have their own).
+NASOONE_BIN ?= $(OUTPUT)/nasoone
 
 nasoone.pc: Makefile
 	$(call msg,GEN,$@)
