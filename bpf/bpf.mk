@@ -9,11 +9,12 @@ BPF_HEADERS := $(VMLINUX_DIR)/vmlinux.h include/nasoone/flow.h include/nasoone/p
 # clang -target bpf does not search the host's multiarch include directory
 # (/usr/include/x86_64-linux-gnu on Debian, where asm/types.h lives), so
 # pass the directories that the host clang would search, after our own
-# (libbpf-bootstrap).
+# (libbpf-bootstrap). BPF_CFLAGS is recursive so that this only runs when
+# something is built for BPF.
 CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
 
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Iinclude \
+BPF_CFLAGS = -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Iinclude \
 	$(CLANG_BPF_SYS_INCLUDES) -Wall -Werror
 
 # -g gives the object its BTF; the DWARF is then dropped (BTF stays).
