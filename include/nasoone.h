@@ -42,22 +42,22 @@ enum nasoone_state {
 
 enum nasoone_error {
 	NASOONE_OK = 0,
-	NASOONE_EINVAL = -1,	   /* invalid argument */
-	NASOONE_ESTATE = -2,	   /* not allowed in the current state */
-	NASOONE_ENOMEM = -3,	   /* out of memory */
-	NASOONE_ENOINPUT = -4,	   /* neither a capture device nor a file was set */
-	NASOONE_EINPUT = -5,	   /* the capture file cannot be opened */
-	NASOONE_EFORMAT = -6,	   /* not a capture file this library reads */
-	NASOONE_ECORRUPT = -7,	   /* the capture file is damaged after some packets */
-	NASOONE_EFILTER = -8,	   /* the filter expression does not compile */
-	NASOONE_EEXIST = -9,	   /* the output file exists (see nasoone_set_overwrite) */
-	NASOONE_ENODIR = -10,	   /* the output's directory does not exist */
-	NASOONE_EOUTPUT = -11,	   /* the output cannot be created or written */
-	NASOONE_ENODEV = -12,	   /* no such capture device */
-	NASOONE_EPERM = -13,	   /* permission denied (capture needs root/CAP_NET_RAW) */
-	NASOONE_ETHREAD = -14,	   /* a thread could not be started */
-	NASOONE_ECAPTURE = -15,	   /* the live capture failed */
-	NASOONE_ETIMEDOUT = -16,   /* nasoone_wait(): still running after the timeout */
+	NASOONE_EINVAL = -1,	 /* invalid argument */
+	NASOONE_ESTATE = -2,	 /* not allowed in the current state */
+	NASOONE_ENOMEM = -3,	 /* out of memory */
+	NASOONE_ENOINPUT = -4,	 /* neither a capture device nor a file was set */
+	NASOONE_EINPUT = -5,	 /* the capture file cannot be opened */
+	NASOONE_EFORMAT = -6,	 /* not a capture file this library reads */
+	NASOONE_ECORRUPT = -7,	 /* the capture file is damaged after some packets */
+	NASOONE_EFILTER = -8,	 /* the filter expression does not compile */
+	NASOONE_EEXIST = -9,	 /* the output file exists (see nasoone_set_overwrite) */
+	NASOONE_ENODIR = -10,	 /* the output's directory does not exist */
+	NASOONE_EOUTPUT = -11,	 /* the output cannot be created or written */
+	NASOONE_ENODEV = -12,	 /* no such capture device */
+	NASOONE_EPERM = -13,	 /* permission denied (capture needs root/CAP_NET_RAW) */
+	NASOONE_ETHREAD = -14,	 /* a thread could not be started */
+	NASOONE_ECAPTURE = -15,	 /* the live capture failed */
+	NASOONE_ETIMEDOUT = -16, /* nasoone_wait(): still running after the timeout */
 };
 
 /* Capture statistics, returned by nasoone_stop() and nasoone_get_stats(). */
@@ -67,9 +67,9 @@ struct nasoone_stats {
 	uint64_t if_dropped; /* dropped by the interface or its driver */
 	uint64_t counted;    /* packets added to a report row */
 	uint64_t skipped;    /* read but not counted: non-IP, other protocols, truncated */
-	uint64_t filtered;   /* rejected by the filter (files only; live filters run in the kernel) */
-	uint64_t paused;     /* seen on a live capture while paused, not counted */
-	uint64_t rows;	     /* rows in the report */
+	uint64_t filtered; /* rejected by the filter (files only; live filters run in the kernel) */
+	uint64_t paused;   /* seen on a live capture while paused, not counted */
+	uint64_t rows;	   /* rows in the report */
 };
 
 /* Progress of a running capture, cheap enough to poll for a progress line. */

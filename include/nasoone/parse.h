@@ -25,15 +25,15 @@
 #define NN_SKIP_PROTO	  -4 /* not TCP/UDP after the first IP header, or too deep */
 
 /* Fragment state of a frame, in struct nn_pkt.frag. */
-#define NN_FRAG_NONE  0
-#define NN_FRAG_FIRST 1 /* offset 0 with more fragments: remember its datagram */
-#define NN_FRAG_LATER 2 /* offset > 0: no transport header of its own */
+#define NN_FRAG_NONE	    0
+#define NN_FRAG_FIRST	    1 /* offset 0 with more fragments: remember its datagram */
+#define NN_FRAG_LATER	    2 /* offset > 0: no transport header of its own */
 
-#define NN_ETH_P_IP	0x0800
-#define NN_ETH_P_IPV6	0x86DD
-#define NN_ETH_P_8021Q	0x8100
-#define NN_ETH_P_8021AD 0x88A8
-#define NN_ETH_P_QINQ1	0x9100
+#define NN_ETH_P_IP	    0x0800
+#define NN_ETH_P_IPV6	    0x86DD
+#define NN_ETH_P_8021Q	    0x8100
+#define NN_ETH_P_8021AD	    0x88A8
+#define NN_ETH_P_QINQ1	    0x9100
 
 #define NN_IPPROTO_HOPOPTS  0
 #define NN_IPPROTO_TCP	    6
@@ -50,10 +50,10 @@
  */
 struct nn_pkt {
 	struct nn_flow_key key;
-	__u32 frag_id;	  /* IPv4 identification or IPv6 fragment identification */
-	__u8 l4proto;	  /* NN_IPPROTO_TCP or NN_IPPROTO_UDP when counted */
-	__u8 frag;	  /* NN_FRAG_* */
-	__u8 frag_proto;  /* IPv4 protocol or the fragment header's next header */
+	__u32 frag_id;	 /* IPv4 identification or IPv6 fragment identification */
+	__u8 l4proto;	 /* NN_IPPROTO_TCP or NN_IPPROTO_UDP when counted */
+	__u8 frag;	 /* NN_FRAG_* */
+	__u8 frag_proto; /* IPv4 protocol or the fragment header's next header */
 	__u8 pad;
 };
 

@@ -1,0 +1,553 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The public nasoone_* API: configuration, the state machine, errors. It is
+ * the only owner of the capture pipeline; every transition happens under
+ * the handle's lock, so calls from several threads cannot tear the state.
+ */
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nasoone.h"
+#include "pipeline.h"
+#include "report.h"
+#include "source.h"
+
+#define DEFAULT_INTERVAL 10
+#define MAX_THREADS	 64
+
+struct nasoone {
+	pthread_mutex_t lock;
+	enum nasoone_state state;
+	char *device;
+	char *file;
+	char *filter;
+	unsigned int interval_s;
+	unsigned int threads;
+	bool overwrite;
+	struct report_output output;
+	struct pipeline *_Atomic pipeline; /* set at start, freed by nasoone_free() */
+	struct nasoone_stats final_stats;
+	char last_error[1024];
+};
+
+static const char *const error_names[] = {
+	[0] = "success",
+	[-NASOONE_EINVAL] = "invalid argument",
+	[-NASOONE_ESTATE] = "not allowed in the current state",
+	[-NASOONE_ENOMEM] = "out of memory",
+	[-NASOONE_ENOINPUT] = "no capture device or file was set",
+	[-NASOONE_EINPUT] = "the capture file cannot be opened",
+	[-NASOONE_EFORMAT] = "not a capture file nasoone can read",
+	[-NASOONE_ECORRUPT] = "the capture file is damaged",
+	[-NASOONE_EFILTER] = "invalid filter expression",
+	[-NASOONE_EEXIST] = "the output file already exists",
+	[-NASOONE_ENODIR] = "the output directory does not exist",
+	[-NASOONE_EOUTPUT] = "the output cannot be written",
+	[-NASOONE_ENODEV] = "no such capture device",
+	[-NASOONE_EPERM] = "permission denied",
+	[-NASOONE_ETHREAD] = "a thread could not be started",
+	[-NASOONE_ECAPTURE] = "the live capture failed",
+	[-NASOONE_ETIMEDOUT] = "timed out",
+};
+
+const char *nasoone_strerror(int error)
+{
+	if (error > 0 || -error >= (int)(sizeof(error_names) / sizeof(error_names[0])))
+		return "unknown error";
+	return error_names[-error];
+}
+
+static const char *state_name(enum nasoone_state state)
+{
+	static const char *const names[] = { "initial", "running", "paused", "finished",
+					     "stopped" };
+
+	return names[state];
+}
+
+__attribute__((format(printf, 3, 4))) static int fail(struct nasoone *n, int code, const char *fmt,
+						      ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(n->last_error, sizeof(n->last_error), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+/* The state, with RUNNING turned into FINISHED once the file is exhausted. Lock held. */
+static enum nasoone_state current_state(struct nasoone *n)
+{
+	if (n->state == NASOONE_RUNNING && pipeline_finished(n->pipeline))
+		n->state = NASOONE_FINISHED;
+	return n->state;
+}
+
+static int wrong_state(struct nasoone *n, const char *call)
+{
+	return fail(n, NASOONE_ESTATE, "%s: not allowed while the capture is %s", call,
+		    state_name(current_state(n)));
+}
+
+struct nasoone *nasoone_new(void)
+{
+	struct nasoone *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return NULL;
+	pthread_mutex_init(&n->lock, NULL);
+	n->state = NASOONE_INITIAL;
+	n->interval_s = DEFAULT_INTERVAL;
+	return n;
+}
+
+void nasoone_free(struct nasoone *n)
+{
+	enum nasoone_state state;
+
+	if (!n)
+		return;
+	pthread_mutex_lock(&n->lock);
+	state = current_state(n);
+	pthread_mutex_unlock(&n->lock);
+	if (state == NASOONE_RUNNING || state == NASOONE_PAUSED || state == NASOONE_FINISHED)
+		nasoone_stop(n, NULL);
+	pipeline_free(n->pipeline);
+	report_output_clear(&n->output);
+	free(n->device);
+	free(n->file);
+	free(n->filter);
+	pthread_mutex_destroy(&n->lock);
+	free(n);
+}
+
+/* Replace *slot by a copy of value; for the setters. */
+static int set_string(struct nasoone *n, char **slot, const char *value)
+{
+	char *copy = value ? strdup(value) : NULL;
+
+	if (value && !copy)
+		return fail(n, NASOONE_ENOMEM, "out of memory");
+	free(*slot);
+	*slot = copy;
+	return 0;
+}
+
+/* Lock n and check it is INITIAL; every setter starts with this. */
+static int lock_initial(struct nasoone *n, const char *call)
+{
+	if (!n)
+		return NASOONE_EINVAL;
+	pthread_mutex_lock(&n->lock);
+	if (current_state(n) != NASOONE_INITIAL) {
+		int ret = wrong_state(n, call);
+
+		pthread_mutex_unlock(&n->lock);
+		return ret;
+	}
+	return 0;
+}
+
+static int unlock_ret(struct nasoone *n, int ret)
+{
+	pthread_mutex_unlock(&n->lock);
+	return ret;
+}
+
+int nasoone_set_capture_device(struct nasoone *n, const char *ifname)
+{
+	int ret = lock_initial(n, "set_capture_device");
+
+	if (ret)
+		return ret;
+	if (!ifname || !*ifname)
+		return unlock_ret(n, fail(n, NASOONE_EINVAL, "empty capture device name"));
+	ret = set_string(n, &n->device, ifname);
+	if (!ret)
+		ret = set_string(n, &n->file, NULL);
+	return unlock_ret(n, ret);
+}
+
+int nasoone_set_capture_file(struct nasoone *n, const char *path)
+{
+	struct stat st;
+	int ret = lock_initial(n, "set_capture_file");
+
+	if (ret)
+		return ret;
+	if (!path || !*path)
+		return unlock_ret(n, fail(n, NASOONE_EINVAL, "empty capture file name"));
+	if (stat(path, &st) || access(path, R_OK))
+		return unlock_ret(
+			n, fail(n, NASOONE_EINPUT, "cannot open %s: %s", path, strerror(errno)));
+	if (S_ISDIR(st.st_mode))
+		return unlock_ret(
+			n, fail(n, NASOONE_EINPUT, "cannot open %s: %s", path, strerror(EISDIR)));
+	ret = set_string(n, &n->file, path);
+	if (!ret)
+		ret = set_string(n, &n->device, NULL);
+	return unlock_ret(n, ret);
+}
+
+int nasoone_set_output(struct nasoone *n, const char *path)
+{
+	int ret = lock_initial(n, "set_output");
+
+	if (ret)
+		return ret;
+	if (!path || !*path)
+		return unlock_ret(n, fail(n, NASOONE_EINVAL, "empty output file name"));
+	ret = report_output_set(&n->output, path, n->overwrite);
+	switch (ret) {
+	case 0:
+		break;
+	case -EEXIST:
+		ret = fail(n, NASOONE_EEXIST,
+			   "%s already exists: choose another name or overwrite it (-F)", path);
+		break;
+	case -ENOENT:
+		ret = fail(n, NASOONE_ENODIR, "the directory of %s does not exist", path);
+		break;
+	case -ENOMEM:
+		ret = fail(n, NASOONE_ENOMEM, "out of memory");
+		break;
+	case -ELOOP:
+		ret = fail(n, NASOONE_EOUTPUT, "%s is a symbolic link: give the real path", path);
+		break;
+	default:
+		ret = fail(n, NASOONE_EOUTPUT, "cannot write the report to %s: %s", path,
+			   strerror(-ret));
+	}
+	return unlock_ret(n, ret);
+}
+
+int nasoone_set_overwrite(struct nasoone *n, bool overwrite)
+{
+	int ret = lock_initial(n, "set_overwrite");
+
+	if (ret)
+		return ret;
+	n->overwrite = overwrite;
+	return unlock_ret(n, 0);
+}
+
+int nasoone_set_timeout(struct nasoone *n, unsigned int seconds)
+{
+	int ret = lock_initial(n, "set_timeout");
+
+	if (ret)
+		return ret;
+	if (!seconds)
+		return unlock_ret(n, fail(n, NASOONE_EINVAL, "the report interval must be > 0 s"));
+	n->interval_s = seconds;
+	return unlock_ret(n, 0);
+}
+
+int nasoone_set_threads(struct nasoone *n, unsigned int threads)
+{
+	int ret = lock_initial(n, "set_threads");
+
+	if (ret)
+		return ret;
+	if (threads > MAX_THREADS)
+		return unlock_ret(n, fail(n, NASOONE_EINVAL, "at most %d threads", MAX_THREADS));
+	n->threads = threads;
+	return unlock_ret(n, 0);
+}
+
+int nasoone_set_filter(struct nasoone *n, const char *expression)
+{
+	int ret = lock_initial(n, "set_filter");
+
+	if (ret)
+		return ret;
+	if (expression && *expression &&
+	    source_check_filter(expression, n->last_error, sizeof(n->last_error)))
+		return unlock_ret(n, NASOONE_EFILTER);
+	ret = set_string(n, &n->filter, expression && *expression ? expression : NULL);
+	return unlock_ret(n, ret);
+}
+
+/* Map a source's open error to the public code; the text is already in last_error. */
+static int source_error_code(int err)
+{
+	switch (err) {
+	case -ENOMEM:
+		return NASOONE_ENOMEM;
+	case -EBADMSG:
+		return NASOONE_EFORMAT;
+	case -EINVAL:
+		return NASOONE_EFILTER;
+	case -ENODEV:
+		return NASOONE_ENODEV;
+	case -EPERM:
+		return NASOONE_EPERM;
+	case -EIO:
+		return NASOONE_ECAPTURE;
+	default:
+		return NASOONE_EINPUT;
+	}
+}
+
+int nasoone_start(struct nasoone *n)
+{
+	struct source *src = NULL;
+	struct pipeline *p;
+	long cpus;
+	unsigned int threads;
+	int ret = lock_initial(n, "start");
+
+	if (ret)
+		return ret;
+	if (!n->file && !n->device)
+		return unlock_ret(n, fail(n, NASOONE_ENOINPUT,
+					  "nothing to capture: set a capture file or device"));
+	if (n->file)
+		ret = source_open_file(&src, n->file, n->filter, n->last_error,
+				       sizeof(n->last_error));
+	else
+		ret = source_open_live(&src, n->device, n->filter, n->last_error,
+				       sizeof(n->last_error));
+	if (ret)
+		return unlock_ret(n, source_error_code(ret));
+
+	ret = report_output_create(&n->output);
+	if (ret) {
+		source_close(src);
+		return unlock_ret(n, fail(n, ret == -EEXIST ? NASOONE_EEXIST : NASOONE_EOUTPUT,
+					  "cannot create %s: %s", n->output.path, strerror(-ret)));
+	}
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	threads = n->threads ? n->threads : cpus > 0 ? (unsigned int)cpus : 1;
+	ret = pipeline_start(&p, src, threads, n->interval_s, &n->output);
+	if (ret)
+		return unlock_ret(n, ret == -ENOMEM ? fail(n, NASOONE_ENOMEM, "out of memory")
+						    : fail(n, NASOONE_ETHREAD,
+							   "cannot start the capture threads"));
+	atomic_store(&n->pipeline, p);
+	n->state = NASOONE_RUNNING;
+	return unlock_ret(n, 0);
+}
+
+int nasoone_pause(struct nasoone *n)
+{
+	if (!n)
+		return NASOONE_EINVAL;
+	pthread_mutex_lock(&n->lock);
+	if (current_state(n) != NASOONE_RUNNING)
+		return unlock_ret(n, wrong_state(n, "pause"));
+	pipeline_set_paused(n->pipeline, true);
+	n->state = NASOONE_PAUSED;
+	return unlock_ret(n, 0);
+}
+
+int nasoone_resume(struct nasoone *n)
+{
+	if (!n)
+		return NASOONE_EINVAL;
+	pthread_mutex_lock(&n->lock);
+	if (current_state(n) != NASOONE_PAUSED)
+		return unlock_ret(n, wrong_state(n, "resume"));
+	pipeline_set_paused(n->pipeline, false);
+	n->state = NASOONE_RUNNING;
+	return unlock_ret(n, 0);
+}
+
+int nasoone_stop(struct nasoone *n, struct nasoone_stats *stats)
+{
+	enum nasoone_state state;
+	int ret;
+
+	if (!n)
+		return NASOONE_EINVAL;
+	pthread_mutex_lock(&n->lock);
+	state = current_state(n);
+	if (state != NASOONE_RUNNING && state != NASOONE_PAUSED && state != NASOONE_FINISHED)
+		return unlock_ret(n, wrong_state(n, "stop"));
+	ret = pipeline_stop(n->pipeline);
+	pipeline_stats(n->pipeline, &n->final_stats);
+	pipeline_release(n->pipeline);
+	n->state = NASOONE_STOPPED;
+	if (stats)
+		*stats = n->final_stats;
+	if (ret)
+		ret = fail(n, NASOONE_EOUTPUT, "cannot write the report to %s: %s",
+			   n->output.path ? n->output.path : "standard output", strerror(-ret));
+	return unlock_ret(n, ret);
+}
+
+int nasoone_wait(struct nasoone *n, int timeout_ms)
+{
+	struct pipeline *p;
+	enum nasoone_state state;
+
+	if (!n)
+		return NASOONE_EINVAL;
+	pthread_mutex_lock(&n->lock);
+	state = current_state(n);
+	p = n->pipeline;
+	pthread_mutex_unlock(&n->lock);
+	if (state == NASOONE_FINISHED)
+		return 0;
+	if (state != NASOONE_RUNNING && state != NASOONE_PAUSED)
+		return NASOONE_ESTATE;
+	/* The pipeline lives until nasoone_free(), so waiting without the lock is safe. */
+	return pipeline_wait(p, timeout_ms) ? NASOONE_ETIMEDOUT : 0;
+}
+
+enum nasoone_state nasoone_get_state(struct nasoone *n)
+{
+	enum nasoone_state state;
+
+	if (!n)
+		return NASOONE_INITIAL;
+	pthread_mutex_lock(&n->lock);
+	state = current_state(n);
+	pthread_mutex_unlock(&n->lock);
+	return state;
+}
+
+uint64_t nasoone_get_packets(struct nasoone *n)
+{
+	struct pipeline *p = n ? atomic_load(&n->pipeline) : NULL;
+
+	return p ? pipeline_counted(p) : 0;
+}
+
+int nasoone_get_stats(struct nasoone *n, struct nasoone_stats *stats)
+{
+	if (!n || !stats)
+		return NASOONE_EINVAL;
+	pthread_mutex_lock(&n->lock);
+	if (n->state == NASOONE_STOPPED)
+		*stats = n->final_stats;
+	else if (n->pipeline)
+		pipeline_stats(n->pipeline, stats);
+	else
+		memset(stats, 0, sizeof(*stats));
+	return unlock_ret(n, 0);
+}
+
+int nasoone_get_progress(struct nasoone *n, struct nasoone_progress *progress)
+{
+	if (!n || !progress)
+		return NASOONE_EINVAL;
+	pthread_mutex_lock(&n->lock);
+	if (n->pipeline)
+		pipeline_progress(n->pipeline, progress);
+	else
+		memset(progress, 0, sizeof(*progress));
+	return unlock_ret(n, 0);
+}
+
+int nasoone_get_error(struct nasoone *n)
+{
+	const char *text;
+	int err, code;
+
+	if (!n)
+		return NASOONE_EINVAL;
+	pthread_mutex_lock(&n->lock);
+	if (!n->pipeline)
+		return unlock_ret(n, 0);
+	err = pipeline_error(n->pipeline, &text);
+	code = err == 0		 ? 0
+	       : err == -EBADMSG ? NASOONE_ECORRUPT
+	       : err == -ENOMEM	 ? NASOONE_ENOMEM
+	       : err == -EIO	 ? NASOONE_ECAPTURE
+				 : NASOONE_EOUTPUT;
+	if (code)
+		fail(n, code, "%s", text);
+	return unlock_ret(n, code);
+}
+
+const char *nasoone_last_error(struct nasoone *n)
+{
+	if (!n)
+		return "invalid handle (NULL)";
+	return n->last_error;
+}
+
+int nasoone_list_devices(struct nasoone_device **devices, size_t *count)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	pcap_if_t *all, *d;
+	struct nasoone_device *list;
+	size_t n = 0;
+
+	if (!devices || !count)
+		return NASOONE_EINVAL;
+	*devices = NULL;
+	*count = 0;
+	if (pcap_findalldevs(&all, errbuf))
+		return NASOONE_ECAPTURE;
+	for (d = all; d; d = d->next)
+		n++;
+	list = calloc(n ? n : 1, sizeof(*list));
+	if (!list) {
+		pcap_freealldevs(all);
+		return NASOONE_ENOMEM;
+	}
+	n = 0;
+	for (d = all; d; d = d->next) {
+		if (!d->addresses)
+			continue; /* only interfaces one can see traffic of by address */
+		list[n].name = strdup(d->name);
+		list[n].description = strdup(d->description ? d->description : "");
+		if (!list[n].name || !list[n].description) {
+			nasoone_free_devices(list, n + 1);
+			pcap_freealldevs(all);
+			return NASOONE_ENOMEM;
+		}
+		n++;
+	}
+	pcap_freealldevs(all);
+	*devices = list;
+	*count = n;
+	return 0;
+}
+
+void nasoone_free_devices(struct nasoone_device *devices, size_t count)
+{
+	size_t i;
+
+	for (i = 0; devices && i < count; i++) {
+		free(devices[i].name);
+		free(devices[i].description);
+	}
+	free(devices);
+}
+
+int nasoone_default_device(char *name, size_t size)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	pcap_if_t *all, *d;
+	int ret = NASOONE_ENODEV;
+
+	if (!name || !size)
+		return NASOONE_EINVAL;
+	if (pcap_findalldevs(&all, errbuf))
+		return NASOONE_ECAPTURE;
+	for (d = all; d; d = d->next) {
+		if (!d->addresses || (d->flags & PCAP_IF_LOOPBACK) || !(d->flags & PCAP_IF_UP))
+			continue;
+		if (strlen(d->name) >= size) {
+			ret = NASOONE_EINVAL;
+			break;
+		}
+		strcpy(name, d->name);
+		ret = 0;
+		break;
+	}
+	pcap_freealldevs(all);
+	return ret;
+}

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flowtab.h"
+
+/* Rows live in chunks of this many, so that growing never moves a row. */
+#define CHUNK_SHIFT 12
+#define CHUNK_ROWS  (1u << CHUNK_SHIFT)
+
+/*
+ * Index slot: 0 = empty, else (hash << 32 | row index + 1). Keeping the
+ * hash in the slot lets a probe skip rows that cannot match without
+ * touching them (one cache miss per lookup instead of one per probe).
+ */
+struct flowtab {
+	uint64_t *slots;
+	size_t mask; /* slot count - 1, a power of two */
+	size_t size;
+	struct flow_row **chunks;
+	size_t nchunks;
+};
+
+uint32_t flowtab_hash(const struct nn_flow_key *key)
+{
+	uint64_t words[sizeof(*key) / 8], h = 0x9e3779b97f4a7c15ull;
+	size_t i;
+
+	memcpy(words, key, sizeof(words));
+	for (i = 0; i < sizeof(words) / 8; i++) {
+		h ^= words[i];
+		h *= 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	return (uint32_t)h;
+}
+
+struct flowtab *flowtab_new(void)
+{
+	struct flowtab *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->mask = 1023;
+	t->slots = calloc(t->mask + 1, sizeof(*t->slots));
+	if (!t->slots) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void flowtab_free(struct flowtab *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->nchunks; i++)
+		free(t->chunks[i]);
+	free(t->chunks);
+	free(t->slots);
+	free(t);
+}
+
+static struct flow_row *row_at(const struct flowtab *t, size_t index)
+{
+	return &t->chunks[index >> CHUNK_SHIFT][index & (CHUNK_ROWS - 1)];
+}
+
+size_t flowtab_size(const struct flowtab *t)
+{
+	return t->size;
+}
+
+const struct flow_row *flowtab_row(const struct flowtab *t, size_t index)
+{
+	return row_at(t, index);
+}
+
+size_t flowtab_memory(const struct flowtab *t)
+{
+	return sizeof(*t) + (t->mask + 1) * sizeof(*t->slots) +
+	       t->nchunks * (sizeof(*t->chunks) + CHUNK_ROWS * sizeof(struct flow_row));
+}
+
+/* Double the index when it is 3/4 full; rows stay where they are. */
+static int grow_index(struct flowtab *t)
+{
+	size_t new_mask = t->mask * 2 + 1, i, j;
+	uint64_t *slots = calloc(new_mask + 1, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (i = 0; i <= t->mask; i++) {
+		uint64_t s = t->slots[i];
+
+		if (!s)
+			continue;
+		for (j = (s >> 32) & new_mask; slots[j]; j = (j + 1) & new_mask)
+			;
+		slots[j] = s;
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->mask = new_mask;
+	return 0;
+}
+
+static struct flow_row *new_row(struct flowtab *t)
+{
+	if ((t->size & (CHUNK_ROWS - 1)) == 0 && (t->size >> CHUNK_SHIFT) == t->nchunks) {
+		struct flow_row **chunks = realloc(t->chunks, (t->nchunks + 1) * sizeof(*chunks));
+
+		if (!chunks)
+			return NULL;
+		t->chunks = chunks;
+		t->chunks[t->nchunks] = malloc(CHUNK_ROWS * sizeof(struct flow_row));
+		if (!t->chunks[t->nchunks])
+			return NULL;
+		t->nchunks++;
+	}
+	return row_at(t, t->size);
+}
+
+int flowtab_add(struct flowtab *t, const struct flow_row *delta)
+{
+	uint64_t tag = (uint64_t)delta->hash << 32, s;
+	struct flow_row *row;
+	size_t i;
+
+	for (i = delta->hash & t->mask; (s = t->slots[i]); i = (i + 1) & t->mask) {
+		if ((s & 0xffffffff00000000ull) != tag)
+			continue;
+		row = row_at(t, (s & 0xffffffffu) - 1);
+		if (memcmp(&row->key, &delta->key, sizeof(row->key)))
+			continue;
+		if (delta->first_ms < row->first_ms)
+			row->first_ms = delta->first_ms;
+		if (delta->last_ms > row->last_ms)
+			row->last_ms = delta->last_ms;
+		row->bytes += delta->bytes;
+		row->packets += delta->packets;
+		row->protos |= delta->protos;
+		return 0;
+	}
+	if ((t->size + 1) * 4 > (t->mask + 1) * 3) {
+		if (grow_index(t))
+			return -ENOMEM;
+		for (i = delta->hash & t->mask; t->slots[i]; i = (i + 1) & t->mask)
+			;
+	}
+	row = new_row(t);
+	if (!row)
+		return -ENOMEM;
+	*row = *delta;
+	t->slots[i] = tag | (t->size + 1);
+	t->size++;
+	return 0;
+}

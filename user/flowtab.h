@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The userspace flow table: one row per directional 4-tuple. Both packet
+ * sources feed it, so the two paths cannot diverge after parsing. Rows are
+ * stored densely in fixed chunks (they never move, and iteration is a walk
+ * over indexes); an open-addressing index maps keys to rows.
+ */
+#ifndef NASOONE_FLOWTAB_H
+#define NASOONE_FLOWTAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nasoone/flow.h"
+
+struct flow_row {
+	struct nn_flow_key key;
+	uint64_t first_ms; /* ms since the epoch, truncated */
+	uint64_t last_ms;
+	uint64_t bytes; /* original frame lengths */
+	uint64_t packets;
+	uint32_t protos; /* NN_PROTO_* bits */
+	uint32_t hash;	 /* flowtab_hash(&key), cached */
+};
+
+struct flowtab;
+
+/* The hash every module uses for a key (tables, shards). */
+uint32_t flowtab_hash(const struct nn_flow_key *key);
+
+/* An empty table, or NULL with errno set. */
+struct flowtab *flowtab_new(void);
+void flowtab_free(struct flowtab *t);
+
+/*
+ * Fold delta into the row of delta->key (created if new): the earliest
+ * first, the latest last, bytes and packets added, protocols or-ed.
+ * delta->hash must be flowtab_hash(&delta->key). 0 or -ENOMEM.
+ */
+int flowtab_add(struct flowtab *t, const struct flow_row *delta);
+
+/* Number of rows; rows are numbered 0 .. size-1 in insertion order. */
+size_t flowtab_size(const struct flowtab *t);
+const struct flow_row *flowtab_row(const struct flowtab *t, size_t index);
+/* Bytes allocated by the table (for memory accounting). */
+size_t flowtab_memory(const struct flowtab *t);
+
+#endif /* NASOONE_FLOWTAB_H */

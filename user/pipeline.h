@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The capture pipeline: a reader thread that reads, filters and parses
+ * every frame (in capture order, which fragment attribution needs), N
+ * counter threads that each own a shard of the flow table, and a writer
+ * thread that rewrites the report every interval. Batches travel through
+ * bounded queues: no lock and no allocation per packet.
+ */
+#ifndef NASOONE_PIPELINE_H
+#define NASOONE_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "nasoone.h"
+#include "report.h"
+#include "source.h"
+
+struct pipeline;
+
+/*
+ * Start the threads on an opened source (the pipeline owns it from now on)
+ * with `threads` counter threads, rewriting out every interval_s seconds.
+ */
+int pipeline_start(struct pipeline **out, struct source *src, unsigned int threads,
+		   unsigned int interval_s, struct report_output *report);
+void pipeline_set_paused(struct pipeline *p, bool paused);
+/* 0 once the source is exhausted and everything is counted, else -ETIMEDOUT. */
+int pipeline_wait(struct pipeline *p, int timeout_ms);
+bool pipeline_finished(struct pipeline *p);
+/* Join every thread, write the final report; 0 or -errno of the final write. */
+int pipeline_stop(struct pipeline *p);
+/* After pipeline_stop(): free the tables and the source, keep the statistics. */
+void pipeline_release(struct pipeline *p);
+void pipeline_stats(struct pipeline *p, struct nasoone_stats *stats);
+void pipeline_progress(struct pipeline *p, struct nasoone_progress *progress);
+uint64_t pipeline_counted(struct pipeline *p);
+/* The reading error (-EBADMSG damaged file, -EIO capture failed, -ENOMEM) or 0, and its text. */
+int pipeline_error(struct pipeline *p, const char **message);
+void pipeline_free(struct pipeline *p);
+
+#endif /* NASOONE_PIPELINE_H */

@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "report.h"
+
+#define WRITE_BUFFER (1u << 20)
+
+static char *put_u64(char *p, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+static char *put_str(char *p, const char *s, size_t len)
+{
+	memcpy(p, s, len);
+	return p + len;
+}
+
+/* Dotted quad by hand: inet_ntop is the slowest part of a row otherwise. */
+static char *put_addr(char *p, const uint8_t *addr, uint8_t family)
+{
+	int i;
+
+	if (family == NN_FAMILY_IPV4) {
+		for (i = 12; i < 16; i++) {
+			p = put_u64(p, addr[i]);
+			*p++ = i < 15 ? '.' : ';';
+		}
+		*p++ = ' ';
+		return p;
+	}
+	inet_ntop(AF_INET6, addr, p, INET6_ADDRSTRLEN);
+	p += strlen(p);
+	return put_str(p, "; ", 2);
+}
+
+size_t report_format_row(char *buf, const struct flow_row *row)
+{
+	static const char *const protos[] = { "[]", "[TCP]", "[UDP]", "[TCP, UDP]" };
+	const char *proto = protos[row->protos & 3];
+	char *p = buf;
+
+	p = put_addr(p, row->key.saddr, row->key.family);
+	p = put_str(put_u64(p, ntohs(row->key.sport)), "; ", 2);
+	p = put_addr(p, row->key.daddr, row->key.family);
+	p = put_str(put_u64(p, ntohs(row->key.dport)), "; ", 2);
+	p = put_str(put_str(p, proto, strlen(proto)), "; ", 2);
+	p = put_str(put_u64(p, row->first_ms), "; ", 2);
+	p = put_str(put_u64(p, row->last_ms), "; ", 2);
+	p = put_str(put_u64(p, row->bytes), "; ", 2);
+	p = put_u64(p, row->packets);
+	*p++ = '\n';
+	return (size_t)(p - buf);
+}
+
+int report_row_cmp(const struct flow_row *a, const struct flow_row *b)
+{
+	int c;
+
+	if (a->first_ms != b->first_ms)
+		return a->first_ms < b->first_ms ? -1 : 1;
+	if (a->key.family != b->key.family)
+		return a->key.family < b->key.family ? -1 : 1;
+	c = memcmp(a->key.saddr, b->key.saddr, 16);
+	if (c)
+		return c;
+	if (a->key.sport != b->key.sport)
+		return ntohs(a->key.sport) < ntohs(b->key.sport) ? -1 : 1;
+	c = memcmp(a->key.daddr, b->key.daddr, 16);
+	if (c)
+		return c;
+	if (a->key.dport != b->key.dport)
+		return ntohs(a->key.dport) < ntohs(b->key.dport) ? -1 : 1;
+	return 0;
+}
+
+static int row_ptr_cmp(const void *a, const void *b)
+{
+	return report_row_cmp(*(const struct flow_row *const *)a,
+			      *(const struct flow_row *const *)b);
+}
+
+void report_sort(const struct flow_row **rows, size_t count)
+{
+	qsort(rows, count, sizeof(*rows), row_ptr_cmp);
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int report_write_fd(int fd, const struct flow_row *const *rows, size_t count)
+{
+	char *buf = malloc(WRITE_BUFFER);
+	size_t used, i;
+	int err = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	used = strlen(REPORT_HEADER);
+	memcpy(buf, REPORT_HEADER, used);
+	for (i = 0; i < count; i++) {
+		if (used > WRITE_BUFFER - REPORT_ROW_MAX) {
+			err = write_all(fd, buf, used);
+			if (err)
+				goto out;
+			used = 0;
+		}
+		used += report_format_row(buf + used, rows[i]);
+	}
+	err = write_all(fd, buf, used);
+out:
+	free(buf);
+	return err;
+}
+
+int report_output_set(struct report_output *out, const char *path, bool overwrite)
+{
+	struct stat st;
+	char *copy, *dir;
+	int err = 0;
+
+	report_output_clear(out);
+	out->overwrite = overwrite;
+	if (!strcmp(path, "-")) {
+		out->kind = REPORT_DIRECT;
+		return 0;
+	}
+	if (lstat(path, &st) == 0) {
+		if (S_ISLNK(st.st_mode))
+			return -ELOOP;
+		if (S_ISREG(st.st_mode) && !overwrite)
+			return -EEXIST;
+		if (S_ISDIR(st.st_mode))
+			return -EISDIR;
+		out->kind = S_ISREG(st.st_mode) ? REPORT_REGULAR : REPORT_DIRECT;
+		out->created = S_ISREG(st.st_mode);
+	} else if (errno == ENOENT) {
+		copy = strdup(path);
+		if (!copy)
+			return -ENOMEM;
+		dir = dirname(copy);
+		if (stat(dir, &st) || !S_ISDIR(st.st_mode))
+			err = -ENOENT;
+		else if (access(dir, W_OK))
+			err = -EACCES;
+		free(copy);
+		if (err)
+			return err;
+		out->kind = REPORT_REGULAR;
+	} else {
+		return -errno;
+	}
+	out->path = strdup(path);
+	if (!out->path) {
+		out->kind = REPORT_NONE;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int report_output_create(struct report_output *out)
+{
+	int fd;
+
+	if (out->kind != REPORT_REGULAR || out->created)
+		return 0;
+	fd = open(out->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	out->created = true;
+	return 0;
+}
+
+/* A temporary file next to the target, so that rename() stays on one file system. */
+static int replace_file(const char *path, const struct flow_row *const *rows, size_t count)
+{
+	const char *base = strrchr(path, '/');
+	int dirlen = base ? (int)(base - path + 1) : 0;
+	size_t size = strlen(path) + 16;
+	char *tmp = malloc(size);
+	int fd, err;
+
+	if (!tmp)
+		return -ENOMEM;
+	/* ".name.XXXXXX" in the same directory: hidden, unique, created O_EXCL. */
+	snprintf(tmp, size, "%.*s.%s.XXXXXX", dirlen, path, base ? base + 1 : path);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	err = report_write_fd(fd, rows, count);
+	if (!err && fchmod(fd, 0644))
+		err = -errno;
+	if (!err && fsync(fd))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+out:
+	free(tmp);
+	return err;
+}
+
+int report_output_write(struct report_output *out, const struct flow_row *const *rows, size_t count,
+			bool final)
+{
+	int fd, err;
+
+	switch (out->kind) {
+	case REPORT_REGULAR:
+		return replace_file(out->path, rows, count);
+	case REPORT_DIRECT:
+		if (!final)
+			return 0;
+		if (!out->path)
+			return report_write_fd(STDOUT_FILENO, rows, count);
+		fd = open(out->path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		err = report_write_fd(fd, rows, count);
+		close(fd);
+		return err;
+	default:
+		return 0;
+	}
+}
+
+void report_output_clear(struct report_output *out)
+{
+	free(out->path);
+	out->path = NULL;
+	out->kind = REPORT_NONE;
+	out->created = false;
+}
