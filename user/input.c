@@ -8,58 +8,21 @@
 
 #include "input.h"
 
-#define PLAIN_BUFFER (1u << 20)
-#define GZIP_BUFFER  (256u << 10)
-
-static ssize_t gz_cookie_read(void *cookie, char *buf, size_t size)
-{
-	int n = gzread(cookie, buf, size > INT32_MAX ? INT32_MAX : (unsigned int)size);
-	int zerr;
-
-	if (n >= 0)
-		return n;
-	/* A cut or damaged stream reads as an I/O error: the reader reports where. */
-	gzerror(cookie, &zerr);
-	errno = zerr == Z_MEM_ERROR ? ENOMEM : EIO;
-	return -1;
-}
-
-static int gz_cookie_close(void *cookie)
-{
-	(void)cookie; /* gzclose() is called by input_close() */
-	return 0;
-}
-
-static int open_gzip(struct input_file *in, int fd)
-{
-	static const cookie_io_functions_t io = { .read = gz_cookie_read,
-						  .close = gz_cookie_close };
-
-	in->gz = gzdopen(fd, "rb");
-	if (!in->gz)
-		return -ENOMEM;
-	gzbuffer(in->gz, GZIP_BUFFER);
-	in->fp = fopencookie(in->gz, "rb", io);
-	if (!in->fp) {
-		gzclose(in->gz);
-		in->gz = NULL;
-		return -ENOMEM;
-	}
-	return 0;
-}
+/* Small enough to stay in the L2 cache between the kernel's copy and ours. */
+#define STREAM_BUFFER (128u << 10)
+#define GZIP_BUFFER   (256u << 10)
 
 int input_open(struct input_file *in, const char *path)
 {
 	unsigned char magic[2];
 	struct stat st;
-	ssize_t n;
-	int fd, err;
+	int err;
 
 	memset(in, 0, sizeof(*in));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	in->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (in->fd < 0)
 		return -errno;
-	if (fstat(fd, &st)) {
+	if (fstat(in->fd, &st)) {
 		err = -errno;
 		goto fail;
 	}
@@ -68,23 +31,71 @@ int input_open(struct input_file *in, const char *path)
 		goto fail;
 	}
 	in->size = (uint64_t)st.st_size;
-	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	n = pread(fd, magic, sizeof(magic), 0);
-	if (n == 2 && magic[0] == 0x1f && magic[1] == 0x8b)
-		return open_gzip(in, fd) ? (close(fd), -ENOMEM) : 0;
-
-	in->fp = fdopen(fd, "rb");
-	if (!in->fp) {
-		err = -errno;
-		goto fail;
+	posix_fadvise(in->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	if (pread(in->fd, magic, sizeof(magic), 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+		in->gz = gzdopen(in->fd, "rb");
+		if (!in->gz) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		gzbuffer(in->gz, GZIP_BUFFER);
 	}
-	in->buffer = malloc(PLAIN_BUFFER);
-	if (in->buffer)
-		setvbuf(in->fp, in->buffer, _IOFBF, PLAIN_BUFFER);
 	return 0;
 fail:
-	close(fd);
+	close(in->fd);
+	in->fd = -1;
 	return err;
+}
+
+ssize_t input_read(struct input_file *in, void *buf, size_t size)
+{
+	ssize_t n;
+
+	if (in->gz) {
+		n = gzread(in->gz, buf, size > INT32_MAX ? INT32_MAX : (unsigned int)size);
+		/* A cut or damaged stream reads as an I/O error: the reader reports where. */
+		return n < 0 ? -EIO : n;
+	}
+	do {
+		n = read(in->fd, buf, size);
+	} while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+int input_rewind(struct input_file *in)
+{
+	if (in->gz)
+		return gzrewind(in->gz) ? -EIO : 0;
+	return lseek(in->fd, 0, SEEK_SET) < 0 ? -errno : 0;
+}
+
+static ssize_t stream_read(void *cookie, char *buf, size_t size)
+{
+	ssize_t n = input_read(cookie, buf, size);
+
+	if (n < 0) {
+		errno = (int)-n;
+		return -1;
+	}
+	return n;
+}
+
+static int stream_close(void *cookie)
+{
+	(void)cookie; /* the descriptor belongs to input_close() */
+	return 0;
+}
+
+FILE *input_stream(struct input_file *in)
+{
+	static const cookie_io_functions_t io = { .read = stream_read, .close = stream_close };
+
+	if (!in->fp) {
+		in->fp = fopencookie(in, "rb", io);
+		if (in->fp)
+			setvbuf(in->fp, NULL, _IOFBF, STREAM_BUFFER);
+	}
+	return in->fp;
 }
 
 uint64_t input_position(struct input_file *in)
@@ -93,7 +104,7 @@ uint64_t input_position(struct input_file *in)
 
 	if (in->gz)
 		return (uint64_t)gzoffset(in->gz);
-	pos = in->fp ? ftello(in->fp) : 0;
+	pos = lseek(in->fd, 0, SEEK_CUR);
 	return pos > 0 ? (uint64_t)pos : 0;
 }
 
@@ -102,7 +113,9 @@ void input_close(struct input_file *in)
 	if (in->fp)
 		fclose(in->fp);
 	if (in->gz)
-		gzclose(in->gz);
-	free(in->buffer);
+		gzclose(in->gz); /* closes fd too */
+	else if (in->fd >= 0)
+		close(in->fd);
 	memset(in, 0, sizeof(*in));
+	in->fd = -1;
 }

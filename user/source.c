@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "input.h"
+#include "pcapfile.h"
 #include "pcapng.h"
 #include "source.h"
 
@@ -24,6 +25,7 @@ struct source {
 	bool live;
 	bool nano; /* libpcap's timestamps are in ns, not us */
 	pcap_t *pcap;
+	struct pcapfile_reader *classic; /* own reader for classic pcap files */
 	struct pcapng_reader *ng; /* own reader, after libpcap refused a link type */
 	struct input_file in;
 	char *path;
@@ -99,6 +101,7 @@ static struct source *source_new(const char *name, const char *filter)
 
 	if (!s)
 		return NULL;
+	s->in.fd = -1;
 	s->path = strdup(name);
 	s->filter = filter && *filter ? strdup(filter) : NULL;
 	if (!s->path || (filter && *filter && !s->filter)) {
@@ -111,8 +114,10 @@ static struct source *source_new(const char *name, const char *filter)
 int source_open_file(struct source **out, const char *path, const char *filter, char *err,
 		     size_t errlen)
 {
-	char pcap_err[PCAP_ERRBUF_SIZE];
+	char msg[PCAP_ERRBUF_SIZE + 256];
+	uint8_t magic[4];
 	struct source *s;
+	FILE *stream;
 	int ret;
 
 	*out = NULL;
@@ -124,11 +129,34 @@ int source_open_file(struct source **out, const char *path, const char *filter, 
 		snprintf(err, errlen, "cannot open %s: %s", path, strerror(-ret));
 		goto fail;
 	}
-	s->pcap = pcap_fopen_offline_with_tstamp_precision(s->in.fp, PCAP_TSTAMP_PRECISION_NANO,
-							   pcap_err);
+	/* Classic pcap goes to the own reader; pcapng and the rest to libpcap. */
+	if (input_read(&s->in, magic, sizeof(magic)) == sizeof(magic) && pcapfile_magic(magic)) {
+		ret = input_rewind(&s->in);
+		if (!ret)
+			s->classic = pcapfile_open(&s->in, &ret, msg, sizeof(msg));
+		if (ret) {
+			snprintf(err, errlen, "%s is not a capture file nasoone can read: %s", path,
+				 ret == -EBADMSG ? msg : strerror(-ret));
+			goto fail;
+		}
+		if (s->filter && !filter_for(s, pcapfile_linktype(s->classic), &ret)) {
+			snprintf(err, errlen, "%s", s->err);
+			goto fail;
+		}
+		*out = s;
+		return 0;
+	}
+	ret = input_rewind(&s->in);
+	stream = ret ? NULL : input_stream(&s->in);
+	if (!stream) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(ret ? -ret : ENOMEM));
+		ret = ret ? ret : -ENOMEM;
+		goto fail;
+	}
+	s->pcap = pcap_fopen_offline_with_tstamp_precision(stream, PCAP_TSTAMP_PRECISION_NANO,
+							   msg);
 	if (!s->pcap) {
-		snprintf(err, errlen, "%s is not a capture file nasoone can read: %s", path,
-			 pcap_err);
+		snprintf(err, errlen, "%s is not a capture file nasoone can read: %s", path, msg);
 		ret = -EBADMSG;
 		goto fail;
 	}
@@ -233,7 +261,7 @@ static int switch_to_pcapng(struct source *s)
 		snprintf(s->err, sizeof(s->err), "cannot reopen %s: %s", s->path, strerror(-ret));
 		return -EIO;
 	}
-	s->ng = pcapng_open(s->in.fp, s->err, sizeof(s->err));
+	s->ng = input_stream(&s->in) ? pcapng_open(s->in.fp, s->err, sizeof(s->err)) : NULL;
 	if (!s->ng)
 		return -EBADMSG;
 	for (i = 0; i < s->counters.received; i++) {
@@ -251,8 +279,9 @@ static int next_frame(struct source *s, struct packet *p)
 	char msg[PCAP_ERRBUF_SIZE + 256];
 	int ret;
 
-	if (s->ng) {
-		ret = pcapng_next(s->ng, p, msg, sizeof(msg));
+	if (s->classic || s->ng) {
+		ret = s->classic ? pcapfile_next(s->classic, p, msg, sizeof(msg))
+				 : pcapng_next(s->ng, p, msg, sizeof(msg));
 		if (ret == 0)
 			return -ENODATA;
 		if (ret < 0)
@@ -342,6 +371,7 @@ void source_close(struct source *s)
 		s->in.fp = NULL; /* pcap_close() closed it */
 	}
 	pcapng_close(s->ng);
+	pcapfile_close(s->classic);
 	input_close(&s->in);
 	free(s->path);
 	free(s->filter);

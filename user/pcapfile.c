@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcapfile.h"
+#include "pcapng.h"
+
+#define MAGIC_USEC 0xa1b2c3d4u
+#define MAGIC_NSEC 0xa1b23c4du
+#define FILE_HDR   24
+#define REC_HDR	   16
+#define CHUNK	   (256u << 10) /* read size: stays in cache until parsed */
+
+struct pcapfile_reader {
+	struct input_file *in;
+	bool swap;
+	bool nsec;
+	int linktype;
+	uint8_t *buf; /* CHUNK + one largest record */
+	size_t size;
+	size_t pos, end; /* unread bytes are buf[pos..end) */
+	uint64_t offset; /* file offset of buf[pos] */
+	uint64_t packets;
+	bool eof;
+};
+
+static uint32_t get32(const struct pcapfile_reader *r, const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return r->swap ? __builtin_bswap32(v) : v;
+}
+
+static uint16_t get16(const struct pcapfile_reader *r, const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return r->swap ? __builtin_bswap16(v) : v;
+}
+
+bool pcapfile_magic(const uint8_t magic[4])
+{
+	uint32_t m;
+
+	memcpy(&m, magic, 4);
+	return m == MAGIC_USEC || m == MAGIC_NSEC || m == __builtin_bswap32(MAGIC_USEC) ||
+	       m == __builtin_bswap32(MAGIC_NSEC);
+}
+
+/* Make at least need bytes available at buf[pos]; false at the end of the data. */
+static int fill(struct pcapfile_reader *r, size_t need)
+{
+	ssize_t n;
+
+	while (r->end - r->pos < need) {
+		if (r->eof)
+			return 0;
+		if (r->pos) {
+			memmove(r->buf, r->buf + r->pos, r->end - r->pos);
+			r->end -= r->pos;
+			r->pos = 0;
+		}
+		n = input_read(r->in, r->buf + r->end, r->size - r->end);
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			r->eof = true;
+		r->end += (size_t)n;
+	}
+	return 1;
+}
+
+struct pcapfile_reader *pcapfile_open(struct input_file *in, int *ret, char *err, size_t errlen)
+{
+	struct pcapfile_reader *r = calloc(1, sizeof(*r));
+	uint32_t magic, major, minor;
+	const uint8_t *h;
+
+	*ret = -ENOMEM;
+	if (!r || !(r->buf = malloc(CHUNK + REC_HDR + CAPLEN_MAX))) {
+		free(r);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	r->in = in;
+	r->size = CHUNK + REC_HDR + CAPLEN_MAX;
+	*ret = fill(r, FILE_HDR);
+	if (*ret <= 0) {
+		snprintf(err, errlen, *ret ? "read error (damaged compressed data?)"
+					   : "file too short for a pcap header");
+		goto fail;
+	}
+	h = r->buf;
+	memcpy(&magic, h, 4);
+	r->swap = magic == __builtin_bswap32(MAGIC_USEC) || magic == __builtin_bswap32(MAGIC_NSEC);
+	r->nsec = get32(r, h) == MAGIC_NSEC;
+	major = get16(r, h + 4);
+	minor = get16(r, h + 6);
+	if (major != 2 || minor > 4) {
+		snprintf(err, errlen, "unsupported pcap version %u.%u", major, minor);
+		*ret = -EBADMSG;
+		goto fail;
+	}
+	/* The low 26 bits are the link type; the upper bits say how FCS is carried. */
+	r->linktype = (int)(get32(r, h + 20) & 0x03ffffff);
+	r->pos = FILE_HDR;
+	r->offset = FILE_HDR;
+	*ret = 0;
+	return r;
+fail:
+	if (*ret == 0)
+		*ret = -EBADMSG;
+	pcapfile_close(r);
+	return NULL;
+}
+
+int pcapfile_next(struct pcapfile_reader *r, struct packet *p, char *err, size_t errlen)
+{
+	const uint8_t *h;
+	uint32_t caplen, sec, frac;
+	int ret;
+
+	ret = fill(r, REC_HDR);
+	if (ret <= 0) {
+		if (ret < 0 || r->end > r->pos)
+			goto truncated;
+		return 0;
+	}
+	h = r->buf + r->pos;
+	caplen = get32(r, h + 8);
+	if (caplen > CAPLEN_MAX) {
+		snprintf(err, errlen,
+			 "packet %llu (offset %llu): invalid captured length %u, above %u",
+			 (unsigned long long)r->packets + 1, (unsigned long long)r->offset, caplen,
+			 CAPLEN_MAX);
+		return -EBADMSG;
+	}
+	ret = fill(r, REC_HDR + caplen);
+	if (ret <= 0)
+		goto truncated;
+	h = r->buf + r->pos;
+	sec = get32(r, h);
+	frac = get32(r, h + 4);
+	p->ts_ms = (uint64_t)sec * 1000 + frac / (r->nsec ? 1000000 : 1000);
+	p->caplen = caplen;
+	p->len = get32(r, h + 12);
+	p->data = h + REC_HDR;
+	p->linktype = r->linktype;
+	r->pos += REC_HDR + caplen;
+	r->offset += REC_HDR + caplen;
+	r->packets++;
+	return 1;
+truncated:
+	snprintf(err, errlen, "packet %llu (offset %llu): %s", (unsigned long long)r->packets + 1,
+		 (unsigned long long)r->offset,
+		 ret < 0 ? "read error (damaged compressed data?)"
+			 : "file truncated in the middle of a record");
+	return -EBADMSG;
+}
+
+int pcapfile_linktype(const struct pcapfile_reader *r)
+{
+	return r->linktype;
+}
+
+void pcapfile_close(struct pcapfile_reader *r)
+{
+	if (!r)
+		return;
+	free(r->buf);
+	free(r);
+}
