@@ -27,7 +27,7 @@ ALL_LDFLAGS := -pthread $(LDFLAGS) $(EXTRA_LDFLAGS)
 # Debian packages for building, and for the tests.
 BUILD_DEPS := gcc make pkg-config clang llvm libbpf-dev libelf-dev zlib1g-dev \
 	libpcap-dev bpftool libcmocka-dev
-TEST_DEPS := tcpdump iproute2 valgrind tshark
+TEST_DEPS := tcpdump iproute2 valgrind tshark bc time
 
 ifeq ($(V),1)
 Q :=
@@ -41,7 +41,7 @@ LIB_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
 LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(LIB_SRCS))
 HEADERS := $(wildcard include/*.h include/nasoone/*.h user/*.h)
 
-.PHONY: all deps run test test-asan bench install uninstall clean format format-check vmlinux
+.PHONY: all deps run test test-suite test-asan bench install uninstall clean format format-check vmlinux
 .DELETE_ON_ERROR:
 .SECONDARY:
 

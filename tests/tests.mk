@@ -23,3 +23,11 @@ test-asan:
 		EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -O1" \
 		EXTRA_LDFLAGS="-fsanitize=address,undefined" \
 		test-unit test-gen test-cli
+
+# The benchmark (not a test): figures for the README, see tests/bench/bench.sh.
+$(OUTPUT)/pcap_floor: tests/bench/pcap_floor.c | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< -lpcap -o $@
+
+bench: deps all $(OUTPUT)/pcapgen $(OUTPUT)/pcap_floor
+	$(Q)tests/bench/bench.sh $(NASOONE_BIN) $(OUTPUT)/pcapgen $(OUTPUT)/pcap_floor $(OUTPUT)/bench

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The file-path benchmark: packet rate of `nasoone -r FILE -w /dev/null`
+# with 1 and 2 threads, side by side with a bare libpcap loop that only
+# reads every packet (the floor), on three generated captures; plus peak
+# memory per flow. Figures are ratios measured in this one run: these
+# machines are shared and noisy, so each figure is the best of $RUNS.
+#
+# usage: bench.sh NASOONE PCAPGEN PCAP_FLOOR [DIR]
+set -euo pipefail
+
+nasoone=$1 pcapgen=$2 floor=$3 dir=${4:-.output/bench}
+RUNS=${RUNS:-3}
+mkdir -p "$dir"
+
+# name packets flows
+captures=(
+	"mix-1k 1000000 1000"
+	"mix-100k 10000000 100000"
+	"mix-1m 2000000 1000000"
+)
+
+now() { date +%s.%N; }
+
+# Best (smallest) wall time of RUNS runs of a command, in seconds.
+best_time() {
+	local best="" t0 t1 t
+	for _ in $(seq "$RUNS"); do
+		t0=$(now)
+		"$@" >/dev/null 2>&1
+		t1=$(now)
+		t=$(echo "$t1 - $t0" | bc -l)
+		if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
+	done
+	echo "$best"
+}
+
+# Peak resident memory (KiB) of one run.
+peak_kib() {
+	/usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1
+}
+
+printf '%-9s %9s %8s | %10s %10s %10s | %6s %6s | %9s\n' capture packets rows \
+	"floor" "nasoone-j1" "nasoone-j2" "j1/flr" "j2/flr" "peak MiB"
+declare -A peak rows
+for c in "${captures[@]}"; do
+	read -r name packets flows <<<"$c"
+	file=$dir/$name.pcap
+	[ -s "$file" ] || "$pcapgen" mix --packets "$packets" --flows "$flows" --seed 1 "$file" >/dev/null
+	cat "$file" >/dev/null # warm the page cache for every contender alike
+	n=$("$floor" "$file" | cut -d' ' -f1)
+	t_floor=$(best_time "$floor" "$file")
+	t_j1=$(best_time "$nasoone" -r "$file" -w /dev/null -j 1)
+	t_j2=$(best_time "$nasoone" -r "$file" -w /dev/null -j 2)
+	peak[$name]=$(peak_kib "$nasoone" -r "$file" -w /dev/null -j 2)
+	rows[$name]=$("$nasoone" -r "$file" -j 1 | tail -n +2 | wc -l)
+	rate() { echo "$n / $1 / 1000000" | bc -l; }
+	printf '%-9s %9d %8d | %7.2f Mpps %7.2f Mpps %7.2f Mpps | %6.2f %6.2f | %9.1f\n' \
+		"$name" "$n" "${rows[$name]}" "$(rate "$t_floor")" "$(rate "$t_j1")" \
+		"$(rate "$t_j2")" "$(echo "$t_floor / $t_j1" | bc -l)" \
+		"$(echo "$t_floor / $t_j2" | bc -l)" "$(echo "${peak[$name]} / 1024" | bc -l)"
+done
+
+# Memory per flow beyond the fixed base: the 1M-flow capture against the 1k-flow one.
+extra=$(((${peak[mix-1m]} - ${peak[mix-1k]}) * 1024))
+nflows=$((${rows[mix-1m]} - ${rows[mix-1k]}))
+printf 'peak memory per flow beyond the base: %.1f bytes (%d extra rows)\n' \
+	"$(echo "$extra / $nflows" | bc -l)" "$nflows"
