@@ -1,0 +1,683 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * nasoone(8): the command line on top of libnasoone. It parses arguments,
+ * installs signal handlers, reads keys, shows progress and calls nasoone_*;
+ * reading, counting and writing the report all happen in the library.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nasoone.h"
+
+#define EXIT_USAGE 2
+
+/* How long the main loop waits between looks at flags, keys and progress. */
+#define TICK_MS	     100
+#define PROGRESS_MS  250
+
+#define INTERVAL_MAX 86400
+#define THREADS_MAX  64
+
+static const char usage_text[] =
+	"Usage: nasoone [-F] [-j THREADS] [-t SECONDS] [-w REPORT] [-r FILE | -i IFACE] "
+	"[expression]\n"
+	"       nasoone -D | -h | --version\n"
+	"\n"
+	"Write one report row per directional 4-tuple (source ip and port,\n"
+	"destination ip and port) of the TCP and UDP traffic read from a capture\n"
+	"file or captured live on an interface.\n"
+	"\n"
+	"Options:\n"
+	"  -r, --read FILE          read packets from FILE (pcap, pcapng, gzip'd)\n"
+	"  -i, --interface IFACE    capture live on IFACE (default: the first interface\n"
+	"                           that is up, has an address and is not loopback)\n"
+	"  -w, --write REPORT       write the report to REPORT ('-' or none: standard\n"
+	"                           output); a regular file is rewritten atomically\n"
+	"                           every interval\n"
+	"  -F, --force              replace REPORT if it exists\n"
+	"  -t, --interval SECONDS   rewrite the report every SECONDS (1-86400, default 10)\n"
+	"  -j, --threads THREADS    counting threads (0-64, default 0 = one per CPU)\n"
+	"  -D, --list-interfaces    list the capture devices and exit\n"
+	"  -h, --help               show this help and exit\n"
+	"      --version            show the version and exit\n"
+	"  expression               a pcap-filter(7) expression; only matching packets\n"
+	"                           are counted\n"
+	"\n"
+	"Signals and keys (when standard input is a terminal):\n"
+	"  SIGUSR1, p   pause        SIGUSR2, r   resume\n"
+	"  SIGINT, SIGTERM, q        stop, write the final report and exit\n"
+	"\n"
+	"EXAMPLES:\n"
+	"  nasoone -r trace.pcap                    report of a capture file on stdout\n"
+	"  nasoone -r trace.pcap.gz -w report.txt   the same into report.txt\n"
+	"  nasoone -r trace.pcap -j 1 udp port 53   DNS over UDP only, one thread\n"
+	"  nasoone -i eth0 -w /tmp/r.txt -F -t 5    live on eth0, report rewritten every 5 s\n"
+	"  nasoone -D                               list the capture devices\n";
+
+static const struct option long_options[] = {
+	{ "read", required_argument, NULL, 'r' },
+	{ "interface", required_argument, NULL, 'i' },
+	{ "write", required_argument, NULL, 'w' },
+	{ "interval", required_argument, NULL, 't' },
+	{ "threads", required_argument, NULL, 'j' },
+	{ "force", no_argument, NULL, 'F' },
+	{ "list-interfaces", no_argument, NULL, 'D' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct options {
+	const char *file;
+	const char *device;
+	const char *output;
+	unsigned int interval; /* 0: the library's default */
+	long threads;	       /* -1: the library's default */
+	bool force;
+	bool list;
+	char *expression; /* trailing words, NULL when none */
+};
+
+/* Set by the signal handlers, acted on by the main loop. */
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t pause_requested;
+static volatile sig_atomic_t resume_requested;
+
+/* The terminal settings to restore when keys were read in raw mode. */
+static struct termios saved_termios;
+static bool termios_saved;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void on_pause_signal(int sig)
+{
+	(void)sig;
+	pause_requested = 1;
+}
+
+static void on_resume_signal(int sig)
+{
+	(void)sig;
+	resume_requested = 1;
+}
+
+/* One line on stderr for a usage error; the caller exits with EXIT_USAGE. */
+__attribute__((format(printf, 1, 2))) static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("nasoone: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (see nasoone --help)\n", stderr);
+}
+
+/*
+ * Report a failed library call in one line: "nasoone: <what> [<object>]:
+ * <detail>[ (<hint>)]". The object is left out when the library's detail
+ * already names it, so a path is not printed twice.
+ */
+static void api_error(struct nasoone *n, int err, const char *what, const char *object,
+		      const char *hint)
+{
+	const char *detail = n ? nasoone_last_error(n) : NULL;
+
+	if (!detail || !*detail)
+		detail = nasoone_strerror(err);
+	if (object && !strstr(detail, object))
+		fprintf(stderr, "nasoone: %s %s: %s", what, object, detail);
+	else
+		fprintf(stderr, "nasoone: %s: %s", what, detail);
+	if (hint)
+		fprintf(stderr, " (%s)", hint);
+	fputc('\n', stderr);
+}
+
+/*
+ * Parse arg as a decimal integer within [min, max] into *out. On failure,
+ * print one line naming the option and the accepted range; -EINVAL when
+ * arg is not a number, -ERANGE when it is out of range.
+ */
+static int parse_bounded_long(const char *opt, const char *arg, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (end == arg || *end || arg[0] == '\0') {
+		usage_error("invalid %s value '%s': expected an integer from %ld to %ld", opt, arg,
+			    min, max);
+		return -EINVAL;
+	}
+	if (errno == ERANGE || v < min || v > max) {
+		usage_error("%s value '%s' out of range: expected %ld to %ld", opt, arg, min, max);
+		return -ERANGE;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Join the trailing words with spaces, as tcpdump's copy_argv(); NULL when none or no memory. */
+static char *copy_argv(char **argv)
+{
+	size_t len = 0;
+	char *buf, *p;
+
+	if (!*argv)
+		return NULL;
+	for (char **a = argv; *a; a++)
+		len += strlen(*a) + 1;
+	buf = malloc(len);
+	if (!buf)
+		return NULL;
+	p = buf;
+	for (char **a = argv; *a; a++) {
+		size_t l = strlen(*a);
+
+		memcpy(p, *a, l);
+		p += l;
+		*p++ = ' ';
+	}
+	p[-1] = '\0';
+	return buf;
+}
+
+/* The name getopt stopped at: "--long" as typed, or "-c" for a short option. */
+static const char *bad_option_name(char **argv, char *buf, size_t size)
+{
+	const char *arg = argv[optind - 1];
+
+	if (arg && !strncmp(arg, "--", 2))
+		return arg;
+	snprintf(buf, size, "-%c", optopt ? optopt : '?');
+	return buf;
+}
+
+/* Fill o from argv. 0, EXIT_SUCCESS-style -1 for "done" (help/version), or EXIT_USAGE. */
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	char name[8];
+	long v;
+	int c;
+
+	o->threads = -1;
+	opterr = 0; /* our own one-line messages */
+	while ((c = getopt_long(argc, argv, ":r:i:w:t:j:FDh", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			o->file = optarg;
+			break;
+		case 'i':
+			o->device = optarg;
+			break;
+		case 'w':
+			o->output = optarg;
+			break;
+		case 't':
+			if (parse_bounded_long("-t", optarg, 1, INTERVAL_MAX, &v))
+				return EXIT_USAGE;
+			o->interval = (unsigned int)v;
+			break;
+		case 'j':
+			if (parse_bounded_long("-j", optarg, 0, THREADS_MAX, &v))
+				return EXIT_USAGE;
+			o->threads = v;
+			break;
+		case 'F':
+			o->force = true;
+			break;
+		case 'D':
+			o->list = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return -1;
+		case 'V':
+			printf("nasoone %s\n", NASOONE_VERSION);
+			return -1;
+		case ':':
+			usage_error("option %s needs an argument",
+				    bad_option_name(argv, name, sizeof(name)));
+			return EXIT_USAGE;
+		default:
+			usage_error("unknown option %s", bad_option_name(argv, name, sizeof(name)));
+			return EXIT_USAGE;
+		}
+	}
+	if (o->file && o->device) {
+		usage_error("-r and -i cannot be used together: read a file or capture live");
+		return EXIT_USAGE;
+	}
+	if (optind < argc) {
+		o->expression = copy_argv(&argv[optind]);
+		if (!o->expression) {
+			fprintf(stderr, "nasoone: cannot copy the filter expression: %s\n",
+				strerror(ENOMEM));
+			return EXIT_FAILURE;
+		}
+	}
+	return 0;
+}
+
+/* -D: "1.eth0 (description)", one device a line, like tcpdump -D. */
+static int list_devices(void)
+{
+	struct nasoone_device *devs = NULL;
+	size_t count = 0;
+	int err;
+
+	err = nasoone_list_devices(&devs, &count);
+	if (err) {
+		fprintf(stderr, "nasoone: cannot list capture devices: %s\n",
+			nasoone_strerror(err));
+		return EXIT_FAILURE;
+	}
+	for (size_t i = 0; i < count; i++) {
+		const char *desc = devs[i].description;
+
+		if (desc && *desc)
+			printf("%zu.%s (%s)\n", i + 1, devs[i].name, desc);
+		else
+			printf("%zu.%s\n", i + 1, devs[i].name);
+	}
+	nasoone_free_devices(devs, count);
+	if (fflush(stdout) == EOF) {
+		fprintf(stderr, "nasoone: cannot write the device list: %s\n", strerror(errno));
+		return EXIT_FAILURE;
+	}
+	return EXIT_SUCCESS;
+}
+
+static void restore_terminal(void)
+{
+	if (termios_saved) {
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
+		termios_saved = false;
+	}
+}
+
+/*
+ * Read single keys from stdin when it is the controlling terminal and we
+ * are in the foreground (tcsetattr from the background would stop us with
+ * SIGTTOU). Echo and line buffering go off; ISIG stays, so ^C still sends
+ * SIGINT. The old settings come back at exit (atexit) and on every return.
+ */
+static bool enable_keys(void)
+{
+	struct termios raw;
+
+	if (!isatty(STDIN_FILENO) || tcgetpgrp(STDIN_FILENO) != getpgrp())
+		return false;
+	if (tcgetattr(STDIN_FILENO, &saved_termios))
+		return false;
+	raw = saved_termios;
+	raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+	raw.c_cc[VMIN] = 0;
+	raw.c_cc[VTIME] = 0;
+	termios_saved = true;
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &raw)) {
+		termios_saved = false;
+		return false;
+	}
+	return true;
+}
+
+/* Turn pending keys into the same flags the signals set. */
+static void read_keys(void)
+{
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	char buf[16];
+	ssize_t len;
+
+	if (poll(&pfd, 1, 0) <= 0 || !(pfd.revents & POLLIN))
+		return;
+	len = read(STDIN_FILENO, buf, sizeof(buf));
+	for (ssize_t i = 0; i < len; i++) {
+		switch (buf[i]) {
+		case 'p':
+		case 'P':
+			pause_requested = 1;
+			break;
+		case 'r':
+		case 'R':
+			resume_requested = 1;
+			break;
+		case 'q':
+		case 'Q':
+			stop_requested = 1;
+			break;
+		}
+	}
+}
+
+static int install_signals(void)
+{
+	static const struct {
+		int sig;
+		void (*handler)(int);
+	} table[] = {
+		{ SIGINT, on_stop_signal },
+		{ SIGTERM, on_stop_signal },
+		{ SIGUSR1, on_pause_signal },
+		{ SIGUSR2, on_resume_signal },
+	};
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		sa.sa_handler = table[i].handler;
+		if (sigaction(table[i].sig, &sa, NULL)) {
+			fprintf(stderr, "nasoone: cannot install the handler for signal %d: %s\n",
+				table[i].sig, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The progress line on stderr, redrawn in place with \r. */
+struct progress {
+	bool enabled;
+	bool shown;
+	uint64_t last_ms;
+	uint64_t last_received;
+	double rate;
+};
+
+static void progress_draw(struct progress *p, struct nasoone *n, bool paused)
+{
+	struct nasoone_progress np;
+	uint64_t t = now_ms();
+	double pct = 0;
+
+	if (!p->enabled || t - p->last_ms < PROGRESS_MS || nasoone_get_progress(n, &np))
+		return;
+	if (np.received >= p->last_received && t > p->last_ms && p->last_ms)
+		p->rate = (double)(np.received - p->last_received) * 1000.0 /
+			  (double)(t - p->last_ms);
+	p->last_ms = t;
+	p->last_received = np.received;
+	if (np.input_size)
+		pct = 100.0 * (double)np.input_bytes / (double)np.input_size;
+	if (pct > 100.0)
+		pct = 100.0;
+	fprintf(stderr, "\r\033[K%5.1f%%  %" PRIu64 " packets  %.0f packets/s  %" PRIu64 " rows%s",
+		pct, np.received, paused ? 0.0 : p->rate, np.rows, paused ? "  (paused)" : "");
+	fflush(stderr);
+	p->shown = true;
+}
+
+static void progress_clear(struct progress *p)
+{
+	if (p->shown) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+		p->shown = false;
+	}
+}
+
+/* Act on the pause/resume flags; a request that does not fit the state is ignored. */
+static void apply_pause_resume(struct nasoone *n, struct progress *p)
+{
+	int err;
+
+	if (pause_requested) {
+		pause_requested = 0;
+		if (nasoone_get_state(n) == NASOONE_RUNNING) {
+			err = nasoone_pause(n);
+			progress_clear(p);
+			if (err && err != NASOONE_ESTATE)
+				api_error(n, err, "cannot pause", NULL, NULL);
+			else if (!err)
+				fputs("nasoone: paused (SIGUSR2 or r resumes)\n", stderr);
+		}
+	}
+	if (resume_requested) {
+		resume_requested = 0;
+		if (nasoone_get_state(n) == NASOONE_PAUSED) {
+			err = nasoone_resume(n);
+			progress_clear(p);
+			if (err && err != NASOONE_ESTATE)
+				api_error(n, err, "cannot resume", NULL, NULL);
+			else if (!err)
+				fputs("nasoone: resumed\n", stderr);
+		}
+	}
+}
+
+/*
+ * Wait for the end of the run: a file read to its end (FINISHED), a reading
+ * error, or a stop request (signal or key). Never blocks longer than a tick,
+ * so flags and keys are handled promptly.
+ */
+static void run_loop(struct nasoone *n, bool keys, struct progress *p)
+{
+	while (!stop_requested) {
+		enum nasoone_state state;
+		int rc;
+
+		if (keys)
+			read_keys();
+		apply_pause_resume(n, p);
+		if (stop_requested)
+			break;
+		state = nasoone_get_state(n);
+		if (state == NASOONE_FINISHED || nasoone_get_error(n))
+			break;
+		rc = state == NASOONE_RUNNING ? nasoone_wait(n, TICK_MS) : NASOONE_ESTATE;
+		if (rc == 0)
+			break;
+		if (rc != NASOONE_ETIMEDOUT)
+			poll(NULL, 0, TICK_MS); /* paused, or a wait that cannot block */
+		progress_draw(p, n, state == NASOONE_PAUSED);
+	}
+}
+
+static void print_stats(const struct nasoone_stats *s)
+{
+	fprintf(stderr,
+		"%" PRIu64 " packets received, %" PRIu64 " counted, %" PRIu64 " skipped, %" PRIu64
+		" filtered\n",
+		s->received, s->counted, s->skipped, s->filtered);
+	fprintf(stderr,
+		"%" PRIu64 " packets dropped, %" PRIu64 " dropped by interface, %" PRIu64
+		" seen while paused, %" PRIu64 " rows\n",
+		s->dropped, s->if_dropped, s->paused, s->rows);
+}
+
+/* The report destination as the user knows it. */
+static const char *output_name(const struct options *o)
+{
+	return !o->output || !strcmp(o->output, "-") ? "standard output" : o->output;
+}
+
+/* Phrase for a failure of nasoone_start(), after what it is about. */
+static void start_error(struct nasoone *n, int err, const struct options *o, const char *device)
+{
+	switch (err) {
+	case NASOONE_EEXIST:
+		api_error(n, err, "cannot write the report to", output_name(o),
+			  "use -F to replace it");
+		break;
+	case NASOONE_ENODIR:
+	case NASOONE_EOUTPUT:
+		api_error(n, err, "cannot write the report to", output_name(o), NULL);
+		break;
+	case NASOONE_ENODEV:
+		api_error(n, err, "cannot capture on interface", device,
+			  "nasoone -D lists the devices");
+		break;
+	default:
+		if (o->file)
+			api_error(n, err, "cannot read the capture file", o->file, NULL);
+		else
+			api_error(n, err, "cannot capture on interface", device, NULL);
+	}
+}
+
+/* Configure n from the options; 0 or EXIT_FAILURE after one error line. */
+static int configure(struct nasoone *n, const struct options *o, const char *device)
+{
+	int err;
+
+	if (o->file) {
+		err = nasoone_set_capture_file(n, o->file);
+		if (err) {
+			api_error(n, err, "cannot read the capture file", o->file, NULL);
+			return EXIT_FAILURE;
+		}
+	} else {
+		err = nasoone_set_capture_device(n, device);
+		if (err) {
+			api_error(n, err, "cannot capture on interface", device,
+				  err == NASOONE_ENODEV ? "nasoone -D lists the devices" : NULL);
+			return EXIT_FAILURE;
+		}
+	}
+	if (o->force && (err = nasoone_set_overwrite(n, true))) {
+		api_error(n, err, "cannot allow replacing", o->output, NULL);
+		return EXIT_FAILURE;
+	}
+	err = nasoone_set_output(n, o->output ? o->output : "-");
+	if (err) {
+		api_error(n, err, "cannot write the report to", output_name(o),
+			  err == NASOONE_EEXIST ? "use -F to replace it" : NULL);
+		return EXIT_FAILURE;
+	}
+	if (o->interval && (err = nasoone_set_timeout(n, o->interval))) {
+		api_error(n, err, "cannot set the report interval", NULL, NULL);
+		return EXIT_FAILURE;
+	}
+	if (o->threads >= 0 && (err = nasoone_set_threads(n, (unsigned int)o->threads))) {
+		api_error(n, err, "cannot set the number of threads", NULL, NULL);
+		return EXIT_FAILURE;
+	}
+	if (o->expression && (err = nasoone_set_filter(n, o->expression))) {
+		api_error(n, err, "bad filter expression", NULL, NULL);
+		return EXIT_FAILURE;
+	}
+	return 0;
+}
+
+static int run(const struct options *o)
+{
+	struct progress progress = { 0 };
+	struct nasoone_stats stats = { 0 };
+	char device[256] = "";
+	char *read_detail = NULL;
+	struct nasoone *n;
+	int ret = EXIT_FAILURE;
+	bool keys;
+	int err;
+
+	if (!o->file) {
+		if (o->device) {
+			snprintf(device, sizeof(device), "%s", o->device);
+		} else if ((err = nasoone_default_device(device, sizeof(device)))) {
+			fprintf(stderr,
+				"nasoone: no capture device found: %s (use -i IFACE or -r FILE)\n",
+				nasoone_strerror(err));
+			return EXIT_FAILURE;
+		}
+	}
+	if (install_signals())
+		return EXIT_FAILURE;
+	n = nasoone_new();
+	if (!n) {
+		fprintf(stderr, "nasoone: cannot create a capture: %s\n",
+			nasoone_strerror(NASOONE_ENOMEM));
+		return EXIT_FAILURE;
+	}
+	if (configure(n, o, device))
+		goto out;
+	err = nasoone_start(n);
+	if (err) {
+		start_error(n, err, o, device);
+		goto out;
+	}
+
+	keys = enable_keys();
+	progress.enabled = o->file && isatty(STDERR_FILENO);
+	run_loop(n, keys, &progress);
+	restore_terminal();
+	progress_clear(&progress);
+
+	/* The detail of a reading error, saved before stop() can replace it. */
+	if (nasoone_get_error(n))
+		read_detail = strdup(nasoone_last_error(n));
+	err = nasoone_stop(n, &stats);
+	if (err) {
+		api_error(n, err, "cannot write the final report to", output_name(o), NULL);
+		goto out;
+	}
+	print_stats(&stats);
+	err = nasoone_get_error(n);
+	if (err) {
+		const char *detail = read_detail ? read_detail : nasoone_last_error(n);
+
+		if (!detail || !*detail)
+			detail = nasoone_strerror(err);
+		if (o->file && !strstr(detail, o->file))
+			fprintf(stderr, "nasoone: reading %s stopped early: %s\n", o->file, detail);
+		else if (o->file)
+			fprintf(stderr, "nasoone: reading stopped early: %s\n", detail);
+		else
+			fprintf(stderr, "nasoone: capture on %s stopped early: %s\n", device,
+				detail);
+		goto out;
+	}
+	ret = EXIT_SUCCESS;
+out:
+	restore_terminal();
+	free(read_detail);
+	nasoone_free(n);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	int ret;
+
+	ret = parse_args(argc, argv, &o);
+	if (ret < 0)
+		return EXIT_SUCCESS; /* --help, --version */
+	if (ret > 0)
+		goto out;
+	atexit(restore_terminal);
+	if (o.list)
+		ret = list_devices();
+	else
+		ret = run(&o);
+out:
+	free(o.expression);
+	return ret;
+}
