@@ -1,0 +1,412 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Command-line tests of nasoone(8): options, exit statuses, error lines and
+# the report destinations.
+#
+#   tests/cli/test_cli.sh NASOONE_BIN PCAPGEN
+#
+# NASOONE_BIN is the binary under test; PCAPGEN the capture generator
+# (`pcapgen sample FILE`, `pcapgen corrupt DIR`). Each test prints
+# "[name] PASS|FAIL|SKIPPED"; the last line is "N passed, N failed" and the
+# exit status is non-zero when a test failed.
+
+set -u
+
+if [ $# -ne 2 ]; then
+	echo "usage: $0 NASOONE_BIN PCAPGEN" >&2
+	exit 2
+fi
+NASOONE=$(realpath "$1")
+PCAPGEN=$(realpath "$2")
+
+HEADER='source ip; source port; destination ip; destination port; protocols; first; last; bytes; packets'
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/nasoone-cli.XXXXXX") || exit 1
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM
+
+passed=0
+failed=0
+skipped=0
+
+pass()
+{
+	echo "[$1] PASS"
+	passed=$((passed + 1))
+}
+
+# fail NAME WHY: the reason and the captured stderr go under the FAIL line.
+fail()
+{
+	echo "[$1] FAIL: $2"
+	if [ -s "$TMP/err" ]; then
+		sed 's/^/    stderr: /' "$TMP/err" | head -n 5
+	fi
+	failed=$((failed + 1))
+}
+
+skip()
+{
+	echo "[$1] SKIPPED: $2"
+	skipped=$((skipped + 1))
+}
+
+# run ARGS...: run nasoone with stdin from /dev/null and a time limit;
+# stdout in $TMP/out, stderr in $TMP/err, exit status in $rc.
+run()
+{
+	timeout -k 5 60 "$NASOONE" "$@" </dev/null >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+}
+
+lines()
+{
+	wc -l <"$1" | tr -d ' '
+}
+
+# one_error_line: stderr is exactly one line, starting with "nasoone: ".
+one_error_line()
+{
+	[ "$(lines "$TMP/err")" -eq 1 ] && grep -q '^nasoone: ' "$TMP/err"
+}
+
+# A report: the header line, then rows of nine "; "-separated fields.
+is_report()
+{
+	[ "$(head -n 1 "$1")" = "$HEADER" ] &&
+		tail -n +2 "$1" | awk -F'; ' 'NF != 9 { bad = 1 } END { exit bad }'
+}
+
+SAMPLE=$TMP/sample.pcap
+if ! "$PCAPGEN" sample "$SAMPLE" >/dev/null 2>"$TMP/err" || [ ! -s "$SAMPLE" ]; then
+	fail setup "pcapgen sample did not write a capture"
+	echo "$passed passed, $failed failed"
+	exit 1
+fi
+
+# -- options ---------------------------------------------------------------
+
+t="help"
+run --help
+if [ $rc -ne 0 ]; then
+	fail $t "exit status $rc, expected 0"
+elif ! grep -q -- '-r' "$TMP/out" || ! grep -q -- '-i' "$TMP/out" ||
+	! grep -q -- '-w' "$TMP/out" || ! grep -q 'EXAMPLES' "$TMP/out"; then
+	fail $t "usage does not mention -r, -i, -w and EXAMPLES"
+elif [ -s "$TMP/err" ]; then
+	fail $t "help wrote to stderr"
+else
+	pass $t
+fi
+
+t="help-short"
+run -h
+if [ $rc -eq 0 ] && grep -q -- '--read' "$TMP/out"; then
+	pass $t
+else
+	fail $t "exit status $rc, or no usage on stdout"
+fi
+
+t="version"
+run --version
+if [ $rc -eq 0 ] && [ "$(cat "$TMP/out")" = "nasoone 0.1.0" ]; then
+	pass $t
+else
+	fail $t "exit status $rc, output '$(head -c 80 "$TMP/out")'"
+fi
+
+t="unknown-option"
+run --no-such-option
+if [ $rc -eq 2 ] && one_error_line && grep -q -- '--no-such-option' "$TMP/err"; then
+	pass $t
+else
+	fail $t "exit status $rc (expected 2) or not one line naming the option"
+fi
+
+t="unknown-short-option"
+run -Z
+if [ $rc -eq 2 ] && one_error_line; then
+	pass $t
+else
+	fail $t "exit status $rc (expected 2) or not one line"
+fi
+
+t="missing-argument"
+run -r
+if [ $rc -eq 2 ] && one_error_line; then
+	pass $t
+else
+	fail $t "exit status $rc (expected 2) or not one line"
+fi
+
+# Bounded numbers: out of range, not a number, trailing garbage.
+for args in "-t 0" "-t 86401" "-t -5" "-t 1x" "-j 999" "-j -1" "-j abc" "--threads=65"; do
+	t="reject ${args// /=}"
+	# shellcheck disable=SC2086 # the option and its value are two words
+	run -r "$SAMPLE" -w "$TMP/never.txt" $args
+	if [ $rc -eq 2 ] && one_error_line && [ ! -e "$TMP/never.txt" ]; then
+		pass "$t"
+	else
+		fail "$t" "exit status $rc (expected 2), not one line, or a report was written"
+	fi
+done
+
+t="read-and-interface"
+run -r "$SAMPLE" -i lo
+if [ $rc -eq 2 ] && one_error_line; then
+	pass $t
+else
+	fail $t "exit status $rc (expected 2) or not one line"
+fi
+
+# -- input errors ------------------------------------------------------------
+
+t="missing-file"
+run -r "$TMP/no-such-file.pcap"
+if [ $rc -eq 1 ] && one_error_line && grep -q 'no-such-file.pcap' "$TMP/err"; then
+	pass $t
+else
+	fail $t "exit status $rc (expected 1) or not one line naming the file"
+fi
+
+t="not-a-capture"
+printf 'this is not a capture file, just text that is long enough\n' >"$TMP/text.pcap"
+run -r "$TMP/text.pcap" -w "$TMP/text-report.txt"
+if [ $rc -eq 1 ] && grep -q '^nasoone: .*text.pcap' "$TMP/err" && [ "$(lines "$TMP/err")" -le 3 ]; then
+	pass $t
+else
+	fail $t "exit status $rc (expected 1) or no line naming the file"
+fi
+
+# Every damaged file from the generator: exit 1, an error line naming the
+# file, no crash or sanitizer report (exit status 1, not >= 2).
+t="corrupt-files"
+mkdir -p "$TMP/corrupt"
+if ! "$PCAPGEN" corrupt "$TMP/corrupt" >/dev/null 2>&1; then
+	fail $t "pcapgen corrupt failed"
+elif [ -z "$(ls -A "$TMP/corrupt")" ]; then
+	fail $t "pcapgen corrupt wrote no files"
+else
+	bad=""
+	for f in "$TMP"/corrupt/*; do
+		run -r "$f" -w "$TMP/corrupt-report.txt" -F
+		name=$(basename "$f")
+		if [ $rc -ne 1 ] || ! grep -q "^nasoone: .*$name" "$TMP/err"; then
+			bad="$bad $name(rc=$rc)"
+		fi
+	done
+	if [ -z "$bad" ]; then
+		pass $t
+	else
+		fail $t "no exit status 1 with an error line naming the file:$bad"
+	fi
+fi
+
+# The reference report of the whole sample, for the tests below.
+run -r "$SAMPLE" -w "$TMP/full.txt"
+t="sample-report"
+if [ $rc -eq 0 ] && is_report "$TMP/full.txt" && [ "$(lines "$TMP/full.txt")" -gt 1 ]; then
+	pass $t
+else
+	fail $t "exit status $rc, or no report with rows in the file"
+fi
+full_rows=$(($(lines "$TMP/full.txt") - 1))
+
+t="statistics"
+if [ $rc -eq 0 ] && grep -q 'packets received' "$TMP/err" && grep -q 'rows' "$TMP/err" &&
+	[ "$(lines "$TMP/err")" -le 2 ] && [ ! -s "$TMP/out" ]; then
+	pass $t
+else
+	fail $t "statistics not on stderr in at most two lines, or something on stdout"
+fi
+
+# A truncated copy of the sample: cut in the middle of the last records.
+# The report holds the header and the rows counted before the damage.
+t="truncated-file"
+# A cut that happens to fall between two records reads as a clean end of
+# file; one byte earlier is then inside a record (a record is >= 16 bytes).
+size=$(stat -c %s "$SAMPLE")
+for cut in $((size - size / 3 - 7)) $((size - size / 3 - 8)); do
+	head -c $cut "$SAMPLE" >"$TMP/truncated.pcap"
+	rm -f "$TMP/truncated.txt"
+	run -r "$TMP/truncated.pcap" -w "$TMP/truncated.txt"
+	[ $rc -eq 0 ] || break
+done
+if [ $rc -ne 1 ]; then
+	fail $t "exit status $rc, expected 1"
+elif ! grep -q '^nasoone: .*truncated.pcap' "$TMP/err"; then
+	fail $t "no error line naming the file"
+elif ! grep '^nasoone: .*truncated.pcap' "$TMP/err" | grep -Eqi '(packet|record|offset|byte)[^0-9]*[0-9]+|[0-9]+ *(packets?|records?|bytes?)'; then
+	fail $t "the error line gives no packet number or offset"
+elif [ ! -f "$TMP/truncated.txt" ] || ! is_report "$TMP/truncated.txt"; then
+	fail $t "no report with a header was written"
+elif [ "$(lines "$TMP/truncated.txt")" -lt 2 ] ||
+	[ "$(($(lines "$TMP/truncated.txt") - 1))" -gt "$full_rows" ]; then
+	fail $t "the report does not hold the rows counted before the damage"
+else
+	pass $t
+fi
+
+# -- filter ------------------------------------------------------------------
+
+t="bad-filter"
+run -r "$SAMPLE" -w "$TMP/never.txt" 'bogus(('
+if [ $rc -eq 1 ] && one_error_line && grep -qi 'filter' "$TMP/err" && [ ! -e "$TMP/never.txt" ]; then
+	pass $t
+else
+	fail $t "exit status $rc (expected 1), not one line about the filter, or a report"
+fi
+
+t="filter-udp"
+run -r "$SAMPLE" -w "$TMP/udp.txt" udp
+if [ $rc -ne 0 ] || ! is_report "$TMP/udp.txt"; then
+	fail $t "exit status $rc, or no report"
+elif [ "$(lines "$TMP/udp.txt")" -lt 2 ]; then
+	fail $t "no UDP rows (the sample should hold UDP traffic)"
+elif tail -n +2 "$TMP/udp.txt" | awk -F'; ' '$5 != "[UDP]" && $5 != "[TCP, UDP]" { bad = 1 } END { exit !bad }'; then
+	fail $t "a row without UDP in the filtered report"
+elif ! tail -n +2 "$TMP/full.txt" | grep -q '; \[TCP\]; '; then
+	skip $t "the sample has no TCP-only row, so nothing was there to filter out"
+elif [ "$(lines "$TMP/udp.txt")" -ge "$(lines "$TMP/full.txt")" ]; then
+	fail $t "the filter removed no row"
+else
+	pass $t
+fi
+
+# Words after the options form one expression, as in tcpdump.
+t="filter-words"
+run -r "$SAMPLE" -w "$TMP/words.txt" udp or tcp
+run2_rc=$rc
+if [ $run2_rc -eq 0 ] && cmp -s <(tail -n +2 "$TMP/words.txt") <(tail -n +2 "$TMP/full.txt"); then
+	pass $t
+else
+	fail $t "exit status $run2_rc, or 'udp or tcp' did not keep every row"
+fi
+
+# -- output ------------------------------------------------------------------
+
+t="stdout-default"
+run -r "$SAMPLE"
+if [ $rc -eq 0 ] && cmp -s "$TMP/out" "$TMP/full.txt"; then
+	pass $t
+else
+	fail $t "exit status $rc, or stdout differs from the -w report"
+fi
+
+t="stdout-dash"
+run -r "$SAMPLE" -w -
+if [ $rc -eq 0 ] && cmp -s "$TMP/out" "$TMP/full.txt" && [ ! -e ./- ]; then
+	pass $t
+else
+	fail $t "exit status $rc, or stdout differs from the -w report"
+fi
+
+t="existing-output"
+printf 'keep me\n' >"$TMP/existing.txt"
+run -r "$SAMPLE" -w "$TMP/existing.txt"
+if [ $rc -eq 1 ] && one_error_line && [ "$(cat "$TMP/existing.txt")" = "keep me" ]; then
+	pass $t
+else
+	fail $t "exit status $rc (expected 1), not one line, or the file changed"
+fi
+
+t="existing-output-force"
+run -r "$SAMPLE" -w "$TMP/existing.txt" -F
+if [ $rc -eq 0 ] && cmp -s "$TMP/existing.txt" "$TMP/full.txt"; then
+	pass $t
+else
+	fail $t "exit status $rc, or the file was not replaced by the report"
+fi
+
+t="existing-output-force-long"
+printf 'keep me\n' >"$TMP/existing.txt"
+run --read "$SAMPLE" --write "$TMP/existing.txt" --force --interval 5 --threads 2
+if [ $rc -eq 0 ] && cmp -s "$TMP/existing.txt" "$TMP/full.txt"; then
+	pass $t
+else
+	fail $t "exit status $rc, or the long options did not work"
+fi
+
+t="output-missing-directory"
+run -r "$SAMPLE" -w "$TMP/no/such/dir/report.txt"
+if [ $rc -eq 1 ] && one_error_line && [ ! -e "$TMP/no" ]; then
+	pass $t
+else
+	fail $t "exit status $rc (expected 1), or not one line"
+fi
+
+t="output-dev-null"
+run -r "$SAMPLE" -w /dev/null
+if [ $rc -eq 0 ] && [ ! -s "$TMP/out" ] && [ -c /dev/null ]; then
+	pass $t
+else
+	fail $t "exit status $rc, or /dev/null was replaced"
+fi
+
+# -- determinism -------------------------------------------------------------
+
+t="threads-deterministic"
+run -r "$SAMPLE" -w "$TMP/j1.txt" -j 1
+rc1=$rc
+run -r "$SAMPLE" -w "$TMP/j4.txt" -j 4
+if [ $rc1 -eq 0 ] && [ $rc -eq 0 ] && cmp -s "$TMP/j1.txt" "$TMP/j4.txt"; then
+	pass $t
+else
+	fail $t "exit statuses $rc1/$rc, or -j 1 and -j 4 reports differ"
+fi
+
+# -- live capture --------------------------------------------------------------
+
+t="unknown-device"
+run -i nosuchif0
+if [ $rc -eq 1 ] && one_error_line && grep -q 'nosuchif0' "$TMP/err"; then
+	pass $t
+else
+	fail $t "exit status $rc (expected 1), or not one line naming the device"
+fi
+
+t="list-interfaces"
+run -D
+if [ $rc -eq 0 ] && grep -Eq '^[0-9]+\.[^ ]+' "$TMP/out" && ! grep -Evq '^[0-9]+\.[^ ]+( \(.*\))?$' "$TMP/out"; then
+	pass $t
+else
+	fail $t "exit status $rc, or lines not like '1.eth0 (description)'"
+fi
+
+# SIGINT during a live capture on the loopback device: a clean stop, the
+# final report written, exit 0. Needs the capability to capture.
+t="sigint-live"
+if [ "$(id -u)" -ne 0 ]; then
+	skip $t "capturing needs root"
+else
+	# Started directly (not under timeout(1)) so that SIGINT reaches nasoone
+	# itself; a watchdog kills it if it does not stop.
+	"$NASOONE" -i lo -w "$TMP/live.txt" -t 1 </dev/null >"$TMP/out" 2>"$TMP/err" &
+	pid=$!
+	# Until it runs (the report file is created at start) or gives up.
+	for _ in $(seq 50); do
+		if [ -e "$TMP/live.txt" ] || ! kill -0 $pid 2>/dev/null; then
+			break
+		fi
+		sleep 0.1
+	done
+	sleep 0.5
+	kill -INT $pid 2>/dev/null
+	(sleep 20 && kill -KILL $pid 2>/dev/null) &
+	watchdog=$!
+	wait $pid
+	rc=$?
+	kill $watchdog 2>/dev/null
+	wait $watchdog 2>/dev/null
+	if grep -qi 'permission\|not permitted\|CAP_NET' "$TMP/err"; then
+		skip $t "no permission to capture on lo"
+	elif [ $rc -eq 0 ] && is_report "$TMP/live.txt" && grep -q 'packets received' "$TMP/err"; then
+		pass $t
+	else
+		fail $t "exit status $rc, or no final report and statistics after SIGINT"
+	fi
+fi
+
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
