@@ -131,24 +131,23 @@ __attribute__((format(printf, 1, 2))) static void usage_error(const char *fmt, .
 }
 
 /*
- * Report a failed library call in one line: "nasoone: <what> [<object>]:
- * <detail>[ (<hint>)]". The object is left out when the library's detail
- * already names it, so a path is not printed twice.
+ * Report a failed library call in one line: "nasoone: <what> [<prep>
+ * <name>]: <detail>", e.g. "nasoone: cannot write the report to r.txt:
+ * ...". The detail (nasoone_last_error()) says what to do; "<prep> <name>"
+ * is left out when the detail already names it, so nothing is said twice.
  */
-static void api_error(struct nasoone *n, int err, const char *what, const char *object,
-		      const char *hint)
+static void api_error(struct nasoone *n, int err, const char *what, const char *prep,
+		      const char *name)
 {
 	const char *detail = n ? nasoone_last_error(n) : NULL;
 
 	if (!detail || !*detail)
 		detail = nasoone_strerror(err);
-	if (object && !strstr(detail, object))
-		fprintf(stderr, "nasoone: %s %s: %s", what, object, detail);
+	if (name && !strstr(detail, name))
+		fprintf(stderr, "nasoone: %s%s%s %s: %s\n", what, prep ? " " : "", prep ? prep : "",
+			name, detail);
 	else
-		fprintf(stderr, "nasoone: %s: %s", what, detail);
-	if (hint)
-		fprintf(stderr, " (%s)", hint);
-	fputc('\n', stderr);
+		fprintf(stderr, "nasoone: %s: %s\n", what, detail);
 }
 
 /*
@@ -519,28 +518,46 @@ static const char *output_name(const struct options *o)
 	return !o->output || !strcmp(o->output, "-") ? "standard output" : o->output;
 }
 
-/* Phrase for a failure of nasoone_start(), after what it is about. */
+/* A failure about the input, file or device. */
+static void input_error(struct nasoone *n, int err, const struct options *o, const char *device)
+{
+	if (o->file)
+		api_error(n, err, "cannot read the capture file", NULL, o->file);
+	else
+		api_error(n, err, "cannot capture", "on", device);
+}
+
+/* A failure of nasoone_start(): about the output, the filter or the input. */
 static void start_error(struct nasoone *n, int err, const struct options *o, const char *device)
 {
 	switch (err) {
 	case NASOONE_EEXIST:
-		api_error(n, err, "cannot write the report to", output_name(o),
-			  "use -F to replace it");
-		break;
 	case NASOONE_ENODIR:
 	case NASOONE_EOUTPUT:
-		api_error(n, err, "cannot write the report to", output_name(o), NULL);
+		api_error(n, err, "cannot write the report", "to", output_name(o));
 		break;
-	case NASOONE_ENODEV:
-		api_error(n, err, "cannot capture on interface", device,
-			  "nasoone -D lists the devices");
+	case NASOONE_EFILTER:
+		api_error(n, err, "cannot set the filter", NULL, NULL);
 		break;
 	default:
-		if (o->file)
-			api_error(n, err, "cannot read the capture file", o->file, NULL);
-		else
-			api_error(n, err, "cannot capture on interface", device, NULL);
+		input_error(n, err, o, device);
 	}
+}
+
+/* The error that ended reading early (nasoone_get_error()), in one line. */
+static void reading_error(struct nasoone *n, int err, const struct options *o, const char *device)
+{
+	const char *name = o->file ? o->file : device;
+	const char *detail = nasoone_last_error(n);
+
+	if (!detail || !*detail)
+		detail = nasoone_strerror(err);
+	if (strstr(detail, name))
+		fprintf(stderr, "nasoone: %s stopped early: %s\n", o->file ? "reading" : "capture",
+			detail);
+	else
+		fprintf(stderr, "nasoone: %s %s stopped early: %s\n",
+			o->file ? "reading" : "capture on", name, detail);
 }
 
 /* Configure n from the options; 0 or EXIT_FAILURE after one error line. */
@@ -548,28 +565,20 @@ static int configure(struct nasoone *n, const struct options *o, const char *dev
 {
 	int err;
 
-	if (o->file) {
-		err = nasoone_set_capture_file(n, o->file);
-		if (err) {
-			api_error(n, err, "cannot read the capture file", o->file, NULL);
-			return EXIT_FAILURE;
-		}
-	} else {
-		err = nasoone_set_capture_device(n, device);
-		if (err) {
-			api_error(n, err, "cannot capture on interface", device,
-				  err == NASOONE_ENODEV ? "nasoone -D lists the devices" : NULL);
-			return EXIT_FAILURE;
-		}
+	err = o->file ? nasoone_set_capture_file(n, o->file)
+		      : nasoone_set_capture_device(n, device);
+	if (err) {
+		input_error(n, err, o, device);
+		return EXIT_FAILURE;
 	}
+	/* Before the output: an existing file is refused unless overwrite is set. */
 	if (o->force && (err = nasoone_set_overwrite(n, true))) {
-		api_error(n, err, "cannot allow replacing", o->output, NULL);
+		api_error(n, err, "cannot allow replacing the report", NULL, NULL);
 		return EXIT_FAILURE;
 	}
 	err = nasoone_set_output(n, o->output ? o->output : "-");
 	if (err) {
-		api_error(n, err, "cannot write the report to", output_name(o),
-			  err == NASOONE_EEXIST ? "use -F to replace it" : NULL);
+		api_error(n, err, "cannot write the report", "to", output_name(o));
 		return EXIT_FAILURE;
 	}
 	if (o->interval && (err = nasoone_set_timeout(n, o->interval))) {
@@ -581,7 +590,7 @@ static int configure(struct nasoone *n, const struct options *o, const char *dev
 		return EXIT_FAILURE;
 	}
 	if (o->expression && (err = nasoone_set_filter(n, o->expression))) {
-		api_error(n, err, "bad filter expression", NULL, NULL);
+		api_error(n, err, "cannot set the filter", NULL, NULL);
 		return EXIT_FAILURE;
 	}
 	return 0;
@@ -592,11 +601,10 @@ static int run(const struct options *o)
 	struct progress progress = { 0 };
 	struct nasoone_stats stats = { 0 };
 	char device[256] = "";
-	char *read_detail = NULL;
 	struct nasoone *n;
 	int ret = EXIT_FAILURE;
 	bool keys;
-	int err;
+	int err, rerr;
 
 	if (!o->file) {
 		if (o->device) {
@@ -630,34 +638,19 @@ static int run(const struct options *o)
 	restore_terminal();
 	progress_clear(&progress);
 
-	/* The detail of a reading error, saved before stop() can replace it. */
-	if (nasoone_get_error(n))
-		read_detail = strdup(nasoone_last_error(n));
 	err = nasoone_stop(n, &stats);
-	if (err) {
-		api_error(n, err, "cannot write the final report to", output_name(o), NULL);
-		goto out;
-	}
-	print_stats(&stats);
-	err = nasoone_get_error(n);
-	if (err) {
-		const char *detail = read_detail ? read_detail : nasoone_last_error(n);
-
-		if (!detail || !*detail)
-			detail = nasoone_strerror(err);
-		if (o->file && !strstr(detail, o->file))
-			fprintf(stderr, "nasoone: reading %s stopped early: %s\n", o->file, detail);
-		else if (o->file)
-			fprintf(stderr, "nasoone: reading stopped early: %s\n", detail);
-		else
-			fprintf(stderr, "nasoone: capture on %s stopped early: %s\n", device,
-				detail);
-		goto out;
-	}
-	ret = EXIT_SUCCESS;
+	if (err)
+		api_error(n, err, "cannot write the final report", "to", output_name(o));
+	else
+		print_stats(&stats);
+	/* A damaged file or a failed live capture: the rows before it were written. */
+	rerr = nasoone_get_error(n);
+	if (rerr)
+		reading_error(n, rerr, o, device);
+	if (!err && !rerr)
+		ret = EXIT_SUCCESS;
 out:
 	restore_terminal();
-	free(read_detail);
 	nasoone_free(n);
 	return ret;
 }
