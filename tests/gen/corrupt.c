@@ -173,14 +173,14 @@ void gen_corrupt(const char *dir)
 		fr_pkt(&f, LT_ETHERNET, &web, false, 42, NULL);
 		memset(bad, 0, sizeof(bad));
 		le32(bad, 6);
-		le32(bad + 4, 32 + 64);
+		le32(bad + 4, 28 + 60 + 4);
 		le32(bad + 8, 0);
 		le32(bad + 20, 60);
 		le32(bad + 24, 60);
 		cap_damage(c, bad, 28);
 		cap_damage(c, f.b, 60);
 		memset(bad, 0, 8);
-		le32(bad, 32 + 64 + 4); /* trailer disagrees */
+		le32(bad, 28 + 60 + 4 + 4); /* trailer disagrees */
 		cap_damage(c, bad, 4);
 		good(c, 0, T(3051, 0), 2);
 	}
@@ -202,13 +202,13 @@ void gen_corrupt(const char *dir)
 		fr_pkt(&f, LT_ETHERNET, &web, false, 42, NULL);
 		memset(bad, 0, sizeof(bad));
 		le32(bad, 6);
-		le32(bad + 4, 32 + 64);
+		le32(bad + 4, 28 + 60 + 4);
 		le32(bad + 8, 7); /* no such interface */
 		le32(bad + 20, 60);
 		le32(bad + 24, 60);
 		cap_damage(c, bad, 28);
 		cap_damage(c, f.b, 60);
-		le32(bad, 32 + 64);
+		le32(bad, 28 + 60 + 4);
 		cap_damage(c, bad, 4);
 		good(c, 0, T(3071, 0), 2);
 	}
