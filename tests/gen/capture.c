@@ -284,7 +284,8 @@ static void put(struct cap *c, const void *p, size_t n)
 		c->size = 2 * (c->len + n) + 4096;
 		c->buf = xrealloc(c->buf, c->size);
 	}
-	memcpy(c->buf + c->len, p, n);
+	if (n) /* p may be NULL for an empty option */
+		memcpy(c->buf + c->len, p, n);
 	c->len += n;
 }
 

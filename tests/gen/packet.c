@@ -25,7 +25,8 @@ static uint8_t *room(struct frame *f, size_t n)
 
 void fr_bytes(struct frame *f, const void *p, size_t n)
 {
-	memcpy(room(f, n), p, n);
+	if (n) /* p may be NULL for nothing: memcpy() must not see it */
+		memcpy(room(f, n), p, n);
 }
 
 void fr_u8(struct frame *f, unsigned v)
