@@ -1750,6 +1750,52 @@ static void test_pcapng_gzip_truncated(void **state)
 	w_free(&w);
 }
 
+/* As for classic pcap: a gzip pcapng whose compressed data ends on a block boundary. */
+static void test_pcapng_gzip_truncated_at_block_boundary(void **state)
+{
+	struct wbuf w = { 0 };
+	struct result res;
+	size_t len, half, cut;
+	uint8_t *gz;
+	char err[512];
+	uint32_t n;
+	int ret;
+	gzFile g;
+
+	(void)state;
+	shb(&w, false);
+	idb(&w, 1, 0, -1, false, 0);
+	for (n = 0; n < 10; n++)
+		epb(&w, 0, n * 1000, 300, 300, n);
+	half = w.len;
+	for (; n < 20; n++)
+		epb(&w, 0, n * 1000, 300, 300, n);
+	g = gzopen(tpath("flushed.gz"), "wb");
+	assert_non_null(g);
+	assert_int_equal(gzwrite(g, w.b, (unsigned int)half), (int)half);
+	assert_int_equal(gzflush(g, Z_FULL_FLUSH), Z_OK);
+	cut = (size_t)gzoffset(g);
+	assert_int_equal(gzwrite(g, w.b + half, (unsigned int)(w.len - half)), (int)(w.len - half));
+	assert_int_equal(gzclose(g), Z_OK);
+	w_free(&w);
+	gz = read_whole(tpath("flushed.gz"), &len);
+	assert_true(cut > 10 && cut < len);
+	write_file(tpath("cut.gz"), gz, cut);
+	free(gz);
+
+	read_pcapng(tpath("cut.gz"), &res);
+	n = (uint32_t)res.n;
+	ret = res.ret;
+	snprintf(err, sizeof(err), "%s", res.err);
+	result_free(&res);
+	assert_int_equal(n, 10);
+	if (ret == 0)
+		fail_msg(
+			"a gzip pcapng cut after packet 10 reads as a complete file of 10 packets");
+	assert_int_equal(ret, -EBADMSG);
+	expect_contains(err, "after packet 10");
+}
+
 /* Many blocks of every size through the stdio stream, plain and gzip. */
 static void test_pcapng_many_blocks(void **state)
 {
@@ -1864,6 +1910,7 @@ int main(void)
 		T(test_pcapng_damaged_blocks),
 		T(test_pcapng_caplen_limit),
 		T(test_pcapng_gzip_truncated),
+		T(test_pcapng_gzip_truncated_at_block_boundary),
 		T(test_pcapng_many_blocks),
 		T(test_pcapng_huge_tsoffset),
 	};
