@@ -255,10 +255,16 @@ void fr_ip6_len(struct frame *f, size_t off, int paylen)
 
 void fr_tcp(struct frame *f, uint16_t sport, uint16_t dport, uint8_t flags, size_t payload)
 {
+	fr_tcp_seq(f, sport, dport, 0x10000000u + sport, 0x20000000u + dport, flags, payload);
+}
+
+void fr_tcp_seq(struct frame *f, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+		uint8_t flags, size_t payload)
+{
 	fr_be16(f, sport);
 	fr_be16(f, dport);
-	fr_be32(f, 0x10000000u + sport);
-	fr_be32(f, flags & TH_ACK ? 0x20000000u + dport : 0);
+	fr_be32(f, seq);
+	fr_be32(f, flags & TH_ACK ? ack : 0);
 	fr_u8(f, 5 << 4);
 	fr_u8(f, flags);
 	fr_be16(f, 64240);
@@ -279,11 +285,14 @@ void fr_udp(struct frame *f, uint16_t sport, uint16_t dport, size_t payload)
 void fr_pkt(struct frame *f, uint32_t lt, const struct pkt *p, bool rev, size_t payload,
 	    struct gen_key *key)
 {
-	fr_pkt_flags(f, lt, p, rev, TH_ACK | TH_PSH, payload, key);
+	uint16_t sport = rev ? p->dport : p->sport, dport = rev ? p->sport : p->dport;
+
+	fr_pkt_tcp(f, lt, p, rev, TH_ACK | TH_PSH, 0x10000000u + sport, 0x20000000u + dport,
+		   payload, key);
 }
 
-void fr_pkt_flags(struct frame *f, uint32_t lt, const struct pkt *p, bool rev, uint8_t flags,
-		  size_t payload, struct gen_key *key)
+void fr_pkt_tcp(struct frame *f, uint32_t lt, const struct pkt *p, bool rev, uint8_t flags,
+		uint32_t seq, uint32_t ack, size_t payload, struct gen_key *key)
 {
 	uint8_t s[16], d[16];
 	const char *src = rev ? p->dst : p->src, *dst = rev ? p->src : p->dst;
@@ -298,7 +307,7 @@ void fr_pkt_flags(struct frame *f, uint32_t lt, const struct pkt *p, bool rev, u
 	off = v == 4 ? fr_ip4(f, s, d, p->proto, 0x1000 + sport, 0x4000, NULL, 0)
 		     : fr_ip6(f, s, d, NULL, 0, p->proto);
 	if (p->proto == 6)
-		fr_tcp(f, sport, dport, flags, payload);
+		fr_tcp_seq(f, sport, dport, seq, ack, flags, payload);
 	else
 		fr_udp(f, sport, dport, payload);
 	if (v == 4)

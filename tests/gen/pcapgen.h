@@ -149,6 +149,8 @@ size_t fr_ip6(struct frame *f, const uint8_t *src, const uint8_t *dst, const str
 	      int next, uint8_t proto);
 void fr_ip6_len(struct frame *f, size_t off, int paylen);
 void fr_tcp(struct frame *f, uint16_t sport, uint16_t dport, uint8_t flags, size_t payload);
+void fr_tcp_seq(struct frame *f, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+		uint8_t flags, size_t payload);
 void fr_udp(struct frame *f, uint16_t sport, uint16_t dport, size_t payload);
 
 /* A plain packet: link + IP (no options) + TCP/UDP + payload bytes. */
@@ -161,8 +163,9 @@ struct pkt {
 void fr_pkt(struct frame *f, uint32_t lt, const struct pkt *p, bool rev, size_t payload,
 	    struct gen_key *key);
 
-void fr_pkt_flags(struct frame *f, uint32_t lt, const struct pkt *p, bool rev, uint8_t flags,
-		  size_t payload, struct gen_key *key);
+/* The same with TCP flags and sequence numbers of the caller's choice. */
+void fr_pkt_tcp(struct frame *f, uint32_t lt, const struct pkt *p, bool rev, uint8_t flags,
+		uint32_t seq, uint32_t ack, size_t payload, struct gen_key *key);
 
 /* ---- capture files ---- */
 

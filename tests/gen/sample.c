@@ -19,12 +19,13 @@ enum ev_kind {
 
 struct ev {
 	uint64_t t;
-	unsigned seq; /* ties keep the order of creation */
+	unsigned order; /* ties keep the order of creation */
 	enum ev_kind kind;
 	const struct pkt *p;
 	bool rev;
 	uint8_t flags;
 	uint16_t payload;
+	uint32_t seq, ack;
 };
 
 struct evs {
@@ -39,8 +40,21 @@ static void add(struct evs *e, uint64_t t, enum ev_kind kind, const struct pkt *
 		e->cap = e->cap ? 2 * e->cap : 256;
 		e->v = xrealloc(e->v, e->cap * sizeof(*e->v));
 	}
-	e->v[e->n] = (struct ev){ t, e->n, kind, p, rev, flags, payload };
+	e->v[e->n] = (struct ev){ t, e->n, kind, p, rev, flags, payload, 0, 0 };
 	e->n++;
+}
+
+/* One TCP segment; seq[dir] is the next sequence number each side sends. */
+static void seg(struct evs *e, uint32_t *seq, uint64_t t, const struct pkt *p, bool rev,
+		uint8_t flags, size_t payload)
+{
+	struct ev *v;
+
+	add(e, t, EV_PKT, p, rev, flags, payload);
+	v = &e->v[e->n - 1];
+	v->seq = seq[rev];
+	v->ack = seq[!rev];
+	seq[rev] += payload + ((flags & (TH_SYN | TH_FIN)) ? 1 : 0);
 }
 
 static int ev_cmp(const void *pa, const void *pb)
@@ -49,35 +63,37 @@ static int ev_cmp(const void *pa, const void *pb)
 
 	if (a->t != b->t)
 		return a->t < b->t ? -1 : 1;
-	return a->seq < b->seq ? -1 : a->seq > b->seq;
+	return a->order < b->order ? -1 : a->order > b->order;
 }
 
 /* A TCP connection: handshake, request/response rounds with ACKs, close. */
 static void tcp_session(struct evs *e, struct rng *r, const struct pkt *p, uint64_t t, int rounds,
 			uint64_t rtt)
 {
-	add(e, t, EV_PKT, p, false, TH_SYN, 0);
-	add(e, t += rtt, EV_PKT, p, true, TH_SYN | TH_ACK, 0);
-	add(e, t += 50000 + rng_below(r, 200000), EV_PKT, p, false, TH_ACK, 0);
+	uint32_t seq[2] = { (uint32_t)rng_next(r), (uint32_t)rng_next(r) };
+
+	seg(e, seq, t, p, false, TH_SYN, 0);
+	seg(e, seq, t += rtt, p, true, TH_SYN | TH_ACK, 0);
+	seg(e, seq, t += 50000 + rng_below(r, 200000), p, false, TH_ACK, 0);
 	for (int i = 0; i < rounds; i++) {
 		int segs = 1 + rng_below(r, 5);
 
-		add(e, t += 100000 + rng_below(r, 900000), EV_PKT, p, false, TH_ACK | TH_PSH,
+		seg(e, seq, t += 100000 + rng_below(r, 900000), p, false, TH_ACK | TH_PSH,
 		    80 + rng_below(r, 520));
 		t += rtt;
 		for (int s = 0; s < segs; s++) {
 			bool last = s == segs - 1;
 
-			add(e, t += 20000 + rng_below(r, 80000), EV_PKT, p, true,
+			seg(e, seq, t += 20000 + rng_below(r, 80000), p, true,
 			    TH_ACK | (last ? TH_PSH : 0), last ? 60 + rng_below(r, 1300) : 1448);
 			if (s & 1 || last)
-				add(e, t + rtt / 2, EV_PKT, p, false, TH_ACK, 0);
+				seg(e, seq, t + rtt / 2, p, false, TH_ACK, 0);
 		}
 		t += rtt;
 	}
-	add(e, t += 2000000 + rng_below(r, 5000000), EV_PKT, p, false, TH_FIN | TH_ACK, 0);
-	add(e, t += rtt, EV_PKT, p, true, TH_FIN | TH_ACK, 0);
-	add(e, t + 30000, EV_PKT, p, false, TH_ACK, 0);
+	seg(e, seq, t += 2000000 + rng_below(r, 5000000), p, false, TH_FIN | TH_ACK, 0);
+	seg(e, seq, t += rtt, p, true, TH_FIN | TH_ACK, 0);
+	seg(e, seq, t + 30000, p, false, TH_ACK, 0);
 }
 
 /* UDP request/response pairs (DNS, NTP, QUIC-like). */
@@ -188,7 +204,7 @@ struct cap *sample_cap(void)
 			cap_frame(c, 0, v->t, &f, 0, 0, NULL, 0);
 			continue;
 		}
-		fr_pkt_flags(&f, LT_ETHERNET, v->p, v->rev, v->flags, v->payload, &k);
+		fr_pkt_tcp(&f, LT_ETHERNET, v->p, v->rev, v->flags, v->seq, v->ack, v->payload, &k);
 		cap_frame(c, 0, v->t, &f, 0, 0, &k, v->p->proto == 6 ? GEN_TCP : GEN_UDP);
 	}
 	free(e.v);
