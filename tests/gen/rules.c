@@ -349,6 +349,15 @@ static struct cap *sc_ipv4_header(void)
 	off = ip4_frame(&f, "10.4.0.1", "10.4.0.2", 6, NULL, 0, 1008, 80, 20);
 	fr_ip4_len(&f, off, 20);
 	skip(c, 0, t += 1000000, &f);
+	/* Total length ending right after the ports: counted. */
+	off = ip4_frame(&f, "10.4.0.1", "10.4.0.2", 17, NULL, 0, 1011, 53, 20);
+	fr_ip4_len(&f, off, 20 + 4);
+	key_set(&k, "10.4.0.1", 1011, "10.4.0.2", 53);
+	counted(c, 0, t += 1000000, &f, &k, 17);
+	off = ip4_frame(&f, "10.4.0.1", "10.4.0.2", 6, nops, 4, 1012, 80, 20);
+	fr_ip4_len(&f, off, 24 + 4);
+	key_set(&k, "10.4.0.1", 1012, "10.4.0.2", 80);
+	counted(c, 0, t += 1000000, &f, &k, 6);
 	/* Total length shorter than the frame (trailer): counted, bytes = frame. */
 	off = ip4_frame(&f, "10.4.0.1", "10.4.0.2", 17, NULL, 0, 1009, 53, 20);
 	fr_ip4_len(&f, off, -1);
@@ -564,6 +573,14 @@ static struct cap *sc_ipv6_ext(void)
 	fr_udp(&f, 3012, 53, 40);
 	fr_ip6_len(&f, off, 8);
 	skip(c, 0, t += 1000000, &f);
+	/* Payload length ending right after the ports: counted. */
+	fr_init(&f);
+	fr_eth(&f, 0, NULL, 0x86dd);
+	off = fr_ip6(&f, A("2001:db8:6::1"), A("2001:db8:6::2"), hbh, 1, 6);
+	fr_tcp(&f, 3013, 443, TH_ACK, 40);
+	fr_ip6_len(&f, off, 8 + 4);
+	key_set(&k, "2001:db8:6::1", 3013, "2001:db8:6::2", 443);
+	counted(c, 0, t += 1000000, &f, &k, 6);
 	/* Back on known flows: still counted after the skipped frames. */
 	ip6_chain(c, t += 1000000, hbh, 1, 17, 3001, true);
 	ip6_chain(c, t += 1000000, mixed, 5, 6, 3005, true);
@@ -1225,7 +1242,8 @@ static const struct scenario scenarios[] = {
 	{ "ipv4-header.pcap", sc_ipv4_header, OUT_PLAIN, NULL,
 	  "IPv4 options (NOP, router alert, loose source route, timestamp); IHL 4 and 0, "
 	  "total length < IHL*4, total length ending before/inside the ports not counted; "
-	  "total length 0 (TSO) and trailer after the datagram counted; SCTP" },
+	  "total length 0 (TSO), ending right after the ports, and a trailer after the "
+	  "datagram counted; SCTP not" },
 	{ "tunnels.pcap", sc_tunnels, OUT_PLAIN, NULL,
 	  "ICMP (echo, error quoting UDP), GRE, IPIP, 6in4, ESP, IGMP, ICMPv6, IPv6-in-IPv6, "
 	  "IPv4-in-IPv6, GRE over IPv6 not counted; VXLAN (both ways), Geneve, GTP-U, Teredo "
@@ -1233,7 +1251,8 @@ static const struct scenario scenarios[] = {
 	{ "ipv6-ext.pcap", sc_ipv6_ext, OUT_PLAIN, NULL,
 	  "IPv6 hop-by-hop, routing, dstopts, atomic fragment, a mixed chain; a chain of 16 "
 	  "counted and of 17 not; AH (alone, after HBH), ESP, no-next-header, mobility not "
-	  "counted; payload length 0 (TSO) counted; payload length ending before the ports" },
+	  "counted; payload length 0 (TSO) and ending right after the ports counted, ending "
+	  "before the ports not" },
 	{ "frag-ipv4.pcap", sc_frag_ipv4, OUT_PLAIN, NULL,
 	  "IPv4 fragments: later ones to the first fragment's 4-tuple; later before first, "
 	  "60.001 s and 90 s after ignored, exactly 60 s counted; interleaved TCP/UDP "
