@@ -633,11 +633,6 @@ const uint8_t *cap_bytes(const struct cap *c)
 	return c->buf;
 }
 
-size_t cap_counted(const struct cap *c)
-{
-	return c->nrecs;
-}
-
 void cap_free(struct cap *c)
 {
 	free(c->buf);

@@ -216,8 +216,6 @@ void cap_block(struct cap *c, uint32_t type, const void *body, size_t n);
 void cap_damage(struct cap *c, const void *p, size_t n);
 size_t cap_size(const struct cap *c);
 const uint8_t *cap_bytes(const struct cap *c);
-/* Frames counted so far: for scenario sanity checks. */
-size_t cap_counted(const struct cap *c);
 
 /* cap_save() cut for OUT_GZIP: about half the stream, inside a record. */
 #define GZ_CUT_MIDDLE (SIZE_MAX - 1)
@@ -240,7 +238,7 @@ void gen_rules(const char *dir);
 void gen_corrupt(const char *dir);
 int gen_mix(int argc, char **argv);
 
-/* dir/name, in a static buffer per call site: copy before the next call. */
+/* dir/name into buf (dies when it does not fit); returns buf. */
 const char *path_join(char *buf, size_t size, const char *dir, const char *name);
 void write_text(const char *path, const char *text);
 void make_dir(const char *dir);
