@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Filter builder: collects host, protocol and port terms and renders them
  * as one pcap-filter(7) expression. Terms of the same kind are or-ed, kinds

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * nasoone(8): the command line on top of libnasoone. It parses arguments,
  * installs signal handlers, reads keys, shows progress and calls nasoone_*;
