@@ -200,18 +200,22 @@ static char *copy_argv(char **argv)
 	return buf;
 }
 
-/* The name getopt stopped at: "--long" as typed, or "-c" for a short option. */
-static const char *bad_option_name(char **argv, char *buf, size_t size)
+/*
+ * The option getopt_long() stopped at: "-c" for a short one (optopt), the
+ * word as typed for a long one. glibc sets optopt to 0 for an unknown long
+ * option; for a missing argument optind has moved past the option itself.
+ */
+static const char *bad_option_name(int c, char **argv, char *buf, size_t size)
 {
 	const char *arg = argv[optind - 1];
 
-	if (arg && !strncmp(arg, "--", 2))
+	if ((c == ':' || !optopt) && arg && !strncmp(arg, "--", 2))
 		return arg;
 	snprintf(buf, size, "-%c", optopt ? optopt : '?');
 	return buf;
 }
 
-/* Fill o from argv. 0, EXIT_SUCCESS-style -1 for "done" (help/version), or EXIT_USAGE. */
+/* Fill o from argv: 0 to go on, -1 when done (--help, --version), else the exit status. */
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	char name[8];
@@ -255,10 +259,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 			return -1;
 		case ':':
 			usage_error("option %s needs an argument",
-				    bad_option_name(argv, name, sizeof(name)));
+				    bad_option_name(c, argv, name, sizeof(name)));
 			return EXIT_USAGE;
 		default:
-			usage_error("unknown option %s", bad_option_name(argv, name, sizeof(name)));
+			usage_error("unknown option %s",
+				    bad_option_name(c, argv, name, sizeof(name)));
 			return EXIT_USAGE;
 		}
 	}
@@ -370,14 +375,20 @@ static void read_keys(void)
 
 static int install_signals(void)
 {
+	/*
+	 * The stop signals act once (SA_RESETHAND): a second ^C while the
+	 * final report is written ends the process, as the user asked twice.
+	 * The report file is replaced by rename(), so it is never half written.
+	 */
 	static const struct {
 		int sig;
 		void (*handler)(int);
+		int flags;
 	} table[] = {
-		{ SIGINT, on_stop_signal },
-		{ SIGTERM, on_stop_signal },
-		{ SIGUSR1, on_pause_signal },
-		{ SIGUSR2, on_resume_signal },
+		{ SIGINT, on_stop_signal, SA_RESETHAND },
+		{ SIGTERM, on_stop_signal, SA_RESETHAND },
+		{ SIGUSR1, on_pause_signal, 0 },
+		{ SIGUSR2, on_resume_signal, 0 },
 	};
 	struct sigaction sa;
 
@@ -385,6 +396,7 @@ static int install_signals(void)
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		sa.sa_handler = table[i].handler;
+		sa.sa_flags = table[i].flags;
 		if (sigaction(table[i].sig, &sa, NULL)) {
 			fprintf(stderr, "nasoone: cannot install the handler for signal %d: %s\n",
 				table[i].sig, strerror(errno));
