@@ -78,7 +78,7 @@ $(OUTPUT)/nasoone: $(OUTPUT)/main.o $(OUTPUT)/libnasoone.a
 
 # The products of the default build also land at the top.
 nasoone libnasoone.a libnasoone.so: %: $(OUTPUT)/%
-	$(Q)cp $< $@
+	$(Q)rm -f $@ && cp $< $@
 
 # What the tests run: the build of this $(OUTPUT) (ASan builds have their own).
 NASOONE_BIN ?= $(OUTPUT)/nasoone

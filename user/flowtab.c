@@ -33,6 +33,10 @@ uint32_t flowtab_hash(const struct nn_flow_key *key)
 		h *= 0xff51afd7ed558ccdull;
 		h ^= h >> 32;
 	}
+	/* Final avalanche, so that every key byte reaches the low (index) bits. */
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 32;
 	return (uint32_t)h;
 }
 

@@ -85,12 +85,16 @@ void frag_table_insert(struct frag_table *t, const struct nn_pkt *pkt, uint64_t 
 		e = &t->slots[(h + i) & (FRAG_SLOTS - 1)];
 		if (e->used && !memcmp(&e->id, &id, sizeof(id)))
 			same = e;
-		else if (!e->used || expired(e, ts_ms))
+		else if (!e->used)
 			unused = unused ? unused : e;
 		else if (!oldest || e->ts_ms < oldest->ts_ms)
 			oldest = e;
 	}
-	/* The most recent first fragment of a datagram wins; then a free slot; then the oldest. */
+	/*
+	 * The most recent first fragment of a datagram wins; then a free slot;
+	 * then the oldest entry. An entry that merely looks expired now is not
+	 * free: capture time can go backwards, and an earlier packet may need it.
+	 */
 	e = same ? same : unused ? unused : oldest;
 	e->id = id;
 	e->key = pkt->key;

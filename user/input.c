@@ -52,9 +52,16 @@ ssize_t input_read(struct input_file *in, void *buf, size_t size)
 	ssize_t n;
 
 	if (in->gz) {
+		int zerr = Z_OK;
+
 		n = gzread(in->gz, buf, size > INT32_MAX ? INT32_MAX : (unsigned int)size);
-		/* A cut or damaged stream reads as an I/O error: the reader reports where. */
-		return n < 0 ? -EIO : n;
+		/*
+		 * A cut or damaged stream reads as an I/O error, so the reader
+		 * reports where; zlib signals a stream cut short with 0 and an error.
+		 */
+		if (n == 0)
+			gzerror(in->gz, &zerr);
+		return n < 0 || (zerr != Z_OK && zerr != Z_STREAM_END) ? -EIO : n;
 	}
 	do {
 		n = read(in->fd, buf, size);

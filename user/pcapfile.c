@@ -90,8 +90,9 @@ struct pcapfile_reader *pcapfile_open(struct input_file *in, int *ret, char *err
 	r->size = CHUNK + REC_HDR + CAPLEN_MAX;
 	*ret = fill(r, FILE_HDR);
 	if (*ret <= 0) {
-		snprintf(err, errlen, *ret ? "read error (damaged compressed data?)"
-					   : "file too short for a pcap header");
+		snprintf(err, errlen,
+			 *ret ? "read error (damaged compressed data?)"
+			      : "file too short for a pcap header");
 		goto fail;
 	}
 	h = r->buf;

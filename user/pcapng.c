@@ -58,7 +58,7 @@ static uint64_t ticks_to_ms(const struct interface *ifc, uint64_t ticks)
 {
 	unsigned __int128 ms = (unsigned __int128)ticks * 1000 / ifc->units_per_sec;
 
-	return (uint64_t)ms + (uint64_t)(ifc->offset_sec * 1000);
+	return (uint64_t)ms + (uint64_t)ifc->offset_sec * 1000u; /* wraps for negative offsets */
 }
 
 static int bad(struct pcapng_reader *r, char *err, size_t errlen, const char *what)

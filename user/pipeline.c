@@ -418,6 +418,7 @@ int pipeline_start(struct pipeline **out, struct source *src, unsigned int threa
 		   unsigned int interval_s, struct report_output *report)
 {
 	struct pipeline *p = calloc(1, sizeof(*p));
+	uint64_t position, size;
 	unsigned int i;
 	int err = -ENOMEM;
 
@@ -428,6 +429,9 @@ int pipeline_start(struct pipeline **out, struct source *src, unsigned int threa
 	}
 	p->src = src;
 	p->report = report;
+	/* Known before the first packet, so progress is right from the start. */
+	source_progress(src, &position, &size);
+	atomic_store(&p->size, size);
 	p->interval_s = interval_s;
 	p->ncounters = threads < 1 ? 1 : threads > MAX_COUNTERS ? MAX_COUNTERS : threads;
 	pthread_mutex_init(&p->lock, NULL);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,7 +27,7 @@ struct source {
 	bool nano; /* libpcap's timestamps are in ns, not us */
 	pcap_t *pcap;
 	struct pcapfile_reader *classic; /* own reader for classic pcap files */
-	struct pcapng_reader *ng; /* own reader, after libpcap refused a link type */
+	struct pcapng_reader *ng;	 /* own reader, after libpcap refused a link type */
 	struct input_file in;
 	char *path;
 	char *filter;
@@ -153,8 +154,7 @@ int source_open_file(struct source **out, const char *path, const char *filter, 
 		ret = ret ? ret : -ENOMEM;
 		goto fail;
 	}
-	s->pcap = pcap_fopen_offline_with_tstamp_precision(stream, PCAP_TSTAMP_PRECISION_NANO,
-							   msg);
+	s->pcap = pcap_fopen_offline_with_tstamp_precision(stream, PCAP_TSTAMP_PRECISION_NANO, msg);
 	if (!s->pcap) {
 		snprintf(err, errlen, "%s is not a capture file nasoone can read: %s", path, msg);
 		ret = -EBADMSG;
@@ -218,6 +218,17 @@ int source_open_live(struct source **out, const char *ifname, const char *filter
 		goto fail;
 	}
 	s->nano = pcap_get_tstamp_precision(s->pcap) == PCAP_TSTAMP_PRECISION_NANO;
+	/*
+	 * Non-blocking, with our own poll() bounded by LIVE_TIMEOUT: a blocking
+	 * read on a TPACKET_V3 ring can wait forever on an idle interface, and
+	 * the reader must see stop and pause requests promptly.
+	 */
+	if (pcap_setnonblock(s->pcap, 1, pcap_err) || pcap_get_selectable_fd(s->pcap) < 0) {
+		snprintf(err, errlen, "cannot capture on %s: %s", ifname,
+			 *pcap_err ? pcap_err : "no selectable descriptor");
+		ret = -EIO;
+		goto fail;
+	}
 	if (s->filter) {
 		/* Live filters run in the kernel, before the packets reach us. */
 		if (pcap_compile(s->pcap, &prog, s->filter, 1, PCAP_NETMASK_UNKNOWN)) {
@@ -298,8 +309,12 @@ static int next_frame(struct source *s, struct packet *p)
 			   (uint64_t)hdr->ts.tv_usec / (s->nano ? 1000000 : 1000);
 		return 1;
 	}
-	if (ret == 0)
+	if (ret == 0) {
+		struct pollfd pfd = { .fd = pcap_get_selectable_fd(s->pcap), .events = POLLIN };
+
+		poll(&pfd, 1, LIVE_TIMEOUT);
 		return 0;
+	}
 	if (ret == PCAP_ERROR_BREAK)
 		return -ENODATA;
 	if (s->live) {
