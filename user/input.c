@@ -31,6 +31,7 @@ int input_open(struct input_file *in, const char *path)
 		goto fail;
 	}
 	in->size = (uint64_t)st.st_size;
+	in->regular = S_ISREG(st.st_mode);
 	posix_fadvise(in->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	if (pread(in->fd, magic, sizeof(magic), 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
 		in->gz = gzdopen(in->fd, "rb");

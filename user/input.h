@@ -18,6 +18,7 @@ struct input_file {
 	gzFile gz;     /* set for compressed files */
 	FILE *fp;      /* made by input_stream() */
 	uint64_t size; /* of the file on disk */
+	int regular;   /* a regular file, which can be mapped */
 };
 
 /* 0, or -errno (-ENOENT, -EACCES, -EISDIR, ...). */

@@ -369,7 +369,11 @@ void source_counters(struct source *s, struct source_counters *c)
 
 void source_progress(struct source *s, uint64_t *position, uint64_t *size)
 {
-	*position = s->live ? 0 : input_position(&s->in);
+	/* A mapped file is not read through its descriptor: its reader knows where it is. */
+	if (s->classic && !s->in.gz)
+		*position = pcapfile_offset(s->classic);
+	else
+		*position = s->live ? 0 : input_position(&s->in);
 	*size = s->live ? 0 : s->in.size;
 }
 
