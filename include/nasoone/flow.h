@@ -50,4 +50,70 @@ struct nn_flow_val {
 };
 _Static_assert(sizeof(struct nn_flow_val) == 40, "flow value ABI");
 
+/*
+ * The eBPF path. Each CPU counts into its own hash map (flows_inner type),
+ * found through the ARRAY_OF_MAPS "flows" at index bpf_get_smp_processor_id();
+ * userspace swaps a fresh map into a slot and drains the retired one. A
+ * packet whose flow cannot be inserted (map full) goes to the ring buffer
+ * "overflow" as a struct nn_overflow; only when that fails too it is
+ * counted in NN_STAT_UNATTRIBUTED.
+ */
+#define NN_MAX_CPUS	       256	/* size of the outer map (userspace sets it to the CPU count) */
+#define NN_FLOWS_PER_CPU       65536	/* default entries of one CPU's map */
+#define NN_OVERFLOW_RING_BYTES (4 << 20) /* default size of the overflow ring */
+#define NN_FRAG_ENTRIES	       4096	/* LRU of datagrams whose first fragment was seen */
+#define NN_FRAG_TTL_NS	       60000000000ull
+
+/* Indexes of the per-CPU "stats" array (__u64 each), in wire packets. */
+enum nn_stat {
+	NN_STAT_SEEN,	      /* every packet the program saw */
+	NN_STAT_PAUSED,	      /* seen while paused, not counted */
+	NN_STAT_FILTER_PASSED, /* accepted by the in-kernel filter (or no filter) */
+	NN_STAT_COUNTED,      /* added to a flow: in a map or through the ring */
+	NN_STAT_OVERFLOW,     /* of those, sent through the overflow ring */
+	NN_STAT_UNATTRIBUTED, /* counted nowhere: map and ring both full (should stay 0) */
+	NN_STAT_SKIP_NOT_IP,  /* one counter per NN_SKIP_* verdict */
+	NN_STAT_SKIP_TRUNCATED,
+	NN_STAT_SKIP_MALFORMED,
+	NN_STAT_SKIP_PROTO,
+	NN_STAT_SKIP_FRAGMENT, /* non-first fragment whose first fragment is unknown */
+	NN_STAT_MAP_FULL,      /* insertions refused by a full map (asks for an early swap) */
+	NN_STAT_MAX,
+};
+
+/* A packet (or TC GSO packet) that did not fit in its CPU's map. */
+struct nn_overflow {
+	struct nn_flow_key key;
+	__u64 ts_ns;
+	__u64 bytes;
+	__u32 packets;
+	__u32 protos;
+	__u32 cpu;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct nn_overflow) == 72, "overflow record ABI");
+
+/* A datagram whose first fragment was seen: (addresses, protocol, id). */
+struct nn_frag_key {
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u32 id;
+	__u8 proto;
+	__u8 family;
+	__u8 pad[2];
+};
+_Static_assert(sizeof(struct nn_frag_key) == 40, "fragment key ABI");
+
+struct nn_frag_val {
+	struct nn_flow_key key;
+	__u64 ts_ns;
+	__u32 protos;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct nn_frag_val) == 56, "fragment value ABI");
+
+/* Slots of the PROG_ARRAYs "xdp_progs" and "tc_progs" (tail calls). */
+#define NN_PROG_FILTER	0 /* the translated pcap filter; on accept it calls NN_PROG_ACCOUNT */
+#define NN_PROG_ACCOUNT 1
+
 #endif /* NASOONE_FLOW_H */

@@ -43,13 +43,14 @@
 #define NN_IPPROTO_DSTOPTS  60
 
 /*
- * What the parser found. For NN_COUNT the key is complete; for NN_FRAGMENT
+ * What the parser found; the caller zeroes it first. For NN_COUNT the key is complete; for NN_FRAGMENT
  * only the addresses and family are set and (addresses, frag_proto, frag_id)
  * name the datagram. A first fragment has frag == NN_FRAG_FIRST and the same
  * datagram fields, so the caller can remember the datagram's 4-tuple.
  */
 struct nn_pkt {
 	struct nn_flow_key key;
+	const __u8 *l4;	  /* the transport header, with NN_COUNT (TC needs TCP's length) */
 	__u32 frag_id;	 /* IPv4 identification or IPv6 fragment identification */
 	__u8 l4proto;	 /* NN_IPPROTO_TCP or NN_IPPROTO_UDP when counted */
 	__u8 frag;	 /* NN_FRAG_* */
@@ -118,6 +119,7 @@ static __always_inline int nn_parse_ipv4(const __u8 *ip, const __u8 *end, struct
 	if (l4 + 4 > end)
 		return NN_SKIP_TRUNCATED;
 	pkt->l4proto = ip[9];
+	pkt->l4 = l4;
 	nn_copy_ports(pkt, l4);
 	if (frag_field & 0x2000)
 		pkt->frag = NN_FRAG_FIRST;
@@ -181,6 +183,7 @@ static __always_inline int nn_parse_ipv6(const __u8 *ip, const __u8 *end, struct
 	if (h + 4 > end)
 		return NN_SKIP_TRUNCATED;
 	pkt->l4proto = nexthdr;
+	pkt->l4 = h;
 	nn_copy_ports(pkt, h);
 	return NN_COUNT;
 }
