@@ -83,7 +83,11 @@ nasoone libnasoone.a libnasoone.so: %: $(OUTPUT)/%
 # What the tests run: the build of this $(OUTPUT) (ASan builds have their own).
 NASOONE_BIN ?= $(OUTPUT)/nasoone
 
-nasoone.pc: Makefile
+.PHONY: FORCE
+FORCE:
+
+# Regenerated every time: it records PREFIX, which may differ from run to run.
+nasoone.pc: FORCE
 	$(call msg,GEN,$@)
 	$(Q)printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' \
 		'includedir=$${prefix}/include' '' 'Name: nasoone' \

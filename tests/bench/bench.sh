@@ -53,7 +53,7 @@ for c in "${captures[@]}"; do
 	t_j1=$(best_time "$nasoone" -r "$file" -w /dev/null -j 1)
 	t_j2=$(best_time "$nasoone" -r "$file" -w /dev/null -j 2)
 	peak[$name]=$(peak_kib "$nasoone" -r "$file" -w /dev/null -j 2)
-	rows[$name]=$("$nasoone" -r "$file" -j 1 | tail -n +2 | wc -l)
+	rows[$name]=$("$nasoone" -r "$file" -j 1 2>/dev/null | tail -n +2 | wc -l)
 	rate() { echo "$n / $1 / 1000000" | bc -l; }
 	printf '%-9s %9d %8d | %7.2f Mpps %7.2f Mpps %7.2f Mpps | %6.2f %6.2f | %9.1f\n' \
 		"$name" "$n" "${rows[$name]}" "$(rate "$t_floor")" "$(rate "$t_j1")" \
