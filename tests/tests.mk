@@ -14,7 +14,7 @@ test: deps all
 	$(Q)$(MAKE) --no-print-directory test-suite
 	$(Q)$(MAKE) --no-print-directory test-asan
 
-test-suite: test-unit test-bpf test-gen test-corpus test-cli
+test-suite: test-unit test-bpf test-gen test-corpus test-cli test-valgrind
 
 # The suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer
 # in a separate output directory.
@@ -31,3 +31,15 @@ $(OUTPUT)/pcap_floor: tests/bench/pcap_floor.c | $(OUTPUT)
 
 bench: deps all $(OUTPUT)/pcapgen $(OUTPUT)/pcap_floor
 	$(Q)tests/bench/bench.sh $(NASOONE_BIN) $(OUTPUT)/pcapgen $(OUTPUT)/pcap_floor $(OUTPUT)/bench
+
+# The file path under valgrind: every generated capture, damaged ones
+# included, must run without a memory error or leak (exit 99 marks one).
+test-valgrind: $(NASOONE_BIN) $(OUTPUT)/pcapgen
+	$(Q)$(OUTPUT)/pcapgen rules $(OUTPUT)/valgrind >/dev/null && \
+	$(OUTPUT)/pcapgen corrupt $(OUTPUT)/valgrind >/dev/null && \
+	pass=0; fail=0; for f in $(OUTPUT)/valgrind/*.pcap*; do \
+		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+			$(NASOONE_BIN) -r $$f -w /dev/null -j 2 >/dev/null 2>$(OUTPUT)/valgrind/last.log; \
+		if [ $$? -eq 99 ]; then fail=$$((fail + 1)); echo "[valgrind $$f] FAIL"; \
+			cat $(OUTPUT)/valgrind/last.log; else pass=$$((pass + 1)); fi; \
+	done; echo "valgrind: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
