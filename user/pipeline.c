@@ -150,10 +150,59 @@ static void *counter_main(void *arg)
 	return NULL;
 }
 
+/*
+ * A thread that feeds the counters: the reader, or an eBPF drain thread.
+ * It fills one batch per counter thread at a time and hands it over full.
+ */
+struct producer {
+	struct pipeline *p;
+	bool may_drop; /* live capture: a full queue drops instead of waiting */
+	uint64_t added, dropped;
+	struct batch *filling[MAX_COUNTERS];
+};
+
+static void producer_flush(struct producer *pr)
+{
+	unsigned int i;
+
+	for (i = 0; i < pr->p->ncounters; i++) {
+		if (pr->filling[i] && pr->filling[i]->count) {
+			queue_push(&pr->p->counters[i].full, pr->filling[i]);
+			pr->filling[i] = NULL;
+		}
+	}
+}
+
+/* Hand a row (one packet, or a drained aggregate) to the counter that owns its key. */
+static void producer_add(struct producer *pr, const struct flow_row *row)
+{
+	struct pipeline *p = pr->p;
+	/* High bits pick the shard; the tables index with the low bits. */
+	unsigned int shard = (unsigned int)(((uint64_t)row->hash * p->ncounters) >> 32);
+	struct batch *b = pr->filling[shard];
+	bool ok;
+
+	if (!b) {
+		b = queue_pop(&p->counters[shard].free, !pr->may_drop, &ok);
+		if (!ok) {
+			pr->dropped += row->packets;
+			return;
+		}
+		pr->filling[shard] = b;
+	}
+	b->rows[b->count++] = *row;
+	pr->added += row->packets;
+	if (b->count == BATCH_ROWS) {
+		queue_push(&p->counters[shard].full, b);
+		pr->filling[shard] = NULL;
+	}
+}
+
 /* Reader-side state, kept on the reader's stack: plain counters, published in bulk. */
 struct reader {
 	struct pipeline *p;
-	uint64_t counted, skipped, seen_paused, dropped;
+	struct producer out;
+	uint64_t skipped, seen_paused;
 	struct timespec last_flush;
 };
 
@@ -167,9 +216,9 @@ static void publish(struct reader *r)
 	source_progress(p->src, &pos, &size);
 	atomic_store_explicit(&p->received, sc.received, memory_order_relaxed);
 	atomic_store_explicit(&p->filtered, sc.filtered, memory_order_relaxed);
-	atomic_store_explicit(&p->dropped, sc.dropped + r->dropped, memory_order_relaxed);
+	atomic_store_explicit(&p->dropped, sc.dropped + r->out.dropped, memory_order_relaxed);
 	atomic_store_explicit(&p->if_dropped, sc.if_dropped, memory_order_relaxed);
-	atomic_store_explicit(&p->counted, r->counted, memory_order_relaxed);
+	atomic_store_explicit(&p->counted, r->out.added, memory_order_relaxed);
 	atomic_store_explicit(&p->skipped, r->skipped, memory_order_relaxed);
 	atomic_store_explicit(&p->seen_paused, r->seen_paused, memory_order_relaxed);
 	atomic_store_explicit(&p->position, pos, memory_order_relaxed);
@@ -178,49 +227,21 @@ static void publish(struct reader *r)
 
 static void flush_partial(struct reader *r)
 {
-	struct pipeline *p = r->p;
-	unsigned int i;
-
-	for (i = 0; i < p->ncounters; i++) {
-		struct counter *c = &p->counters[i];
-
-		if (c->filling && c->filling->count) {
-			queue_push(&c->full, c->filling);
-			c->filling = NULL;
-		}
-	}
+	producer_flush(&r->out);
 	clock_gettime(CLOCK_MONOTONIC, &r->last_flush);
 }
 
 static void emit(struct reader *r, const struct nn_pkt *pkt, const struct packet *frame)
 {
-	struct pipeline *p = r->p;
-	uint32_t hash = flowtab_hash(&pkt->key);
-	/* High bits pick the shard; the tables index with the low bits. */
-	struct counter *c = &p->counters[((uint64_t)hash * p->ncounters) >> 32];
-	struct flow_row *row;
-	bool ok;
+	struct flow_row row;
 
-	if (!c->filling) {
-		/* A file waits for a free batch; a live capture cannot, so it drops. */
-		c->filling = queue_pop(&c->free, !source_is_live(p->src), &ok);
-		if (!ok) {
-			r->dropped++;
-			return;
-		}
-	}
-	row = &c->filling->rows[c->filling->count++];
-	row->key = pkt->key;
-	row->first_ms = row->last_ms = frame->ts_ms;
-	row->bytes = frame->len;
-	row->packets = 1;
-	row->protos = pkt->l4proto == NN_IPPROTO_TCP ? NN_PROTO_TCP : NN_PROTO_UDP;
-	row->hash = hash;
-	r->counted++;
-	if (c->filling->count == BATCH_ROWS) {
-		queue_push(&c->full, c->filling);
-		c->filling = NULL;
-	}
+	row.key = pkt->key;
+	row.first_ms = row.last_ms = frame->ts_ms;
+	row.bytes = frame->len;
+	row.packets = 1;
+	row.protos = pkt->l4proto == NN_IPPROTO_TCP ? NN_PROTO_TCP : NN_PROTO_UDP;
+	row.hash = flowtab_hash(&pkt->key);
+	producer_add(&r->out, &row);
 }
 
 /* Parse one frame and hand it to its counter, or count why it is skipped. */
@@ -266,7 +287,7 @@ static bool wait_while_paused(struct pipeline *p)
 static void *reader_main(void *arg)
 {
 	struct pipeline *p = arg;
-	struct reader r = { .p = p };
+	struct reader r = { .p = p, .out = { .p = p, .may_drop = source_is_live(p->src) } };
 	bool live = source_is_live(p->src);
 	struct packet frame;
 	uint64_t since_publish = 0;
