@@ -2,36 +2,91 @@
 /*
  * The kernel side of nasoone: parse each frame with the same parser as
  * userspace (include/nasoone/parse.h) and add it to its directional
- * 4-tuple in the per-CPU flows map. Frames that do not count are counted
- * per verdict in the per-CPU stats array. The program never drops or
- * redirects anything: it only watches.
+ * 4-tuple in this CPU's flow map. The programs never drop, redirect or
+ * change a packet: they only watch.
+ *
+ * Programs (the ABI is include/nasoone/flow.h):
+ *   nasoone_xdp, nasoone_tc_ingress, nasoone_tc_egress   entry points
+ *   nasoone_xdp_account, nasoone_tc_account              slot NN_PROG_ACCOUNT
+ *
+ * An entry point counts NN_STAT_SEEN; while paused it counts NN_STAT_PAUSED
+ * and stops. With a filter (use_filter) it tail-calls slot NN_PROG_FILTER,
+ * the program userspace translates from the pcap expression, which
+ * tail-calls NN_PROG_ACCOUNT on accept and just returns on reject. An
+ * empty filter slot falls through to accounting, as does no filter at all.
+ *
+ * Wire length, the bytes and packets added to a flow:
+ *   XDP: bytes = bpf_xdp_get_buff_len(), the whole frame from the Ethernet
+ *        header, all buffers of a multi-buffer frame; packets = 1.
+ *   TC:  segs  = skb->gso_segs for a GSO/GRO skb (> 1), else 1;
+ *        hdr   = the headers every further segment repeats: from the
+ *                Ethernet header to the end of the TCP header (data offset
+ *                * 4) or of the 8-byte UDP header;
+ *        vlan  = 4 if the VLAN tag was moved into skb metadata (it was, or
+ *                will be, on the wire), else 0;
+ *        bytes = skb->len + (segs - 1) * hdr + segs * vlan; packets = segs.
+ *   Neither counts the FCS, like the original length of a pcap record.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
 #include "nasoone/parse.h"
 
-#define NN_FLOWS_MAX 16384
+/*
+ * TC verdict: -1 is TCX_NEXT for tcx links and TC_ACT_UNSPEC for a
+ * cls_bpf filter in direct-action mode, the same "no opinion" in both:
+ * later programs and filters still run, and the packet passes when none
+ * decides. TC_ACT_OK (= TCX_PASS) would end the chain and skip them.
+ */
+#define NN_TC_CONTINUE (-1)
 
 /*
- * Slots of the stats array: one per verdict that does not reach the flows
- * map. The NN_SKIP_* verdicts (-1 .. -4) use slot -verdict; a non-first
- * fragment (NN_FRAGMENT) has no ports of its own and is attributed to its
- * datagram's flow in userspace, so here it is only counted.
+ * A TC skb may hold only part of its headers in the linear data that a
+ * program can read; when the parse finds the ports missing there, this
+ * many bytes (or the whole skb if shorter) are pulled in and it parses
+ * again.
  */
-enum nn_stat {
-	NN_STAT_FRAGMENT = 0, /* NN_FRAGMENT */
-	/* 1 .. 4: -NN_SKIP_NOT_IP .. -NN_SKIP_PROTO */
-	NN_STAT_MAP_FULL = 5, /* NN_COUNT, but the flows map had no room for a new key */
-	NN_STAT_MAX = 8,
+#define NN_TC_PULL_BYTES 256
+
+/* Set by userspace between __open() and __load(): a filter is in use. */
+const volatile __u32 use_filter = 0;
+
+/* Written by userspace at any time through the skeleton's bss. */
+volatile __u32 paused;
+/* Non-zero: the wall-clock ns of the capture record being replayed. */
+volatile __u64 replay_ts_ns;
+
+/*
+ * One CPU's flows; userspace creates the real maps with this layout.
+ * Sizes, not __type(): clang emits only a forward declaration for a struct
+ * reached through a map definition nested in another, and libbpf cannot
+ * size a forward declaration.
+ */
+struct flows_inner {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NN_FLOWS_PER_CPU);
+	__uint(key_size, sizeof(struct nn_flow_key));
+	__uint(value_size, sizeof(struct nn_flow_val));
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, NN_FLOWS_MAX);
-	__type(key, struct nn_flow_key);
-	__type(value, struct nn_flow_val);
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, NN_MAX_CPUS);
+	__type(key, __u32);
+	__array(values, struct flows_inner);
 } flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, NN_OVERFLOW_RING_BYTES);
+} overflow SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, NN_FRAG_ENTRIES);
+	__type(key, struct nn_frag_key);
+	__type(value, struct nn_frag_val);
+} frags SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -40,80 +95,346 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
-static __always_inline void nn_stat_inc(__u32 slot)
+static __always_inline void nn_stat_add(__u32 stat, __u64 packets)
 {
-	__u64 *cnt = bpf_map_lookup_elem(&stats, &slot);
+	__u64 *cnt = bpf_map_lookup_elem(&stats, &stat);
 
 	if (cnt)
-		(*cnt)++; /* this CPU's slot: no other CPU writes it */
+		*cnt += packets; /* this CPU's slot: no other CPU writes it */
 }
 
-static __always_inline __u32 nn_stat_slot(int verdict)
+/* NN_SKIP_NOT_IP (-1) .. NN_SKIP_PROTO (-4) to their stats, in order. */
+static __always_inline void nn_stat_skip(int verdict, __u64 packets)
 {
-	return verdict == NN_FRAGMENT ? NN_STAT_FRAGMENT : (__u32)-verdict;
+	nn_stat_add(NN_STAT_SKIP_NOT_IP - 1 - verdict, packets);
+}
+
+static __always_inline __u32 nn_proto_bit(__u8 l4proto)
+{
+	return l4proto == NN_IPPROTO_TCP ? NN_PROTO_TCP : NN_PROTO_UDP;
+}
+
+/* The datagram a fragment belongs to: (family, addresses, protocol, id). */
+static __always_inline void nn_frag_key_of(const struct nn_pkt *pkt, struct nn_frag_key *fk)
+{
+	__builtin_memcpy(fk->saddr, pkt->key.saddr, sizeof(fk->saddr));
+	__builtin_memcpy(fk->daddr, pkt->key.daddr, sizeof(fk->daddr));
+	fk->id = pkt->frag_id;
+	fk->proto = pkt->frag_proto;
+	fk->family = pkt->key.family;
+}
+
+/* A first fragment: its datagram's later fragments count in its flow. */
+static __always_inline void nn_frag_remember(const struct nn_pkt *pkt, __u64 ts, __u32 proto)
+{
+	struct nn_frag_key fk = {}; /* zeroed: the padding is hashed too */
+	struct nn_frag_val fv = {};
+
+	nn_frag_key_of(pkt, &fk);
+	fv.key = pkt->key;
+	fv.ts_ns = ts;
+	fv.protos = proto;
+	/* The most recent first fragment wins; the LRU evicts the oldest. */
+	bpf_map_update_elem(&frags, &fk, &fv, BPF_ANY);
 }
 
 /*
- * Account one Ethernet frame [data, data_end). Shared by every entry point
- * (XDP now, TC later); len is the frame length to add to the flow.
+ * A later fragment: take the flow key and protocol of its datagram's first
+ * fragment, if that was seen at most NN_FRAG_TTL_NS before. Returns 0 when
+ * found, -1 otherwise.
  */
-static __always_inline void nn_account(const __u8 *data, const __u8 *data_end, __u64 len)
+static __always_inline int nn_frag_find(struct nn_pkt *pkt, __u64 ts, __u32 *proto)
 {
-	struct nn_pkt pkt = {}; /* zeroed: the key's padding is hashed too */
-	struct nn_flow_val *val;
-	__u32 proto;
-	__u64 now;
-	int verdict;
+	struct nn_frag_key fk = {};
+	struct nn_frag_val *fv;
 
-	verdict = nn_parse_eth(data, data_end, &pkt);
-	if (verdict != NN_COUNT) {
-		nn_stat_inc(nn_stat_slot(verdict));
+	nn_frag_key_of(pkt, &fk);
+	fv = bpf_map_lookup_elem(&frags, &fk);
+	if (!fv)
+		return -1;
+	/* Replayed time may go backwards: only a later packet makes an entry old (user/frag.c). */
+	if (ts > fv->ts_ns && ts - fv->ts_ns > NN_FRAG_TTL_NS)
+		return -1;
+	pkt->key = fv->key;
+	*proto = fv->protos;
+	return 0;
+}
+
+/* The flow did not fit in this CPU's map: hand it to userspace whole. */
+static __always_inline void nn_ring_add(const struct nn_flow_key *key, __u64 ts, __u64 bytes,
+					__u32 packets, __u32 proto, __u32 cpu)
+{
+	struct nn_overflow *rec;
+
+	rec = bpf_ringbuf_reserve(&overflow, sizeof(*rec), 0);
+	if (!rec) {
+		nn_stat_add(NN_STAT_UNATTRIBUTED, packets);
 		return;
 	}
-	now = bpf_ktime_get_ns();
-	proto = pkt.l4proto == NN_IPPROTO_TCP ? NN_PROTO_TCP : NN_PROTO_UDP;
+	/* Ring memory is not zeroed: set every field, padding included. */
+	rec->key = *key;
+	rec->ts_ns = ts;
+	rec->bytes = bytes;
+	rec->packets = packets;
+	rec->protos = proto;
+	rec->cpu = cpu;
+	rec->pad = 0;
+	/* Wake the reader now: it swaps the full map early. */
+	bpf_ringbuf_submit(rec, BPF_RB_FORCE_WAKEUP);
+	nn_stat_add(NN_STAT_COUNTED, packets);
+	nn_stat_add(NN_STAT_OVERFLOW, packets);
+}
 
-	val = bpf_map_lookup_elem(&flows, &pkt.key);
-	if (!val) {
+/* Add to the flow key in this CPU's map, or to the ring when it cannot. */
+static __always_inline void nn_flow_add(const struct nn_flow_key *key, __u64 ts, __u64 bytes,
+					__u32 packets, __u32 proto)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct nn_flow_val *val;
+	void *map;
+
+	map = bpf_map_lookup_elem(&flows, &cpu);
+	if (!map)
+		goto ring; /* userspace has not filled this CPU's slot */
+	val = bpf_map_lookup_elem(map, key);
+	if (val) {
+		/*
+		 * Only programs on this CPU touch this map, and they do not
+		 * nest (XDP and TC run in softirq or with BH off): plain
+		 * read-modify-write, no atomics.
+		 */
+		val->bytes += bytes;
+		val->packets += packets;
+		val->protos |= proto;
+		if (ts > val->last_ns)
+			val->last_ns = ts;
+		if (ts < val->first_ns)
+			val->first_ns = ts; /* replayed time may go backwards */
+	} else {
 		struct nn_flow_val init = {
-			.first_ns = now,
-			.last_ns = now,
-			.bytes = len,
-			.packets = 1,
+			.first_ns = ts,
+			.last_ns = ts,
+			.bytes = bytes,
+			.packets = packets,
 			.protos = proto,
 		};
 
-		if (!bpf_map_update_elem(&flows, &pkt.key, &init, BPF_NOEXIST))
-			return;
-		/* Another CPU may have added the key since the lookup (-EEXIST). */
-		val = bpf_map_lookup_elem(&flows, &pkt.key);
-		if (!val) {
-			nn_stat_inc(NN_STAT_MAP_FULL);
-			return;
+		/* -E2BIG: the map is full (-EEXIST cannot happen on one CPU). */
+		if (bpf_map_update_elem(map, key, &init, BPF_NOEXIST)) {
+			nn_stat_add(NN_STAT_MAP_FULL, packets);
+			goto ring;
 		}
 	}
-	/*
-	 * This CPU's copy of the value: no other CPU writes it, so plain
-	 * read-modify-write is safe. It is all zero when another CPU created
-	 * the key, hence the first_ns check.
-	 */
-	if (!val->first_ns)
-		val->first_ns = now;
-	val->last_ns = now;
-	val->bytes += len;
-	val->packets++;
-	val->protos |= proto;
+	nn_stat_add(NN_STAT_COUNTED, packets);
+	return;
+ring:
+	nn_ring_add(key, ts, bytes, packets, proto, cpu);
 }
 
-SEC("xdp")
-int nasoone_xdp(struct xdp_md *ctx)
+/*
+ * Count a frame the parser accepted (verdict NN_COUNT or NN_FRAGMENT) as
+ * packets wire packets of bytes bytes in all.
+ */
+static __always_inline void nn_count(struct nn_pkt *pkt, int verdict, __u64 bytes, __u32 packets)
+{
+	__u64 ts = replay_ts_ns; /* one read: userspace may change it */
+	__u32 proto;
+
+	if (!ts)
+		ts = bpf_ktime_get_ns();
+	if (verdict == NN_FRAGMENT) {
+		if (nn_frag_find(pkt, ts, &proto)) {
+			nn_stat_add(NN_STAT_SKIP_FRAGMENT, packets);
+			return;
+		}
+	} else {
+		proto = nn_proto_bit(pkt->l4proto);
+		if (pkt->frag == NN_FRAG_FIRST)
+			nn_frag_remember(pkt, ts, proto);
+	}
+	nn_flow_add(&pkt->key, ts, bytes, packets, proto);
+}
+
+/* Entry: count the packet; 0 when paused, so it is not accounted. */
+static __always_inline int nn_enter(__u32 packets)
+{
+	nn_stat_add(NN_STAT_SEEN, packets);
+	if (paused) {
+		nn_stat_add(NN_STAT_PAUSED, packets);
+		return 0;
+	}
+	return 1;
+}
+
+/* XDP */
+
+static __always_inline void nn_xdp_account(struct xdp_md *ctx)
 {
 	const __u8 *data = (const __u8 *)(long)ctx->data;
 	const __u8 *data_end = (const __u8 *)(long)ctx->data_end;
+	struct nn_pkt pkt = {}; /* zeroed: the key's padding is hashed too */
+	int verdict;
 
-	/* Linear part only: multi-buffer XDP is not attached (no xdp.frags). */
-	nn_account(data, data_end, (__u64)(data_end - data));
+	nn_stat_add(NN_STAT_FILTER_PASSED, 1);
+	/* The headers are in the first buffer even of a multi-buffer frame. */
+	verdict = nn_parse_eth(data, data_end, &pkt);
+	if (verdict < 0) {
+		nn_stat_skip(verdict, 1);
+		return;
+	}
+	nn_count(&pkt, verdict, bpf_xdp_get_buff_len(ctx), 1);
+}
+
+SEC("xdp.frags")
+int nasoone_xdp_account(struct xdp_md *ctx)
+{
+	nn_xdp_account(ctx);
 	return XDP_PASS;
+}
+
+/*
+ * Statically filled: the filter only has to tail-call NN_PROG_ACCOUNT.
+ * Userspace puts the filter in NN_PROG_FILTER. The kernel lets programs
+ * tail-call each other only when they match: the filter must be loaded
+ * as these are, with expected_attach_type BPF_XDP and BPF_F_XDP_HAS_FRAGS
+ * (6.18 refuses the mismatch when the filter is loaded).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 2);
+	__uint(key_size, sizeof(__u32)); /* a BTF key type makes the kernel refuse the map */
+	__array(values, int(struct xdp_md *));
+} xdp_progs SEC(".maps") = {
+	.values = { [NN_PROG_ACCOUNT] = (void *)&nasoone_xdp_account },
+};
+
+static __always_inline int nn_xdp(struct xdp_md *ctx)
+{
+	if (!nn_enter(1))
+		return XDP_PASS;
+	if (use_filter)
+		bpf_tail_call(ctx, &xdp_progs, NN_PROG_FILTER);
+	/* No filter, or its slot is empty (the tail call returned). */
+	nn_xdp_account(ctx);
+	return XDP_PASS;
+}
+
+/*
+ * xdp.frags (BPF_F_XDP_HAS_FRAGS): the program handles multi-buffer
+ * frames, so it attaches to devices with jumbo MTUs and counts their whole
+ * length. Without it such a device refuses the program.
+ */
+SEC("xdp.frags")
+int nasoone_xdp(struct xdp_md *ctx)
+{
+	return nn_xdp(ctx);
+}
+
+/* TC */
+
+/* Wire packets in an skb: a GSO/GRO skb stands for gso_segs frames. */
+static __always_inline __u32 nn_tc_packets(const struct __sk_buff *skb)
+{
+	__u32 segs = skb->gso_segs;
+
+	return segs > 1 ? segs : 1;
+}
+
+/* Wire bytes of an skb (see the top of this file). */
+static __always_inline __u64 nn_tc_bytes(const struct __sk_buff *skb, const struct nn_pkt *pkt,
+					 const __u8 *data, const __u8 *data_end, __u32 segs)
+{
+	__u64 bytes = skb->len;
+	__u32 hdr;
+
+	if (skb->vlan_present)
+		bytes += 4 * (__u64)segs;
+	/* NN_FRAGMENT has no transport header; a GSO fragment never occurs. */
+	if (segs <= 1 || !pkt->l4)
+		return bytes;
+	hdr = (__u32)(pkt->l4 - data);
+	if (pkt->l4proto == NN_IPPROTO_UDP)
+		hdr += 8;
+	else if (pkt->l4 + 13 <= data_end) /* the verifier wants this check */
+		hdr += (__u32)(pkt->l4[12] >> 4) * 4;
+	else
+		hdr += 20; /* cannot happen for a GSO skb: assume no options */
+	return bytes + (__u64)(segs - 1) * hdr;
+}
+
+static __always_inline void nn_tc_account(struct __sk_buff *skb)
+{
+	__u32 packets = nn_tc_packets(skb);
+	struct nn_pkt pkt = {}; /* zeroed: the key's padding is hashed too */
+	const __u8 *data, *data_end;
+	__u32 len;
+	int verdict;
+
+	nn_stat_add(NN_STAT_FILTER_PASSED, packets);
+	data = (const __u8 *)(long)skb->data;
+	data_end = (const __u8 *)(long)skb->data_end;
+	verdict = nn_parse_eth(data, data_end, &pkt);
+	/*
+	 * Only the linear part of an skb is readable, and some drivers leave
+	 * headers in page fragments: pull more in and parse again. Rare, so
+	 * the common path never pays for a pull (which may copy the head).
+	 */
+	if (verdict == NN_SKIP_TRUNCATED && data_end - data < skb->len) {
+		len = skb->len < NN_TC_PULL_BYTES ? skb->len : NN_TC_PULL_BYTES;
+		if (!bpf_skb_pull_data(skb, len)) {
+			/* The pull invalidates every packet pointer: load them again. */
+			data = (const __u8 *)(long)skb->data;
+			data_end = (const __u8 *)(long)skb->data_end;
+			__builtin_memset(&pkt, 0, sizeof(pkt));
+			verdict = nn_parse_eth(data, data_end, &pkt);
+		}
+	}
+	if (verdict < 0) {
+		nn_stat_skip(verdict, packets);
+		return;
+	}
+	nn_count(&pkt, verdict, nn_tc_bytes(skb, &pkt, data, data_end, packets), packets);
+}
+
+SEC("tc")
+int nasoone_tc_account(struct __sk_buff *skb)
+{
+	nn_tc_account(skb);
+	return NN_TC_CONTINUE;
+}
+
+/* Statically filled like xdp_progs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 2);
+	__uint(key_size, sizeof(__u32));
+	__array(values, int(struct __sk_buff *));
+} tc_progs SEC(".maps") = {
+	.values = { [NN_PROG_ACCOUNT] = (void *)&nasoone_tc_account },
+};
+
+static __always_inline int nn_tc(struct __sk_buff *skb)
+{
+	if (!nn_enter(nn_tc_packets(skb)))
+		return NN_TC_CONTINUE;
+	if (use_filter)
+		bpf_tail_call(skb, &tc_progs, NN_PROG_FILTER);
+	/* No filter, or its slot is empty (the tail call returned). */
+	nn_tc_account(skb);
+	return NN_TC_CONTINUE;
+}
+
+/* Ingress and egress are the same program; two names for two hooks. */
+SEC("tc")
+int nasoone_tc_ingress(struct __sk_buff *skb)
+{
+	return nn_tc(skb);
+}
+
+SEC("tc")
+int nasoone_tc_egress(struct __sk_buff *skb)
+{
+	return nn_tc(skb);
 }
 
 char LICENSE[] SEC("license") = "GPL";
