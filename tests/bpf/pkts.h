@@ -70,6 +70,14 @@ static const __u8 pkt_ipv4_tcp[] = {
 	TCP_HDR(40000, 80),
 };
 
+/* TCP with data offset 8: NOP, NOP, timestamps (12 bytes of options). */
+static const __u8 pkt_ipv4_tcp_ts[] = {
+	ETH_HDR(ETH_P_IP_),
+	IPV4_HDR(5, 52, 10, 0x4000 /* DF */, IPPROTO_TCP_),
+	B16(40016), B16(443), 0, 0, 0, 1, 0, 0, 0, 1, 0x80, 0x10, B16(502), 0, 0, 0, 0,
+	0x01, 0x01, 0x08, 0x0a, 0, 0, 0, 1, 0, 0, 0, 2,
+};
+
 static const __u8 pkt_ipv4_udp[] = {
 	ETH_HDR(ETH_P_IP_),
 	IPV4_HDR(5, 32, 2, 0, IPPROTO_UDP_),
@@ -189,6 +197,15 @@ static const __u8 pkt_ipv4_frag_later[] = {
 	PAYLOAD4,
 };
 
+/* The first fragment of pkt_ipv6_frag_later's datagram (same id, UDP). */
+static const __u8 pkt_ipv6_frag_first[] = {
+	ETH_HDR(ETH_P_IPV6_),
+	IPV6_HDR(8 + 8 + 4, IPPROTO_FRAG_),
+	IPV6_FRAG(IPPROTO_UDP_, 0, 1, 0x0a0b0c0d),
+	UDP_HDR(40015, 9999, 2008),
+	PAYLOAD4,
+};
+
 static const __u8 pkt_ipv6_frag_later[] = {
 	ETH_HDR(ETH_P_IPV6_),
 	IPV6_HDR(8 + 8, IPPROTO_FRAG_),
@@ -251,6 +268,7 @@ struct test_pkt {
 
 static const struct test_pkt test_pkts[] = {
 	TEST_PKT(ipv4_tcp, NN_COUNT),
+	TEST_PKT(ipv4_tcp_ts, NN_COUNT),
 	TEST_PKT(ipv4_udp, NN_COUNT),
 	TEST_PKT(ipv4_options, NN_COUNT),
 	TEST_PKT(vlan, NN_COUNT),
@@ -263,6 +281,7 @@ static const struct test_pkt test_pkts[] = {
 	TEST_PKT(ipv6_ext17, NN_SKIP_PROTO),
 	TEST_PKT(ipv4_frag_first, NN_COUNT),
 	TEST_PKT(ipv4_frag_later, NN_FRAGMENT),
+	TEST_PKT(ipv6_frag_first, NN_COUNT),
 	TEST_PKT(ipv6_frag_later, NN_FRAGMENT),
 	TEST_PKT(trunc_ports, NN_SKIP_TRUNCATED),
 	TEST_PKT(arp, NN_SKIP_NOT_IP),
