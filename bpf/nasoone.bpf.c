@@ -17,7 +17,8 @@
  *
  * Wire length, the bytes and packets added to a flow:
  *   XDP: bytes = bpf_xdp_get_buff_len(), the whole frame from the Ethernet
- *        header, all buffers of a multi-buffer frame; packets = 1.
+ *        header (all buffers, should the program ever take multi-buffer
+ *        frames); packets = 1.
  *   TC:  segs  = skb->gso_segs for a GSO/GRO skb (> 1), else 1;
  *        hdr   = the headers every further segment repeats: from the
  *                Ethernet header to the end of the TCP header (data offset
@@ -25,6 +26,9 @@
  *        vlan  = 4 if the VLAN tag was moved into skb metadata (it was, or
  *                will be, on the wire), else 0;
  *        bytes = skb->len + (segs - 1) * hdr + segs * vlan; packets = segs.
+ *        skb->len starts at the Ethernet header on both hooks. For a
+ *        tunnelled GSO skb (VXLAN, Geneve) hdr stops at the outer
+ *        TCP/UDP header: the inner headers of later segments are missed.
  *   Neither counts the FCS, like the original length of a pcap record.
  */
 #include "vmlinux.h"
@@ -276,7 +280,6 @@ static __always_inline void nn_xdp_account(struct xdp_md *ctx)
 	int verdict;
 
 	nn_stat_add(NN_STAT_FILTER_PASSED, 1);
-	/* The headers are in the first buffer even of a multi-buffer frame. */
 	verdict = nn_parse_eth(data, data_end, &pkt);
 	if (verdict < 0) {
 		nn_stat_skip(verdict, 1);
@@ -285,7 +288,7 @@ static __always_inline void nn_xdp_account(struct xdp_md *ctx)
 	nn_count(&pkt, verdict, bpf_xdp_get_buff_len(ctx), 1);
 }
 
-SEC("xdp.frags")
+SEC("xdp")
 int nasoone_xdp_account(struct xdp_md *ctx)
 {
 	nn_xdp_account(ctx);
@@ -296,8 +299,8 @@ int nasoone_xdp_account(struct xdp_md *ctx)
  * Statically filled: the filter only has to tail-call NN_PROG_ACCOUNT.
  * Userspace puts the filter in NN_PROG_FILTER. The kernel lets programs
  * tail-call each other only when they match: the filter must be loaded
- * as these are, with expected_attach_type BPF_XDP and BPF_F_XDP_HAS_FRAGS
- * (6.18 refuses the mismatch when the filter is loaded).
+ * as these are, with expected_attach_type BPF_XDP and without
+ * BPF_F_XDP_HAS_FRAGS (6.18 refuses a mismatch when the filter is loaded).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -320,11 +323,15 @@ static __always_inline int nn_xdp(struct xdp_md *ctx)
 }
 
 /*
- * xdp.frags (BPF_F_XDP_HAS_FRAGS): the program handles multi-buffer
- * frames, so it attaches to devices with jumbo MTUs and counts their whole
- * length. Without it such a device refuses the program.
+ * Not xdp.frags: the filter (user/cbpf.c) reads the packet through
+ * data/data_end only, which in a multi-buffer frame is the first buffer,
+ * and programs that tail-call each other must agree on the flag. So a
+ * driver in native mode refuses the program when the MTU needs several
+ * buffers (jumbo frames); userspace has to use TC there. Multi-buffer
+ * support means xdp.frags on both XDP programs here, and
+ * BPF_F_XDP_HAS_FRAGS plus bpf_xdp_load_bytes() in the filter.
  */
-SEC("xdp.frags")
+SEC("xdp")
 int nasoone_xdp(struct xdp_md *ctx)
 {
 	return nn_xdp(ctx);
