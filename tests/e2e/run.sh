@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# End-to-end tests of nasoone: the eBPF paths (XDP, TC) against libpcap,
+# on replayed captures and live on veth pairs in network namespaces.
+#
+#   tests/e2e/run.sh NASOONE PCAPGEN OUTDIR
+#
+# Runs every tests/e2e/test-*.sh (E2E_ONLY=WORD runs the files whose name
+# contains WORD) with the helpers of lib.sh. Each test prints
+# "[name] PASS|FAIL|SKIPPED: reason"; the last line is
+# "N passed, N failed, N skipped", and the exit status is 1 when a test
+# failed. Generated captures and a log of each file go to OUTDIR.
+# E2E_TIMEOUT bounds one nasoone run on a file (seconds, default 120).
+set -u
+
+if [ $# -ne 3 ]; then
+	echo "usage: $0 NASOONE PCAPGEN OUTDIR" >&2
+	exit 2
+fi
+for f in "$1" "$2"; do
+	if [ ! -x "$f" ]; then
+		echo "run.sh: $f is not an executable" >&2
+		exit 2
+	fi
+done
+mkdir -p "$3" || exit 2
+
+NASOONE=$(realpath "$1")
+PCAPGEN=$(realpath "$2")
+OUTDIR=$(realpath "$3")
+E2E_DIR=$(dirname "$(realpath "$0")")
+REPO_ROOT=$(realpath "$E2E_DIR/../..")
+E2E_RESULTS=$OUTDIR/results
+export NASOONE PCAPGEN OUTDIR E2E_DIR REPO_ROOT E2E_RESULTS
+
+: >"$E2E_RESULTS"
+trap 'exit 130' INT TERM
+start=$SECONDS
+
+for file in "$E2E_DIR"/test-*.sh; do
+	name=${file##*/}
+	case $name in *"${E2E_ONLY:-}"*) ;; *) continue ;; esac
+	t0=$SECONDS
+	bash -c 'set -u; . "$1"; . "$2"; run_tests' run.sh "$E2E_DIR/lib.sh" "$file" 2>&1 |
+		tee "$OUTDIR/${name%.sh}.log"
+	[ "${PIPESTATUS[0]}" -eq 130 ] && exit 130
+	echo "# $name: $((SECONDS - t0)) s"
+done
+
+passed=$(grep -c '^PASS$' "$E2E_RESULTS")
+failed=$(grep -c '^FAIL$' "$E2E_RESULTS")
+skipped=$(grep -c '^SKIPPED$' "$E2E_RESULTS")
+echo "# all: $((SECONDS - start)) s"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
