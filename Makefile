@@ -21,7 +21,7 @@ CFLAGS ?= -O2 -g
 WARNINGS := -Wall -Wextra -Werror -Wmissing-field-initializers -Werror=undef
 ALL_CFLAGS := -std=gnu11 $(WARNINGS) -Iinclude -I$(OUTPUT) -fPIC -pthread \
 	-D_GNU_SOURCE $(CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS := -lpcap -lz -lpthread
+LDLIBS := -lbpf -lelf -lpcap -lz -lpthread
 ALL_LDFLAGS := -pthread $(LDFLAGS) $(EXTRA_LDFLAGS)
 
 # Debian packages for building, and for the tests.
@@ -92,7 +92,7 @@ nasoone.pc: FORCE
 	$(Q)printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' \
 		'includedir=$${prefix}/include' '' 'Name: nasoone' \
 		'Description: per-connection traffic reports from interfaces and capture files' \
-		'Version: $(VERSION)' 'Requires.private: libpcap zlib' \
+		'Version: $(VERSION)' 'Requires.private: libbpf libpcap zlib' \
 		'Libs: -L$${libdir} -lnasoone' 'Libs.private: -lpthread' \
 		'Cflags: -I$${includedir}' > $@
 

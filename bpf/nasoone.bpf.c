@@ -54,11 +54,15 @@
 
 /* Set by userspace between __open() and __load(): a filter is in use. */
 const volatile __u32 use_filter = 0;
+/* Set likewise when a capture is replayed: time and length come from it. */
+const volatile __u32 replay = 0;
 
 /* Written by userspace at any time through the skeleton's bss. */
 volatile __u32 paused;
-/* Non-zero: the wall-clock ns of the capture record being replayed. */
+/* Replay only: the wall-clock ns of the capture record being replayed. */
 volatile __u64 replay_ts_ns;
+/* Replay only: the frame's original length in the capture (the copy may be cut). */
+volatile __u32 replay_len;
 
 /*
  * One CPU's flows; userspace creates the real maps with this layout.
@@ -241,11 +245,16 @@ ring:
  */
 static __always_inline void nn_count(struct nn_pkt *pkt, int verdict, __u64 bytes, __u32 packets)
 {
-	__u64 ts = replay_ts_ns; /* one read: userspace may change it */
+	__u64 ts;
 	__u32 proto;
 
-	if (!ts)
+	if (replay) {
+		ts = replay_ts_ns; /* the capture's time, possibly 0 */
+		if (replay_len)
+			bytes = replay_len;
+	} else {
 		ts = bpf_ktime_get_ns();
+	}
 	if (verdict == NN_FRAGMENT) {
 		if (nn_frag_find(pkt, ts, &proto)) {
 			nn_stat_add(NN_STAT_SKIP_FRAGMENT, packets);

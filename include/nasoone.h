@@ -58,6 +58,15 @@ enum nasoone_error {
 	NASOONE_ETHREAD = -14,	 /* a thread could not be started */
 	NASOONE_ECAPTURE = -15,	 /* the live capture failed */
 	NASOONE_ETIMEDOUT = -16, /* nasoone_wait(): still running after the timeout */
+	NASOONE_EMODE = -17,	 /* the requested capture path cannot run here */
+};
+
+/* Which path captures: see nasoone_set_mode(). */
+enum nasoone_mode {
+	NASOONE_MODE_AUTO, /* live: eBPF (XDP + TC) when possible, else libpcap; files: libpcap */
+	NASOONE_MODE_XDP,  /* XDP on ingress, TC on egress; a file is replayed through it */
+	NASOONE_MODE_TC,   /* TC on ingress and egress; a file is replayed through it */
+	NASOONE_MODE_PCAP, /* libpcap */
 };
 
 /* Capture statistics, returned by nasoone_stop() and nasoone_get_stats(). */
@@ -70,6 +79,12 @@ struct nasoone_stats {
 	uint64_t filtered; /* rejected by the filter (files only; live filters run in the kernel) */
 	uint64_t paused;   /* seen on a live capture while paused, not counted */
 	uint64_t rows;	   /* rows in the report */
+	/* eBPF path only (0 otherwise): */
+	uint64_t overflow;     /* packets that found their CPU's map full and went through the ring */
+	uint64_t unattributed; /* packets counted nowhere: map and ring both full (should be 0) */
+	uint64_t map_fill_max; /* most flows found in one CPU's map at a drain */
+	uint64_t map_capacity; /* entries of one CPU's map */
+	uint64_t run_time_ns;  /* program run time (needs sysctl kernel.bpf_stats_enabled=1) */
 };
 
 /* Progress of a running capture, cheap enough to poll for a progress line. */
@@ -104,6 +119,19 @@ int nasoone_set_overwrite(struct nasoone *n, bool overwrite);
 int nasoone_set_timeout(struct nasoone *n, unsigned int seconds);
 /* Counting threads, 0 = one per online CPU (the default), at most 64. */
 int nasoone_set_threads(struct nasoone *n, unsigned int threads);
+/*
+ * The capture path (default NASOONE_MODE_AUTO). A forced path that cannot
+ * run is an error at start (NASOONE_EMODE, NASOONE_EPERM), never a silent
+ * fallback. nasoone_get_path() says, after start, which path runs and why.
+ */
+int nasoone_set_mode(struct nasoone *n, enum nasoone_mode mode);
+const char *nasoone_get_path(struct nasoone *n);
+/*
+ * eBPF tuning, 0 keeps a default: entries of each CPU's flow map (65536),
+ * bytes of the overflow ring (4 MiB), drain period in ms (half the interval).
+ */
+int nasoone_set_bpf_tuning(struct nasoone *n, uint32_t flows_per_cpu, uint32_t ring_bytes,
+			   unsigned int drain_ms);
 /* A pcap-filter(7) expression; NULL or "" clears it. Checked at once. */
 int nasoone_set_filter(struct nasoone *n, const char *expression);
 

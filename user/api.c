@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bpf_src.h"
 #include "nasoone.h"
 #include "pipeline.h"
 #include "report.h"
@@ -32,6 +33,10 @@ struct nasoone {
 	unsigned int interval_s;
 	unsigned int threads;
 	bool overwrite;
+	enum nasoone_mode mode;
+	uint32_t bpf_flows, bpf_ring;
+	unsigned int drain_ms;
+	char path[1536]; /* which capture path runs, and why */
 	struct report_output output;
 	struct pipeline *_Atomic pipeline; /* set at start, freed by nasoone_free() */
 	struct nasoone_stats final_stats;
@@ -56,6 +61,7 @@ static const char *const error_names[] = {
 	[-NASOONE_ETHREAD] = "a thread could not be started",
 	[-NASOONE_ECAPTURE] = "the live capture failed",
 	[-NASOONE_ETIMEDOUT] = "timed out",
+	[-NASOONE_EMODE] = "the requested capture path cannot run here",
 };
 
 const char *nasoone_strerror(int error)
@@ -264,6 +270,40 @@ int nasoone_set_threads(struct nasoone *n, unsigned int threads)
 	return unlock_ret(n, 0);
 }
 
+int nasoone_set_mode(struct nasoone *n, enum nasoone_mode mode)
+{
+	int ret = lock_initial(n, "set_mode");
+
+	if (ret)
+		return ret;
+	if (mode < NASOONE_MODE_AUTO || mode > NASOONE_MODE_PCAP)
+		return unlock_ret(n, fail(n, NASOONE_EINVAL, "unknown capture mode %d", (int)mode));
+	n->mode = mode;
+	return unlock_ret(n, 0);
+}
+
+int nasoone_set_bpf_tuning(struct nasoone *n, uint32_t flows_per_cpu, uint32_t ring_bytes,
+			   unsigned int drain_ms)
+{
+	int ret = lock_initial(n, "set_bpf_tuning");
+
+	if (ret)
+		return ret;
+	/* The kernel wants a power-of-2 ring of at least a page. */
+	if (ring_bytes && (ring_bytes < 4096 || (ring_bytes & (ring_bytes - 1))))
+		return unlock_ret(n, fail(n, NASOONE_EINVAL,
+					  "the ring size must be a power of 2, at least 4096"));
+	n->bpf_flows = flows_per_cpu;
+	n->bpf_ring = ring_bytes;
+	n->drain_ms = drain_ms;
+	return unlock_ret(n, 0);
+}
+
+const char *nasoone_get_path(struct nasoone *n)
+{
+	return n ? n->path : "";
+}
+
 int nasoone_set_filter(struct nasoone *n, const char *expression)
 {
 	int ret = lock_initial(n, "set_filter");
@@ -298,12 +338,94 @@ static int source_error_code(int err)
 	}
 }
 
+static int bpf_error_code(int err)
+{
+	switch (err) {
+	case -ENOMEM:
+		return NASOONE_ENOMEM;
+	case -EPERM:
+	case -EACCES:
+		return NASOONE_EPERM;
+	case -ENODEV:
+		return NASOONE_ENODEV;
+	case -EINVAL:
+		return NASOONE_EFILTER;
+	default:
+		return NASOONE_EMODE;
+	}
+}
+
+/* The eBPF source for a forced or automatic mode; 0 with *out set, or a NASOONE_E* code. */
+static int open_bpf(struct nasoone *n, struct bpf_src **out)
+{
+	struct bpf_src_opts opts = {
+		.ifname = n->file ? NULL : n->device,
+		.mode = n->mode == NASOONE_MODE_TC ? BPF_SRC_TC : BPF_SRC_XDP,
+		.filter = n->filter,
+		.flows_per_cpu = n->bpf_flows,
+		.ring_bytes = n->bpf_ring,
+	};
+	int ret = bpf_src_probe(n->last_error, sizeof(n->last_error));
+
+	if (!ret)
+		ret = bpf_src_open(out, &opts, n->last_error, sizeof(n->last_error));
+	return ret ? bpf_error_code(ret) : 0;
+}
+
+/*
+ * Choose and open the capture path: libpcap for files unless a mode is
+ * forced (then the file is replayed through the BPF program), eBPF for
+ * interfaces when it can run, libpcap otherwise. n->path says which and why.
+ */
+static int open_sources(struct nasoone *n, struct source **src, struct bpf_src **bpf)
+{
+	bool want_bpf = n->mode == NASOONE_MODE_XDP || n->mode == NASOONE_MODE_TC;
+	char why[sizeof(n->last_error)];
+	int ret;
+
+	if (want_bpf || (n->mode == NASOONE_MODE_AUTO && n->device)) {
+		ret = open_bpf(n, bpf);
+		if (!ret && n->file) {
+			/* Replay: the kernel filters, the file is read unfiltered. */
+			ret = source_open_file(src, n->file, NULL, n->last_error,
+					       sizeof(n->last_error));
+			if (ret) {
+				bpf_src_close(*bpf);
+				*bpf = NULL;
+				return source_error_code(ret);
+			}
+		}
+		if (!ret) {
+			snprintf(n->path, sizeof(n->path), "%s", bpf_src_describe(*bpf));
+			return 0;
+		}
+		if (want_bpf || ret == NASOONE_EFILTER || ret == NASOONE_ENODEV)
+			return ret; /* forced, or an error libpcap would give too */
+		snprintf(why, sizeof(why), "%s", n->last_error);
+	}
+	if (n->file)
+		ret = source_open_file(src, n->file, n->filter, n->last_error,
+				       sizeof(n->last_error));
+	else
+		ret = source_open_live(src, n->device, n->filter, n->last_error,
+				       sizeof(n->last_error));
+	if (ret)
+		return source_error_code(ret);
+	if (n->file)
+		snprintf(n->path, sizeof(n->path), "libpcap: reading %s", n->file);
+	else if (n->mode == NASOONE_MODE_PCAP)
+		snprintf(n->path, sizeof(n->path), "libpcap on %s (requested)", n->device);
+	else
+		snprintf(n->path, sizeof(n->path), "libpcap on %s, because eBPF cannot run: %s",
+			 n->device, why);
+	return 0;
+}
+
 int nasoone_start(struct nasoone *n)
 {
-	struct source *src = NULL;
+	struct pipeline_config cfg = { 0 };
 	struct pipeline *p;
 	long cpus;
-	unsigned int threads;
 	int ret = lock_initial(n, "start");
 
 	if (ret)
@@ -311,24 +433,23 @@ int nasoone_start(struct nasoone *n)
 	if (!n->file && !n->device)
 		return unlock_ret(n, fail(n, NASOONE_ENOINPUT,
 					  "nothing to capture: set a capture file or device"));
-	if (n->file)
-		ret = source_open_file(&src, n->file, n->filter, n->last_error,
-				       sizeof(n->last_error));
-	else
-		ret = source_open_live(&src, n->device, n->filter, n->last_error,
-				       sizeof(n->last_error));
+	ret = open_sources(n, &cfg.src, &cfg.bpf);
 	if (ret)
-		return unlock_ret(n, source_error_code(ret));
+		return unlock_ret(n, ret);
 
 	ret = report_output_create(&n->output);
 	if (ret) {
-		source_close(src);
+		source_close(cfg.src);
+		bpf_src_close(cfg.bpf);
 		return unlock_ret(n, fail(n, ret == -EEXIST ? NASOONE_EEXIST : NASOONE_EOUTPUT,
 					  "cannot create %s: %s", n->output.path, strerror(-ret)));
 	}
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	threads = n->threads ? n->threads : cpus > 0 ? (unsigned int)cpus : 1;
-	ret = pipeline_start(&p, src, threads, n->interval_s, &n->output);
+	cfg.threads = n->threads ? n->threads : cpus > 0 ? (unsigned int)cpus : 1;
+	cfg.interval_s = n->interval_s;
+	cfg.drain_ms = n->drain_ms;
+	cfg.report = &n->output;
+	ret = pipeline_start(&p, &cfg);
 	if (ret)
 		return unlock_ret(n, ret == -ENOMEM ? fail(n, NASOONE_ENOMEM, "out of memory")
 						    : fail(n, NASOONE_ETHREAD,

@@ -32,7 +32,7 @@
 #define THREADS_MAX  64
 
 static const char usage_text[] =
-	"Usage: nasoone [-F] [-j THREADS] [-t SECONDS] [-w REPORT] [-r FILE | -i IFACE] "
+	"Usage: nasoone [-F] [-j THREADS] [-t SECONDS] [-m MODE] [-w REPORT] [-r FILE | -i IFACE] "
 	"[expression]\n"
 	"       nasoone -D | -h | --version\n"
 	"\n"
@@ -50,6 +50,14 @@ static const char usage_text[] =
 	"  -F, --force              replace REPORT if it exists\n"
 	"  -t, --interval SECONDS   rewrite the report every SECONDS (1-86400, default 10)\n"
 	"  -j, --threads THREADS    counting threads (0-64, default 0 = one per CPU)\n"
+	"  -m, --mode MODE          capture path: auto (default: eBPF on an interface\n"
+	"                           when it can run, else libpcap; libpcap for files),\n"
+	"                           xdp (XDP ingress + TC egress), tc (TC both ways),\n"
+	"                           pcap; with -r, xdp and tc replay the file through\n"
+	"                           the in-kernel program\n"
+	"      --map-entries N      eBPF: flows per CPU map (default 65536)\n"
+	"      --ring-bytes N       eBPF: overflow ring size, a power of 2 (default 4 MiB)\n"
+	"      --drain-ms N         eBPF: drain period (default: half the interval)\n"
 	"  -D, --list-interfaces    list the capture devices and exit\n"
 	"  -h, --help               show this help and exit\n"
 	"      --version            show the version and exit\n"
@@ -65,6 +73,8 @@ static const char usage_text[] =
 	"  nasoone -r trace.pcap.gz -w report.txt   the same into report.txt\n"
 	"  nasoone -r trace.pcap -j 1 udp port 53   DNS over UDP only, one thread\n"
 	"  nasoone -i eth0 -w /tmp/r.txt -F -t 5    live on eth0, report rewritten every 5 s\n"
+	"  nasoone -i eth0 --mode tc                live on eth0 through TC only\n"
+	"  nasoone -r trace.pcap --mode xdp         replay a file through the XDP program\n"
 	"  nasoone -D                               list the capture devices\n";
 
 static const struct option long_options[] = {
@@ -74,6 +84,10 @@ static const struct option long_options[] = {
 	{ "interval", required_argument, NULL, 't' },
 	{ "threads", required_argument, NULL, 'j' },
 	{ "force", no_argument, NULL, 'F' },
+	{ "mode", required_argument, NULL, 'm' },
+	{ "map-entries", required_argument, NULL, 'M' },
+	{ "ring-bytes", required_argument, NULL, 'B' },
+	{ "drain-ms", required_argument, NULL, 'T' },
 	{ "list-interfaces", no_argument, NULL, 'D' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -88,7 +102,9 @@ struct options {
 	long threads;	       /* -1: the library's default */
 	bool force;
 	bool list;
-	char *expression; /* trailing words, NULL when none */
+	enum nasoone_mode mode;
+	long map_entries, ring_bytes, drain_ms; /* 0: the library's defaults */
+	char *expression;			/* trailing words, NULL when none */
 };
 
 /* Set by the signal handlers, acted on by the main loop. */
@@ -216,6 +232,24 @@ static const char *bad_option_name(int c, char **argv, char *buf, size_t size)
 }
 
 /* Fill o from argv: 0 to go on, -1 when done (--help, --version), else the exit status. */
+static int parse_mode(const char *arg, enum nasoone_mode *mode)
+{
+	static const char *const names[] = { [NASOONE_MODE_AUTO] = "auto",
+					     [NASOONE_MODE_XDP] = "xdp",
+					     [NASOONE_MODE_TC] = "tc",
+					     [NASOONE_MODE_PCAP] = "pcap" };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(arg, names[i])) {
+			*mode = (enum nasoone_mode)i;
+			return 0;
+		}
+	}
+	usage_error("unknown mode '%s': use auto, xdp, tc or pcap", arg);
+	return -1;
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	char name[8];
@@ -224,7 +258,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 	o->threads = -1;
 	opterr = 0; /* our own one-line messages */
-	while ((c = getopt_long(argc, argv, ":r:i:w:t:j:FDh", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:i:w:t:j:m:FDh", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			o->file = optarg;
@@ -247,6 +281,24 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'F':
 			o->force = true;
+			break;
+		case 'm':
+			if (parse_mode(optarg, &o->mode))
+				return EXIT_USAGE;
+			break;
+		case 'M':
+			if (parse_bounded_long("--map-entries", optarg, 1, 1l << 26,
+					       &o->map_entries))
+				return EXIT_USAGE;
+			break;
+		case 'B':
+			if (parse_bounded_long("--ring-bytes", optarg, 4096, 1l << 30,
+					       &o->ring_bytes))
+				return EXIT_USAGE;
+			break;
+		case 'T':
+			if (parse_bounded_long("--drain-ms", optarg, 1, 3600000, &o->drain_ms))
+				return EXIT_USAGE;
 			break;
 		case 'D':
 			o->list = true;
@@ -522,6 +574,18 @@ static void print_stats(const struct nasoone_stats *s)
 		"%" PRIu64 " packets dropped, %" PRIu64 " dropped by interface, %" PRIu64
 		" seen while paused, %" PRIu64 " rows\n",
 		s->dropped, s->if_dropped, s->paused, s->rows);
+	if (s->map_capacity)
+		fprintf(stderr,
+			"eBPF: %" PRIu64 " packets through the overflow ring, %" PRIu64
+			" unattributed, at most %" PRIu64 " of %" PRIu64 " flows in one CPU map"
+			", %" PRIu64 " ns program run time\n",
+			s->overflow, s->unattributed, s->map_fill_max, s->map_capacity,
+			s->run_time_ns);
+	if (s->unattributed)
+		fprintf(stderr,
+			"nasoone: warning: %" PRIu64 " packets could not be attributed to a flow "
+			"(map and overflow ring full): raise --map-entries or --ring-bytes\n",
+			s->unattributed);
 }
 
 /* The report destination as the user knows it. */
@@ -605,6 +669,12 @@ static int configure(struct nasoone *n, const struct options *o, const char *dev
 		api_error(n, err, "cannot set the filter", NULL, NULL);
 		return EXIT_FAILURE;
 	}
+	if ((err = nasoone_set_mode(n, o->mode)) ||
+	    (err = nasoone_set_bpf_tuning(n, (uint32_t)o->map_entries, (uint32_t)o->ring_bytes,
+					  (unsigned int)o->drain_ms))) {
+		api_error(n, err, "cannot set the capture mode", NULL, NULL);
+		return EXIT_FAILURE;
+	}
 	return 0;
 }
 
@@ -643,6 +713,9 @@ static int run(const struct options *o)
 		start_error(n, err, o, device);
 		goto out;
 	}
+	/* Which path counts, and why: a live capture always says so, a file when forced. */
+	if (!o->file || o->mode != NASOONE_MODE_AUTO)
+		fprintf(stderr, "nasoone: %s\n", nasoone_get_path(n));
 
 	keys = enable_keys();
 	progress.enabled = o->file && isatty(STDERR_FILENO);

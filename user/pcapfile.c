@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "byteorder.h"
 #include "pcapfile.h"
 #include "pcapng.h"
 
@@ -36,22 +37,6 @@ struct pcapfile_reader {
 	uint64_t packets;
 	bool eof;
 };
-
-static uint32_t get32(const struct pcapfile_reader *r, const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return r->swap ? __builtin_bswap32(v) : v;
-}
-
-static uint16_t get16(const struct pcapfile_reader *r, const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, 2);
-	return r->swap ? __builtin_bswap16(v) : v;
-}
 
 bool pcapfile_magic(const uint8_t magic[4])
 {
@@ -162,16 +147,16 @@ struct pcapfile_reader *pcapfile_open(struct input_file *in, int *ret, char *err
 	h = r->buf;
 	memcpy(&magic, h, 4);
 	r->swap = magic == __builtin_bswap32(MAGIC_USEC) || magic == __builtin_bswap32(MAGIC_NSEC);
-	r->nsec = get32(r, h) == MAGIC_NSEC;
-	major = get16(r, h + 4);
-	minor = get16(r, h + 6);
+	r->nsec = load_u32(h, r->swap) == MAGIC_NSEC;
+	major = load_u16(h + 4, r->swap);
+	minor = load_u16(h + 6, r->swap);
 	if (major != 2 || minor > 4) {
 		snprintf(err, errlen, "unsupported pcap version %u.%u", major, minor);
 		*ret = -EBADMSG;
 		goto fail;
 	}
 	/* The low 26 bits are the link type; the upper bits say how FCS is carried. */
-	r->linktype = (int)(get32(r, h + 20) & 0x03ffffff);
+	r->linktype = (int)(load_u32(h + 20, r->swap) & 0x03ffffff);
 	r->pos = FILE_HDR;
 	r->offset = FILE_HDR;
 	*ret = 0;
@@ -196,7 +181,7 @@ int pcapfile_next(struct pcapfile_reader *r, struct packet *p, char *err, size_t
 		return 0;
 	}
 	h = r->buf + r->pos;
-	caplen = get32(r, h + 8);
+	caplen = load_u32(h + 8, r->swap);
 	if (caplen > CAPLEN_MAX) {
 		snprintf(err, errlen,
 			 "packet %llu (offset %llu): invalid captured length %u, above %u",
@@ -208,11 +193,11 @@ int pcapfile_next(struct pcapfile_reader *r, struct packet *p, char *err, size_t
 	if (ret <= 0)
 		goto truncated;
 	h = r->buf + r->pos;
-	sec = get32(r, h);
-	frac = get32(r, h + 4);
+	sec = load_u32(h, r->swap);
+	frac = load_u32(h + 4, r->swap);
 	p->ts_ms = (uint64_t)sec * 1000 + frac / (r->nsec ? 1000000 : 1000);
 	p->caplen = caplen;
-	p->len = get32(r, h + 12);
+	p->len = load_u32(h + 12, r->swap);
 	p->data = h + REC_HDR;
 	p->linktype = r->linktype;
 	r->pos += REC_HDR + caplen;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "byteorder.h"
 #include "pcapng.h"
 
 #define BT_SHB		 0x0A0D0D0Au
@@ -37,22 +38,6 @@ struct pcapng_reader {
 	uint32_t nifaces;
 };
 
-static uint32_t get32(const struct pcapng_reader *r, const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return r->swap ? __builtin_bswap32(v) : v;
-}
-
-static uint16_t get16(const struct pcapng_reader *r, const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, 2);
-	return r->swap ? __builtin_bswap16(v) : v;
-}
-
 /* Ticks to ms, truncating, without overflow for any 64-bit tick count. */
 static uint64_t ticks_to_ms(const struct interface *ifc, uint64_t ticks)
 {
@@ -79,10 +64,11 @@ static int parse_idb(struct pcapng_reader *r, const uint8_t *body, uint32_t len,
 		return bad(r, err, errlen, "interface description block too short");
 	if (r->nifaces >= MAX_INTERFACES)
 		return bad(r, err, errlen, "too many interfaces");
-	ifc.linktype = get16(r, body);
-	ifc.snaplen = get32(r, body + 4);
+	ifc.linktype = load_u16(body, r->swap);
+	ifc.snaplen = load_u32(body + 4, r->swap);
 	while (pos + 4 <= len) {
-		uint16_t code = get16(r, body + pos), olen = get16(r, body + pos + 2);
+		uint16_t code = load_u16(body + pos, r->swap),
+			 olen = load_u16(body + pos + 2, r->swap);
 		const uint8_t *val = body + pos + 4;
 
 		if (code == OPT_END || pos + 4 + olen > len)
@@ -144,8 +130,8 @@ static int read_block(struct pcapng_reader *r, uint32_t *type, uint32_t *len, ch
 		r->ifaces = NULL;
 		r->nifaces = 0;
 	}
-	*type = get32(r, head);
-	*len = get32(r, head + 4);
+	*type = load_u32(head, r->swap);
+	*len = load_u32(head + 4, r->swap);
 	if (*len < 12 || *len % 4 || *len > BLOCK_MAX)
 		return bad(r, err, errlen, "bad block length");
 	memcpy(r->block, head, *type == BT_SHB ? 12 : 8);
@@ -153,7 +139,7 @@ static int read_block(struct pcapng_reader *r, uint32_t *type, uint32_t *len, ch
 	if (fread(r->block + n, 1, *len - n, r->fp) != *len - n)
 		return ferror(r->fp) ? bad(r, err, errlen, "read error (damaged compressed data?)")
 				     : bad(r, err, errlen, "file truncated inside a block");
-	if (get32(r, r->block + *len - 4) != *len)
+	if (load_u32(r->block + *len - 4, r->swap) != *len)
 		return bad(r, err, errlen, "block lengths do not match");
 	return 1;
 }
@@ -214,7 +200,7 @@ int pcapng_next(struct pcapng_reader *r, struct packet *p, char *err, size_t err
 		hdr = 4;
 		ifindex = 0;
 		ticks = 0;
-		orig = len >= 16 ? get32(r, r->block + 8) : 0;
+		orig = len >= 16 ? load_u32(r->block + 8, r->swap) : 0;
 		caplen = len - 12 - hdr;
 		if (orig < caplen)
 			caplen = orig;
@@ -222,10 +208,12 @@ int pcapng_next(struct pcapng_reader *r, struct packet *p, char *err, size_t err
 		hdr = 20;
 		if (len < 12 + hdr)
 			return bad(r, err, errlen, "packet block too short");
-		ifindex = type == BT_PB ? get16(r, r->block + 8) : get32(r, r->block + 8);
-		ticks = (uint64_t)get32(r, r->block + 12) << 32 | get32(r, r->block + 16);
-		caplen = get32(r, r->block + 20);
-		orig = get32(r, r->block + 24);
+		ifindex = type == BT_PB ? load_u16(r->block + 8, r->swap)
+					: load_u32(r->block + 8, r->swap);
+		ticks = (uint64_t)load_u32(r->block + 12, r->swap) << 32 |
+			load_u32(r->block + 16, r->swap);
+		caplen = load_u32(r->block + 20, r->swap);
+		orig = load_u32(r->block + 24, r->swap);
 	}
 	if (len < 12 + hdr)
 		return bad(r, err, errlen, "packet block too short");

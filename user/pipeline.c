@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bpf_src.h"
 #include "flowtab.h"
 #include "frag.h"
 #include "nasoone/parse.h"
@@ -44,8 +45,16 @@ struct counter {
 	struct batch *batches; /* QUEUE_BATCHES of them */
 };
 
+struct drainer {
+	pthread_t thread;
+	struct pipeline *pipeline;
+	unsigned int cpu;
+	struct producer *out;
+};
+
 struct pipeline {
-	struct source *src;
+	struct source *src;  /* the file or interface (pcap path), the file to replay (eBPF) */
+	struct bpf_src *bpf; /* the eBPF path, or NULL */
 	struct report_output *report;
 	struct frag_table *frags;
 	unsigned int interval_s;
@@ -53,6 +62,18 @@ struct pipeline {
 	struct counter *counters;
 	pthread_t reader, writer;
 	bool reader_started, writer_started;
+
+	/* eBPF path: one drain thread per CPU, and one for the overflow ring. */
+	struct drainer *drainers;
+	unsigned int ndrainers, drainers_started;
+	pthread_t ring_thread;
+	bool ring_started;
+	struct producer *ring_out;
+	unsigned int drain_ms;
+	atomic_bool drain_stop, ring_stop;
+	atomic_uint_fast64_t early_drain; /* a bit per CPU whose map filled up */
+	pthread_cond_t drain_wake;
+	atomic_uint_fast64_t overflow, unattributed;
 
 	atomic_bool stop;
 	atomic_bool paused;
@@ -284,6 +305,23 @@ static bool wait_while_paused(struct pipeline *p)
 	return !atomic_load(&p->stop);
 }
 
+/* Every producer is done: let the counters empty their queues, then say so. */
+static void end_counting(struct pipeline *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->ncounters; i++)
+		queue_push(&p->counters[i].full, NULL);
+	for (i = 0; i < p->ncounters; i++) {
+		pthread_join(p->counters[i].thread, NULL);
+		p->counters[i].started = false;
+	}
+	pthread_mutex_lock(&p->lock);
+	p->finished = true;
+	pthread_cond_broadcast(&p->finished_cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
 static void *reader_main(void *arg)
 {
 	struct pipeline *p = arg;
@@ -291,7 +329,6 @@ static void *reader_main(void *arg)
 	bool live = source_is_live(p->src);
 	struct packet frame;
 	uint64_t since_publish = 0;
-	unsigned int i;
 	int ret;
 
 	clock_gettime(CLOCK_MONOTONIC, &r.last_flush);
@@ -320,17 +357,191 @@ static void *reader_main(void *arg)
 	}
 	flush_partial(&r);
 	publish(&r);
-	for (i = 0; i < p->ncounters; i++)
-		queue_push(&p->counters[i].full, NULL);
-	for (i = 0; i < p->ncounters; i++) {
-		pthread_join(p->counters[i].thread, NULL);
-		p->counters[i].started = false;
-	}
-	pthread_mutex_lock(&p->lock);
-	p->finished = true;
-	pthread_cond_broadcast(&p->finished_cond);
-	pthread_mutex_unlock(&p->lock);
+	end_counting(p);
 	return NULL;
+}
+
+/* ---- The eBPF path ---- */
+
+static void drained_row(const struct flow_row *row, void *ctx)
+{
+	producer_add(ctx, row);
+}
+
+/* The kernel's counters, for nasoone_get_packets() and the statistics. */
+static void publish_bpf(struct pipeline *p)
+{
+	struct nasoone_stats s;
+
+	memset(&s, 0, sizeof(s));
+	bpf_src_stats(p->bpf, &s);
+	atomic_store_explicit(&p->received, s.received, memory_order_relaxed);
+	atomic_store_explicit(&p->counted, s.counted, memory_order_relaxed);
+	atomic_store_explicit(&p->skipped, s.skipped, memory_order_relaxed);
+	atomic_store_explicit(&p->filtered, s.filtered, memory_order_relaxed);
+	atomic_store_explicit(&p->seen_paused, s.paused, memory_order_relaxed);
+	atomic_store_explicit(&p->overflow, s.overflow, memory_order_relaxed);
+	atomic_store_explicit(&p->unattributed, s.unattributed, memory_order_relaxed);
+}
+
+/*
+ * One per CPU: swap that CPU's map and merge the retired one, every
+ * drain period, at once when the map overflowed, and a last time when
+ * stopping (after the programs were detached or the replay ended).
+ */
+static void *drainer_main(void *arg)
+{
+	struct drainer *d = arg;
+	struct pipeline *p = d->pipeline;
+	uint64_t bit = d->cpu < 64 ? 1ull << d->cpu : 0;
+	struct timespec deadline;
+	bool last;
+	int err;
+
+	do {
+		pthread_mutex_lock(&p->lock);
+		clock_gettime(CLOCK_REALTIME, &deadline);
+		deadline.tv_sec += p->drain_ms / 1000;
+		deadline.tv_nsec += (long)(p->drain_ms % 1000) * 1000000;
+		if (deadline.tv_nsec >= 1000000000) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000;
+		}
+		while (!atomic_load(&p->drain_stop) && !(atomic_load(&p->early_drain) & bit) &&
+		       pthread_cond_timedwait(&p->drain_wake, &p->lock, &deadline) != ETIMEDOUT)
+			;
+		atomic_fetch_and(&p->early_drain, ~bit);
+		last = atomic_load(&p->drain_stop);
+		pthread_mutex_unlock(&p->lock);
+
+		err = bpf_src_drain(p->bpf, d->cpu, drained_row, d->out);
+		producer_flush(d->out);
+		if (err) {
+			set_error(p, err, "cannot drain an eBPF flow map");
+			break;
+		}
+		if (d->cpu == 0)
+			publish_bpf(p);
+	} while (!last);
+	return NULL;
+}
+
+/* Packets that found their CPU's map full: count them, and drain that CPU early. */
+static void *ring_main(void *arg)
+{
+	struct pipeline *p = arg;
+	uint64_t full;
+
+	while (!atomic_load(&p->ring_stop)) {
+		full = 0;
+		if (bpf_src_poll_ring(p->bpf, 100, drained_row, p->ring_out, &full) < 0)
+			break;
+		producer_flush(p->ring_out);
+		if (full) {
+			pthread_mutex_lock(&p->lock);
+			atomic_fetch_or(&p->early_drain, full);
+			pthread_cond_broadcast(&p->drain_wake);
+			pthread_mutex_unlock(&p->lock);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The end of the eBPF path, once no packet can arrive any more: a last
+ * drain of every CPU, the rest of the ring, then the counters finish.
+ */
+static void bpf_finish(struct pipeline *p)
+{
+	unsigned int i;
+	uint64_t full = 0;
+
+	pthread_mutex_lock(&p->lock);
+	atomic_store(&p->drain_stop, true);
+	pthread_cond_broadcast(&p->drain_wake);
+	pthread_mutex_unlock(&p->lock);
+	for (i = 0; i < p->drainers_started; i++)
+		pthread_join(p->drainers[i].thread, NULL);
+	p->drainers_started = 0;
+	atomic_store(&p->ring_stop, true);
+	if (p->ring_started)
+		pthread_join(p->ring_thread, NULL);
+	p->ring_started = false;
+	while (bpf_src_poll_ring(p->bpf, 0, drained_row, p->ring_out, &full) > 0)
+		;
+	producer_flush(p->ring_out);
+	publish_bpf(p);
+	end_counting(p);
+}
+
+/* `-r FILE --mode xdp|tc`: every frame of the file through the real program. */
+static void *replay_main(void *arg)
+{
+	struct pipeline *p = arg;
+	struct packet frame;
+	uint64_t pos, size, n = 0;
+	int ret;
+
+	while (!atomic_load_explicit(&p->stop, memory_order_relaxed)) {
+		if (atomic_load_explicit(&p->paused, memory_order_relaxed) && !wait_while_paused(p))
+			break;
+		ret = source_next(p->src, &frame);
+		if (ret == -ENODATA)
+			break;
+		if (ret < 0) {
+			set_error(p, ret, source_error(p->src));
+			break;
+		}
+		ret = bpf_src_replay(p->bpf, &frame);
+		if (ret) {
+			char text[160];
+
+			snprintf(text, sizeof(text),
+				 "BPF_PROG_TEST_RUN failed on frame %llu of the capture: %s",
+				 (unsigned long long)n + 1, strerror(-ret));
+			set_error(p, ret, text);
+			break;
+		}
+		if (++n % PUBLISH_EVERY == 0) {
+			source_progress(p->src, &pos, &size);
+			atomic_store_explicit(&p->position, pos, memory_order_relaxed);
+		}
+	}
+	source_progress(p->src, &pos, &size);
+	atomic_store_explicit(&p->position, pos, memory_order_relaxed);
+	bpf_finish(p);
+	return NULL;
+}
+
+static int start_bpf_threads(struct pipeline *p)
+{
+	unsigned int i;
+
+	p->ndrainers = bpf_src_ncpus(p->bpf);
+	p->drainers = calloc(p->ndrainers, sizeof(*p->drainers));
+	p->ring_out = calloc(p->ndrainers + 1, sizeof(*p->ring_out));
+	if (!p->drainers || !p->ring_out)
+		return -ENOMEM;
+	/* ring_out[0] is the ring thread's producer, ring_out[1 + cpu] the drainers'. */
+	for (i = 0; i <= p->ndrainers; i++)
+		p->ring_out[i].p = p;
+	for (i = 0; i < p->ndrainers; i++) {
+		p->drainers[i].pipeline = p;
+		p->drainers[i].cpu = i;
+		p->drainers[i].out = &p->ring_out[1 + i];
+		if (pthread_create(&p->drainers[i].thread, NULL, drainer_main, &p->drainers[i]))
+			return -EAGAIN;
+		p->drainers_started++;
+	}
+	if (pthread_create(&p->ring_thread, NULL, ring_main, p))
+		return -EAGAIN;
+	p->ring_started = true;
+	if (p->src) {
+		if (pthread_create(&p->reader, NULL, replay_main, p))
+			return -EAGAIN;
+		p->reader_started = true;
+	}
+	return 0;
 }
 
 /*
@@ -409,9 +620,13 @@ void pipeline_free(struct pipeline *p)
 		free(c->batches);
 	}
 	free(p->counters);
+	free(p->drainers);
+	free(p->ring_out);
 	frag_table_free(p->frags);
 	source_close(p->src);
+	bpf_src_close(p->bpf);
 	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->drain_wake);
 	pthread_cond_destroy(&p->resumed);
 	pthread_cond_destroy(&p->finished_cond);
 	pthread_cond_destroy(&p->writer_wake);
@@ -435,30 +650,67 @@ static int counter_init(struct pipeline *p, struct counter *c)
 	return 0;
 }
 
-int pipeline_start(struct pipeline **out, struct source *src, unsigned int threads,
-		   unsigned int interval_s, struct report_output *report)
+/* Stop whatever threads were started, when the start cannot complete. */
+static void abort_start(struct pipeline *p)
+{
+	unsigned int i;
+
+	atomic_store(&p->stop, true);
+	atomic_store(&p->drain_stop, true);
+	atomic_store(&p->ring_stop, true);
+	pthread_mutex_lock(&p->lock);
+	pthread_cond_broadcast(&p->writer_wake);
+	pthread_cond_broadcast(&p->drain_wake);
+	pthread_mutex_unlock(&p->lock);
+	if (p->reader_started)
+		pthread_join(p->reader, NULL);
+	if (p->writer_started)
+		pthread_join(p->writer, NULL);
+	for (i = 0; i < p->drainers_started; i++)
+		pthread_join(p->drainers[i].thread, NULL);
+	if (p->ring_started)
+		pthread_join(p->ring_thread, NULL);
+	p->reader_started = p->writer_started = p->ring_started = false;
+	p->drainers_started = 0;
+	for (i = 0; i < p->ncounters; i++) {
+		if (!p->counters[i].started)
+			continue;
+		queue_push(&p->counters[i].full, NULL);
+		pthread_join(p->counters[i].thread, NULL);
+		p->counters[i].started = false;
+	}
+}
+
+int pipeline_start(struct pipeline **out, const struct pipeline_config *cfg)
 {
 	struct pipeline *p = calloc(1, sizeof(*p));
-	uint64_t position, size;
+	uint64_t position = 0, size = 0;
 	unsigned int i;
 	int err = -ENOMEM;
 
 	*out = NULL;
 	if (!p) {
-		source_close(src);
+		source_close(cfg->src);
+		bpf_src_close(cfg->bpf);
 		return -ENOMEM;
 	}
-	p->src = src;
-	p->report = report;
+	p->src = cfg->src;
+	p->bpf = cfg->bpf;
+	p->report = cfg->report;
 	/* Known before the first packet, so progress is right from the start. */
-	source_progress(src, &position, &size);
+	if (p->src)
+		source_progress(p->src, &position, &size);
 	atomic_store(&p->size, size);
-	p->interval_s = interval_s;
-	p->ncounters = threads < 1 ? 1 : threads > MAX_COUNTERS ? MAX_COUNTERS : threads;
+	p->interval_s = cfg->interval_s;
+	p->drain_ms = cfg->drain_ms ? cfg->drain_ms : cfg->interval_s * 500;
+	p->ncounters = cfg->threads < 1		     ? 1
+		       : cfg->threads > MAX_COUNTERS ? MAX_COUNTERS
+						     : cfg->threads;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->resumed, NULL);
 	pthread_cond_init(&p->finished_cond, NULL);
 	pthread_cond_init(&p->writer_wake, NULL);
+	pthread_cond_init(&p->drain_wake, NULL);
 	p->frags = frag_table_new();
 	p->counters = calloc(p->ncounters, sizeof(*p->counters));
 	if (!p->frags || !p->counters)
@@ -476,23 +728,20 @@ int pipeline_start(struct pipeline **out, struct source *src, unsigned int threa
 	if (pthread_create(&p->writer, NULL, writer_main, p))
 		goto fail_threads;
 	p->writer_started = true;
-	if (pthread_create(&p->reader, NULL, reader_main, p))
-		goto fail_threads;
-	p->reader_started = true;
+	if (p->bpf) {
+		err = start_bpf_threads(p);
+		if (err)
+			goto fail_threads;
+	} else {
+		if (pthread_create(&p->reader, NULL, reader_main, p))
+			goto fail_threads;
+		p->reader_started = true;
+	}
 	*out = p;
 	return 0;
 
 fail_threads:
-	atomic_store(&p->stop, true);
-	pthread_cond_broadcast(&p->writer_wake);
-	if (p->writer_started)
-		pthread_join(p->writer, NULL);
-	for (i = 0; i < p->ncounters; i++) {
-		if (!p->counters[i].started)
-			continue;
-		queue_push(&p->counters[i].full, NULL);
-		pthread_join(p->counters[i].thread, NULL);
-	}
+	abort_start(p);
 fail:
 	pipeline_free(p);
 	return err;
@@ -502,6 +751,8 @@ void pipeline_set_paused(struct pipeline *p, bool paused)
 {
 	pthread_mutex_lock(&p->lock);
 	atomic_store(&p->paused, paused);
+	if (p->bpf)
+		bpf_src_set_paused(p->bpf, paused);
 	pthread_cond_broadcast(&p->resumed);
 	pthread_mutex_unlock(&p->lock);
 }
@@ -544,11 +795,20 @@ bool pipeline_finished(struct pipeline *p)
 
 int pipeline_stop(struct pipeline *p)
 {
+	bool finished;
+
 	pthread_mutex_lock(&p->lock);
 	atomic_store(&p->stop, true);
 	pthread_cond_broadcast(&p->resumed);
 	pthread_cond_broadcast(&p->writer_wake);
+	finished = p->finished;
 	pthread_mutex_unlock(&p->lock);
+	if (p->bpf && !p->src) {
+		/* Live eBPF: detach first, so that the last drains leave nothing behind. */
+		bpf_src_detach(p->bpf);
+		if (!finished)
+			bpf_finish(p);
+	}
 	if (p->reader_started)
 		pthread_join(p->reader, NULL);
 	if (p->writer_started)
@@ -572,6 +832,8 @@ void pipeline_release(struct pipeline *p)
 	p->frags = NULL;
 	source_close(p->src);
 	p->src = NULL;
+	bpf_src_close(p->bpf);
+	p->bpf = NULL;
 }
 
 void pipeline_stats(struct pipeline *p, struct nasoone_stats *s)
@@ -586,6 +848,10 @@ void pipeline_stats(struct pipeline *p, struct nasoone_stats *s)
 	s->skipped = atomic_load(&p->skipped);
 	s->filtered = atomic_load(&p->filtered);
 	s->paused = atomic_load(&p->seen_paused);
+	if (p->bpf) {
+		/* Fresh from the kernel while it runs; the published figures once stopped. */
+		bpf_src_stats(p->bpf, s);
+	}
 	for (i = 0; i < p->ncounters; i++)
 		s->rows += atomic_load_explicit(&p->counters[i].rows, memory_order_relaxed);
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The capture pipeline: a reader thread that reads, filters and parses
- * every frame (in capture order, which fragment attribution needs), N
- * counter threads that each own a shard of the flow table, and a writer
- * thread that rewrites the report every interval. Batches travel through
+ * every frame (in capture order, which fragment attribution needs) -- or,
+ * on the eBPF path, one drain thread per CPU and one for the overflow
+ * ring -- N counter threads that each own a shard of the flow table, and a
+ * writer thread that rewrites the report every interval. Batches travel through
  * bounded queues: no lock and no allocation per packet.
  */
 #ifndef NASOONE_PIPELINE_H
@@ -18,12 +19,19 @@
 
 struct pipeline;
 
-/*
- * Start the threads on an opened source (the pipeline owns it from now on)
- * with `threads` counter threads, rewriting out every interval_s seconds.
- */
-int pipeline_start(struct pipeline **out, struct source *src, unsigned int threads,
-		   unsigned int interval_s, struct report_output *report);
+struct bpf_src;
+
+struct pipeline_config {
+	struct source *src;	 /* pcap path: the source; eBPF: the file to replay, or NULL */
+	struct bpf_src *bpf;	 /* the eBPF path, or NULL */
+	unsigned int threads;	 /* counter threads */
+	unsigned int interval_s; /* report rewrite period */
+	unsigned int drain_ms;	 /* eBPF drain period, 0: half the interval */
+	struct report_output *report;
+};
+
+/* Start the threads; the pipeline owns the sources from now on, even on failure. */
+int pipeline_start(struct pipeline **out, const struct pipeline_config *cfg);
 void pipeline_set_paused(struct pipeline *p, bool paused);
 /* 0 once the source is exhausted and everything is counted, else -ETIMEDOUT. */
 int pipeline_wait(struct pipeline *p, int timeout_ms);

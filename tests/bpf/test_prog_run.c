@@ -50,6 +50,7 @@ static const char *const hook_names[] = { "xdp", "tc" };
 struct config {
 	const char *name;
 	__u32 use_filter;
+	__u32 replay; /* time and length come from replay_ts_ns / replay_len */
 	struct nasoone_bpf *skel;
 	int load_err;	/* 0, or the negative errno of the skeleton load */
 	int prog_fd[2]; /* by enum hook: nasoone_xdp, nasoone_tc_ingress */
@@ -62,6 +63,7 @@ struct config {
 
 static struct config plain = { .name = "plain" };
 static struct config filtered = { .name = "filter", .use_filter = 1 };
+static struct config replayed = { .name = "replay", .replay = 1 };
 static int ncpus;
 static unsigned int passed, skipped; /* tests that reached their end, or skipped */
 
@@ -243,6 +245,7 @@ static int load_config(struct config *c)
 	if (!c->skel)
 		return -errno;
 	c->skel->rodata->use_filter = c->use_filter;
+	c->skel->rodata->replay = c->replay;
 	/* One slot per possible CPU: bpf_get_smp_processor_id() indexes it. */
 	bpf_map__set_max_entries(c->skel->maps.flows, ncpus);
 	progs[0] = c->skel->progs.nasoone_xdp;
@@ -265,6 +268,7 @@ static int load_config(struct config *c)
 		c->skel = nasoone_bpf__open();
 		if (c->skel) {
 			c->skel->rodata->use_filter = c->use_filter;
+			c->skel->rodata->replay = c->replay;
 			bpf_map__set_max_entries(c->skel->maps.flows, ncpus);
 			nasoone_bpf__load(c->skel);
 			nasoone_bpf__destroy(c->skel);
@@ -331,6 +335,7 @@ static int group_setup(void **state)
 		fprintf(stderr, "cannot pin to one CPU: %s\n", strerror(errno));
 	setup_config(&plain);
 	setup_config(&filtered);
+	setup_config(&replayed);
 	return 0;
 }
 
@@ -339,6 +344,7 @@ static int group_teardown(void **state)
 	(void)state;
 	unload_config(&plain);
 	unload_config(&filtered);
+	unload_config(&replayed);
 	return 0;
 }
 
@@ -541,12 +547,12 @@ static void test_fragments(void **state)
 	parse_user(first6->data, first6->len, NN_COUNT, &key6);
 	assert_int_equal(key6.frag, NN_FRAG_FIRST);
 
-	reset(&plain, TEST_FLOWS);
+	reset(&replayed, TEST_FLOWS);
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		const struct test_pkt *tp = find_pkt(steps[i].pkt);
 
-		plain.skel->bss->replay_ts_ns = steps[i].ts;
-		run(&plain, hook, tp->data, tp->len, 1, NULL);
+		replayed.skel->bss->replay_ts_ns = steps[i].ts;
+		run(&replayed, hook, tp->data, tp->len, 1, NULL);
 		parse_user(tp->data, tp->len, tp->verdict, &upkt);
 		want[NN_STAT_SEEN]++;
 		want[NN_STAT_FILTER_PASSED]++;
@@ -562,14 +568,14 @@ static void test_fragments(void **state)
 		v.protos = NN_PROTO_UDP;
 		rows_add(&expect, upkt.key.family == NN_FAMILY_IPV4 ? &key4.key : &key6.key, &v);
 	}
-	read_flows(&plain, &rs);
+	read_flows(&replayed, &rs);
 	assert_int_equal(rs.n, 2);
 	for (r = 0; r < expect.n; r++) {
 		got = rows_find(&rs, &expect.r[r].key);
 		assert_non_null(got);
 		assert_memory_equal(got, &expect.r[r].val, sizeof(*got));
 	}
-	expect_stats(&plain, want);
+	expect_stats(&replayed, want);
 	passed++;
 }
 
@@ -600,11 +606,11 @@ static void test_replay_ts(void **state)
 	struct rows rs;
 	unsigned int i;
 
-	reset(&plain, TEST_FLOWS);
+	reset(&replayed, TEST_FLOWS);
 	for (i = 0; i < 4; i++) {
-		plain.skel->bss->replay_ts_ns = ts[i];
-		run(&plain, hook, pkt_ipv4_udp, sizeof(pkt_ipv4_udp), 1, NULL);
-		read_flows(&plain, &rs);
+		replayed.skel->bss->replay_ts_ns = ts[i];
+		run(&replayed, hook, pkt_ipv4_udp, sizeof(pkt_ipv4_udp), 1, NULL);
+		read_flows(&replayed, &rs);
 		assert_int_equal(rs.n, 1);
 		val = &rs.r[0].val;
 		if (i == 0) {
