@@ -67,6 +67,9 @@ int cbpf_load(enum cbpf_ctx ctx, const struct ebpf_insn *insns, size_t count, ch
  * lines. The kernel only tail-calls between programs of the same type and
  * expected_attach_type, so the programs sharing prog_array_fd must be
  * loaded as enum cbpf_ctx says (libbpf's SEC("xdp") and SEC("tc") are).
+ * Needs CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON: without CAP_PERFMON the
+ * verifier refuses variable packet offsets (X-indexed loads), as it does
+ * for the main program's parser.
  */
 int cbpf_load_filter(const char *expr, enum cbpf_ctx ctx, int prog_array_fd, int pass_verdict,
 		     char *err, size_t errlen);
