@@ -7,6 +7,8 @@ TEST_LDLIBS := $(LDLIBS) -lcmocka
 include tests/gen/gen.mk
 include tests/unit/unit.mk
 include tests/cli/cli.mk
+include tests/e2e/e2e.mk
+-include tests/bench/bench.mk
 
 # `make test`: install, build, and run the whole suite, then the same unit
 # and end-to-end tests again under ASan+UBSan.
@@ -14,7 +16,7 @@ test: deps all
 	$(Q)$(MAKE) --no-print-directory test-suite
 	$(Q)$(MAKE) --no-print-directory test-asan
 
-test-suite: test-unit test-bpf test-gen test-corpus test-cli test-valgrind
+test-suite: test-unit test-bpf test-gen test-corpus test-cli test-valgrind test-e2e
 
 # The suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer
 # in a separate output directory.

@@ -13,7 +13,7 @@
 #define SNAPLEN	       262144
 #define LIVE_TIMEOUT   100 /* ms: how long a live read waits before we look at the flags */
 #define LIVE_BUFFER    (32 << 20)
-#define MAX_LINKTYPES  8
+#define MAX_LINKTYPES  32
 #define MIXED_LINKTYPE "different from the type of the first interface"
 
 /* A filter compiled for one link type (pcapng files may mix several). */
@@ -47,10 +47,19 @@ bool source_is_live(const struct source *s)
 	return s->live;
 }
 
+/*
+ * libpcap compiles for DLT_ values; pcapng files (read by the own reader)
+ * carry LINKTYPE_ values, which differ only for raw IP.
+ */
+static int linktype_to_dlt(int linktype)
+{
+	return linktype == 101 || linktype == 14 ? DLT_RAW : linktype;
+}
+
 static int compile_filter(const char *expr, int linktype, struct bpf_program *prog, char *err,
 			  size_t errlen)
 {
-	pcap_t *dead = pcap_open_dead(linktype, SNAPLEN);
+	pcap_t *dead = pcap_open_dead(linktype_to_dlt(linktype), SNAPLEN);
 	int ret = 0;
 
 	if (!dead)
