@@ -32,13 +32,22 @@ pass()
 	echo PASS >>"$E2E_RESULTS"
 }
 
-# fail NAME WHY
+# fail NAME WHY: also keeps the test's files (those under 10 MB in $TMP:
+# reports, stderr, captures) in $OUTDIR/failures/NAME for a look later.
 fail()
 {
+	local keep
+
 	echo "[$1] FAIL: $2"
 	if [ "$DETAIL" != /dev/null ] && [ -s "$DETAIL" ]; then
 		head -n 20 "$DETAIL" | sed 's/^/    /'
 		: >"$DETAIL"
+	fi
+	if [ -n "${TMP:-}" ] && [ -d "$TMP" ]; then
+		keep=$OUTDIR/failures/$(printf %s "$1" | tr -c 'A-Za-z0-9._-' _)
+		rm -rf "$keep" && mkdir -p "$keep" &&
+			find "$TMP" -type f -size -10M -exec cp {} "$keep/" \; 2>/dev/null
+		echo "    (files kept in $keep)"
 	fi
 	echo FAIL >>"$E2E_RESULTS"
 }
@@ -176,7 +185,7 @@ cleanup()
 	done
 	for pid in "${BG_PIDS[@]}"; do
 		wait "$pid" 2>/dev/null
-	done
+	done 2>/dev/null
 	for ns in "${NAMESPACES[@]}"; do
 		ip netns pids "$ns" 2>/dev/null | while read -r pid; do
 			kill -KILL "$pid" 2>/dev/null
@@ -198,10 +207,11 @@ nas()
 	shift
 	timeout -k 5 "$LIMIT" "$NASOONE" "$@" </dev/null >"$prefix.out" 2>"$prefix.err"
 	rc=$?
+	return $rc
 }
 
 # replay PREFIX FILE MODE [ARGS...]: nasoone -r FILE --mode MODE, the report
-# in PREFIX.txt (removed first), see nas.
+# in PREFIX.txt (removed first), see nas; returns the exit status too.
 replay()
 {
 	local prefix=$1 file=$2 mode=$3
@@ -209,6 +219,23 @@ replay()
 	shift 3
 	rm -f "$prefix.txt"
 	nas "$prefix" -r "$file" --mode "$mode" -w "$prefix.txt" "$@"
+}
+
+# replay_both PREFIX FILE [ARGS...]: replay FILE with --mode xdp and
+# --mode tc at the same time (loading the programs takes most of a
+# replay's time, on one CPU each): PREFIX-xdp and PREFIX-tc, the exit
+# statuses in $rc_xdp and $rc_tc.
+replay_both()
+{
+	local prefix=$1 file=$2 pid
+
+	shift 2
+	replay "$prefix-xdp" "$file" xdp "$@" &
+	pid=$!
+	replay "$prefix-tc" "$file" tc "$@"
+	rc_tc=$rc
+	wait $pid
+	rc_xdp=$?
 }
 
 # status_text RC: an exit status in words.
@@ -229,7 +256,7 @@ first_error()
 {
 	local line
 
-	line=$(grep -m 1 '^nasoone: ' "$1.err" | grep -v '^nasoone: eBPF: \|^nasoone: libpcap')
+	line=$(grep '^nasoone: ' "$1.err" | grep -v '^nasoone: eBPF: \|^nasoone: libpcap' | head -n 1)
 	[ -n "$line" ] || line=$(head -n 1 "$1.err")
 	echo "$line"
 }
@@ -379,6 +406,15 @@ wait_for()
 	return 1
 }
 
+# kill_wait PID: SIGKILL to a child, and wait for it (quietly: no
+# "Killed" notice); its status in $rc.
+kill_wait()
+{
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	rc=$?
+}
+
 # wait_pid PID SECONDS: until PID (a child) ends; its status in $rc, or 1
 # with rc=124 if it still runs.
 wait_pid()
@@ -387,7 +423,7 @@ wait_pid()
 
 	for ((i = 0; i < $2 * 20; i++)); do
 		if ! kill -0 "$1" 2>/dev/null; then
-			wait "$1"
+			wait "$1" 2>/dev/null
 			rc=$?
 			return 0
 		fi

@@ -10,7 +10,8 @@
 # contains WORD) with the helpers of lib.sh. Each test prints
 # "[name] PASS|FAIL|SKIPPED: reason"; the last line is
 # "N passed, N failed, N skipped", and the exit status is 1 when a test
-# failed. Generated captures and a log of each file go to OUTDIR.
+# failed. Generated captures and a log of each file go to OUTDIR, and the
+# files of each failed test to OUTDIR/failures/NAME.
 # E2E_TIMEOUT bounds one nasoone run on a file (seconds, default 120).
 set -u
 
@@ -35,6 +36,7 @@ E2E_RESULTS=$OUTDIR/results
 export NASOONE PCAPGEN OUTDIR E2E_DIR REPO_ROOT E2E_RESULTS
 
 : >"$E2E_RESULTS"
+rm -rf "$OUTDIR/failures"
 trap 'exit 130' INT TERM
 start=$SECONDS
 

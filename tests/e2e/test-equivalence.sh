@@ -30,12 +30,13 @@ equiv_one()
 		fail "$name" "--mode pcap: exit status 0 but no report"
 		return
 	fi
+	replay_both "$TMP/r" "$file"
 	for m in xdp tc; do
-		replay "$TMP/$m" "$file" $m
+		if [ $m = xdp ]; then rc=$rc_xdp; else rc=$rc_tc; fi
 		if [ $rc -ne $prc ]; then
 			why+="${why:+; }--mode $m: $(status_text $rc) but pcap's is $prc"
-			[ $rc -ne 0 ] && why+=" ($(first_error "$TMP/$m"))"
-		elif ! same_file "$TMP/pcap.txt" "$TMP/$m.txt" "--mode $m (< pcap, > $m):"; then
+			[ $rc -ne 0 ] && why+=" ($(first_error "$TMP/r-$m"))"
+		elif ! same_file "$TMP/pcap.txt" "$TMP/r-$m.txt" "--mode $m (< pcap, > $m):"; then
 			why+="${why:+; }--mode $m: report differs from pcap's"
 		fi
 	done
