@@ -1,0 +1,877 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The eBPF benchmark (not a test): what the programs of bpf/nasoone.bpf.c
+ * cost per packet in the kernel, and how fast userspace swaps and drains
+ * the per-CPU flow maps. Printed as two tables; nothing is asserted about
+ * times, only about what the programs counted.
+ *
+ * 1. Cost per packet, with BPF_PROG_TEST_RUN on the CPU this process is
+ *    pinned to (the programs count into that CPU's slot of "flows"), for
+ *    nasoone_xdp and nasoone_tc_ingress against a floor program of the same
+ *    type that only returns (XDP_PASS, TC_ACT_OK), on four frames:
+ *    TCP/IPv4 of 64 and 1514 bytes (IP packet of 1500), UDP/IPv6 after a
+ *    hop-by-hop header, and TCP/IPv4 behind an 802.1Q tag.
+ *    With the kernel's repeat loop (REPEAT runs of one frame, best of
+ *    BEST_OF), caches warm:
+ *      hit, 1 flow     an empty map: the first run inserts, every later
+ *                      one is a hit in a map of one flow;
+ *      hit, 100k flows the CPU's map pre-filled (bpf_map_update_batch) with
+ *                      100k flows of the same kind; the frame is one of them.
+ *    One test run per frame (repeat = 1), each frame a flow of its own, the
+ *    median over SWEEP flows; these figures include the test run's own
+ *    timer overhead, and so does the floor measured the same way:
+ *      miss+insert     an empty map: every frame adds its flow;
+ *      hit, cold       the same frames again: hits spread over the map.
+ *    For scale, a floor that calls bpf_ktime_get_ns() once, as nasoone
+ *    does for every packet.
+ * 2. Drain: DRAIN_FLOWS flows spread over the per-CPU maps (filled with
+ *    bpf_map_update_batch), then each map is swapped out of its slot
+ *    (bpf_map_update_elem on the ARRAY_OF_MAPS, which waits for an RCU
+ *    grace period) and read and deleted with bpf_map_lookup_and_delete_batch,
+ *    as user/bpf_src.c does: by one thread for every CPU in turn, then by
+ *    one thread per CPU at once. The swap time is given apart.
+ *
+ * usage: bpf_bench [-r REPEAT] [-b BEST_OF] [-s SWEEP] [-d DRAIN_FLOWS] [-k ROUNDS]
+ *        (defaults 1000000, 5, 100000, 1000000, 3; needs root)
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "nasoone/flow.h"
+#include "nasoone/parse.h"
+#include "nasoone.skel.h"
+
+#define MAP_ENTRIES 131072 /* each CPU map of part 1: room for the 100k flows */
+#define WARM_FLOWS  100000
+#define DRAIN_BATCH 4096 /* as user/bpf_src.c */
+#define FILL_BATCH  65536
+#define TARGET_NS   40 /* the target: a warm hit at most this over the floor */
+#define MAX_FRAME   1514
+#define HIT_FLOW    (WARM_FLOWS / 2)
+
+enum kind { TCP4_64, TCP4_1500, UDP6_HBH, VLAN_TCP4, N_KINDS };
+
+static const char *const kind_names[N_KINDS] = {
+	[TCP4_64] = "tcp4 64B",
+	[TCP4_1500] = "tcp4 1514B",
+	[UDP6_HBH] = "udp6+hbh 100B",
+	[VLAN_TCP4] = "vlan tcp4 68B",
+};
+
+enum hook { HOOK_XDP, HOOK_TC, N_HOOKS };
+
+static const char *const hook_names[N_HOOKS] = { "xdp", "tc" };
+
+static unsigned int repeat = 1000000, best_of = 5, sweep = 100000, drain_flows = 1000000;
+static unsigned int rounds = 3;
+static int ncpus, bench_cpu;
+static struct nasoone_bpf *skel;
+static int prog_fd[N_HOOKS], floor_fd[N_HOOKS], clock_fd[N_HOOKS];
+static int slot_fd[NN_MAX_CPUS];
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "bpf_bench: %s: %s\n", what, strerror(err < 0 ? -err : err));
+	exit(1);
+}
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+}
+
+static void put16(__u8 *p, unsigned int v)
+{
+	p[0] = (__u8)(v >> 8);
+	p[1] = (__u8)v;
+}
+
+static __u8 *put_eth(__u8 *p, unsigned int type)
+{
+	static const __u8 macs[12] = { 0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01 };
+
+	memcpy(p, macs, sizeof(macs));
+	put16(p + 12, type);
+	return p + 14;
+}
+
+/* IPv4 TCP from 10.a.b.c (the flow number) to 198.51.100.2. */
+static __u8 *put_ipv4(__u8 *p, unsigned int total, __u32 flow)
+{
+	p[0] = 0x45;
+	put16(p + 2, total);
+	put16(p + 4, 1);
+	put16(p + 6, 0x4000); /* DF */
+	p[8] = 64;
+	p[9] = NN_IPPROTO_TCP;
+	p[12] = 10;
+	p[13] = (__u8)(flow >> 16);
+	p[14] = (__u8)(flow >> 8);
+	p[15] = (__u8)flow;
+	p[16] = 198;
+	p[17] = 51;
+	p[18] = 100;
+	p[19] = 2;
+	return p + 20;
+}
+
+static void put_tcp(__u8 *p, __u32 flow)
+{
+	put16(p, 1024 + (flow & 0x3fff));
+	put16(p + 2, 443);
+	p[12] = 0x50;
+	p[13] = 0x10; /* ACK */
+	put16(p + 14, 502);
+}
+
+/*
+ * Frame of kind k for flow number flow (distinct flows up to 2^24 have
+ * distinct keys: the flow number is in the source address). Returns its length.
+ */
+static __u32 build_frame(enum kind k, __u32 flow, __u8 *buf)
+{
+	__u8 *p = buf;
+	__u32 len;
+
+	switch (k) {
+	case TCP4_64:
+	case TCP4_1500:
+	case VLAN_TCP4:
+		len = k == TCP4_1500 ? 1514 : 64;
+		if (k == VLAN_TCP4)
+			len += 4;
+		memset(buf, 0, len);
+		if (k == VLAN_TCP4) {
+			p = put_eth(p, NN_ETH_P_8021Q);
+			put16(p, 100);
+			put16(p + 2, NN_ETH_P_IP);
+			p += 4;
+		} else {
+			p = put_eth(p, NN_ETH_P_IP);
+		}
+		p = put_ipv4(p, (unsigned int)(len - (__u32)(p - buf)), flow);
+		put_tcp(p, flow);
+		return len;
+	case UDP6_HBH:
+		len = 100;
+		memset(buf, 0, len);
+		p = put_eth(p, NN_ETH_P_IPV6);
+		p[0] = 0x60;
+		put16(p + 4, len - 14 - 40);
+		p[6] = NN_IPPROTO_HOPOPTS;
+		p[7] = 64;
+		put16(p + 8, 0x2001); /* 2001:db8::a.b.c.d -> 2001:db8::ffff:2 */
+		put16(p + 10, 0x0db8);
+		p[20] = (__u8)(flow >> 24);
+		p[21] = (__u8)(flow >> 16);
+		p[22] = (__u8)(flow >> 8);
+		p[23] = (__u8)flow;
+		put16(p + 24, 0x2001);
+		put16(p + 26, 0x0db8);
+		put16(p + 36, 0xffff);
+		p[39] = 2;
+		p += 40;
+		p[0] = NN_IPPROTO_UDP; /* hop-by-hop: one PadN option of 4 bytes */
+		p[2] = 1;
+		p[3] = 4;
+		p += 8;
+		put16(p, 1024 + (flow & 0x3fff));
+		put16(p + 2, 53);
+		put16(p + 4, len - (__u32)(p - buf));
+		return len;
+	default:
+		abort();
+	}
+}
+
+/* The key the program stores for a frame: the userspace build of its parser. */
+static void frame_key(const __u8 *frame, __u32 len, struct nn_flow_key *key)
+{
+	struct nn_pkt pkt;
+
+	memset(&pkt, 0, sizeof(pkt));
+	if (nn_parse_eth(frame, frame + len, &pkt) != NN_COUNT) {
+		fprintf(stderr, "bpf_bench: a benchmark frame does not parse\n");
+		exit(1);
+	}
+	*key = pkt.key;
+}
+
+static int new_map(__u32 entries)
+{
+	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "nn_bench", sizeof(struct nn_flow_key),
+				sizeof(struct nn_flow_val), entries, NULL);
+
+	if (fd < 0)
+		die("bpf_map_create", errno);
+	return fd;
+}
+
+/* A fresh map of entries rows in the slot of cpu (the previous one is closed). */
+static int fresh_slot(int cpu, __u32 entries)
+{
+	int outer = bpf_map__fd(skel->maps.flows), fd = new_map(entries);
+
+	if (bpf_map_update_elem(outer, &cpu, &fd, BPF_ANY))
+		die("update of the flows slot", errno);
+	if (slot_fd[cpu] >= 0)
+		close(slot_fd[cpu]);
+	slot_fd[cpu] = fd;
+	return fd;
+}
+
+static __u64 stat_cpu(__u32 stat)
+{
+	__u64 vals[NN_MAX_CPUS];
+
+	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.stats), &stat, vals))
+		die("stats lookup", errno);
+	return vals[bench_cpu];
+}
+
+struct counts {
+	__u64 counted, full, overflow, unattributed;
+};
+
+static void read_counts(struct counts *c)
+{
+	c->counted = stat_cpu(NN_STAT_COUNTED);
+	c->full = stat_cpu(NN_STAT_MAP_FULL);
+	c->overflow = stat_cpu(NN_STAT_OVERFLOW);
+	c->unattributed = stat_cpu(NN_STAT_UNATTRIBUTED);
+}
+
+static int mismatches;
+
+/* What the program counted since before must be want packets, all in the map. */
+static void check_counts(const struct counts *before, __u64 want, const char *what)
+{
+	struct counts after;
+
+	read_counts(&after);
+	if (after.counted - before->counted == want && after.full == before->full &&
+	    after.overflow == before->overflow && after.unattributed == before->unattributed)
+		return;
+	fprintf(stderr,
+		"bpf_bench: %s: counted %llu of %llu (map full %llu, overflow %llu, "
+		"unattributed %llu)\n",
+		what, (unsigned long long)(after.counted - before->counted),
+		(unsigned long long)want, (unsigned long long)(after.full - before->full),
+		(unsigned long long)(after.overflow - before->overflow),
+		(unsigned long long)(after.unattributed - before->unattributed));
+	mismatches++;
+}
+
+/* One test run of n repeats; the kernel's mean ns per run. */
+static __u32 test_run(int fd, const __u8 *frame, __u32 len, __u32 n)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len, .repeat = n);
+
+	if (bpf_prog_test_run_opts(fd, &opts))
+		die("BPF_PROG_TEST_RUN", errno);
+	return opts.duration;
+}
+
+static __u32 best_run(int fd, const __u8 *frame, __u32 len)
+{
+	__u32 best = UINT32_MAX, d;
+	unsigned int i;
+
+	for (i = 0; i < best_of; i++) {
+		d = test_run(fd, frame, len, repeat);
+		if (d < best)
+			best = d;
+	}
+	return best;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* One run per flow 0..sweep-1 of kind k; the median ns. */
+static __u32 sweep_run(int fd, enum kind k, __u32 *d)
+{
+	static __u8 frame[MAX_FRAME];
+	__u32 i, len;
+
+	for (i = 0; i < sweep; i++) {
+		len = build_frame(k, i, frame);
+		d[i] = test_run(fd, frame, len, 1);
+	}
+	qsort(d, sweep, sizeof(*d), cmp_u32);
+	return d[sweep / 2];
+}
+
+/*
+ * The floor programs: only return the verdict that lets the packet pass;
+ * with clock, call bpf_ktime_get_ns() first (as nasoone does once a
+ * packet), to show what the clock costs here.
+ */
+static int load_floor(enum bpf_prog_type type, int verdict, bool clock)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_ktime_get_ns },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = verdict },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int fd = bpf_prog_load(type, "nn_floor", "GPL", clock ? insns : insns + 1, clock ? 3 : 2,
+			       NULL);
+
+	if (fd < 0)
+		die("loading the floor program", errno);
+	return fd;
+}
+
+/* Fill map fd with the keys of flows 0..n-1 of kind k (one packet each). */
+static void prefill(int fd, enum kind k, __u32 n)
+{
+	static __u8 frame[MAX_FRAME];
+	struct nn_flow_key *keys = calloc(n, sizeof(*keys));
+	struct nn_flow_val *vals = calloc(n, sizeof(*vals));
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u64 t = now_ns();
+	__u32 i, len, count;
+
+	if (!keys || !vals)
+		die("calloc", ENOMEM);
+	for (i = 0; i < n; i++) {
+		len = build_frame(k, i, frame);
+		frame_key(frame, len, &keys[i]);
+		vals[i].first_ns = vals[i].last_ns = t;
+		vals[i].bytes = len;
+		vals[i].packets = 1;
+		vals[i].protos = k == UDP6_HBH ? NN_PROTO_UDP : NN_PROTO_TCP;
+	}
+	for (i = 0; i < n; i += count) {
+		count = n - i < FILL_BATCH ? n - i : FILL_BATCH;
+		if (bpf_map_update_batch(fd, keys + i, vals + i, &count, &opts))
+			die("bpf_map_update_batch", errno);
+	}
+	free(keys);
+	free(vals);
+}
+
+static __u64 flow_packets(int fd, enum kind k, __u32 flow)
+{
+	static __u8 frame[MAX_FRAME];
+	struct nn_flow_key key;
+	struct nn_flow_val val;
+
+	frame_key(frame, build_frame(k, flow, frame), &key);
+	if (bpf_map_lookup_elem(fd, &key, &val))
+		return 0;
+	return val.packets;
+}
+
+static __u32 map_rows(int fd)
+{
+	struct nn_flow_key key, next;
+	__u32 n = 0;
+	int err;
+
+	for (err = bpf_map_get_next_key(fd, NULL, &next); !err;
+	     err = bpf_map_get_next_key(fd, &key, &next)) {
+		key = next;
+		n++;
+	}
+	return n;
+}
+
+struct cost {
+	__u32 floor, clock, hit1, hit100k; /* repeat loop */
+	__u32 floor1, miss, hitcold;	   /* one run per frame, medians */
+};
+
+static void measure(enum hook h, enum kind k, struct cost *c, __u32 *d)
+{
+	static __u8 frame[MAX_FRAME];
+	char what[96];
+	struct counts before;
+	__u32 len;
+	int fd;
+
+	snprintf(what, sizeof(what), "%s %s", hook_names[h], kind_names[k]);
+
+	/* Warm, one flow: the first run inserts it. */
+	len = build_frame(k, HIT_FLOW, frame);
+	c->floor = best_run(floor_fd[h], frame, len);
+	c->clock = best_run(clock_fd[h], frame, len);
+	fd = fresh_slot(bench_cpu, MAP_ENTRIES);
+	read_counts(&before);
+	c->hit1 = best_run(prog_fd[h], frame, len);
+	check_counts(&before, (__u64)best_of * repeat, what);
+	if (map_rows(fd) != 1 || flow_packets(fd, k, HIT_FLOW) != (__u64)best_of * repeat) {
+		fprintf(stderr, "bpf_bench: %s: the 1-flow map is not as expected\n", what);
+		mismatches++;
+	}
+
+	/* Warm, 100k flows, the frame's among them. */
+	fd = fresh_slot(bench_cpu, MAP_ENTRIES);
+	prefill(fd, k, WARM_FLOWS);
+	read_counts(&before);
+	c->hit100k = best_run(prog_fd[h], frame, len);
+	check_counts(&before, (__u64)best_of * repeat, what);
+	if (flow_packets(fd, k, HIT_FLOW) != 1 + (__u64)best_of * repeat ||
+	    map_rows(fd) != WARM_FLOWS) {
+		fprintf(stderr, "bpf_bench: %s: the 100k-flow map is not as expected\n", what);
+		mismatches++;
+	}
+
+	/* One run per frame: sweep new flows, then the same flows again. */
+	c->floor1 = sweep_run(floor_fd[h], k, d);
+	fd = fresh_slot(bench_cpu, MAP_ENTRIES);
+	read_counts(&before);
+	c->miss = sweep_run(prog_fd[h], k, d);
+	c->hitcold = sweep_run(prog_fd[h], k, d);
+	check_counts(&before, 2ull * sweep, what);
+	if (map_rows(fd) != sweep) {
+		fprintf(stderr, "bpf_bench: %s: the swept map does not hold %u flows\n", what,
+			sweep);
+		mismatches++;
+	}
+}
+
+static void print_row(enum hook h, enum kind k, const char *what, __u32 ns, __u32 floor,
+		      const char *mark)
+{
+	printf("%-4s %-14s %-28s %7u %6u %+7d ns%s%s\n", hook_names[h], kind_names[k], what, ns,
+	       floor, (int)ns - (int)floor, *mark ? " " : "", mark);
+}
+
+static void bench_cost(void)
+{
+	struct cost c[N_HOOKS][N_KINDS];
+	unsigned int met = 0, rows = 0;
+	__u32 *d = calloc(sweep, sizeof(*d));
+	int h, k;
+
+	if (!d)
+		die("calloc", ENOMEM);
+	for (h = 0; h < N_HOOKS; h++)
+		for (k = 0; k < N_KINDS; k++)
+			measure(h, k, &c[h][k], d);
+	free(d);
+
+	printf("\n1. In-kernel cost per packet: BPF_PROG_TEST_RUN on CPU %d, ns per packet\n",
+	       bench_cpu);
+	printf("   warm: repeat %u, best of %u; r=1: one run per frame, median of %u flows\n",
+	       repeat, best_of, sweep);
+	printf("   floor: a program that only returns XDP_PASS / TC_ACT_OK, measured the same "
+	       "way\n");
+	printf("%-4s %-14s %-28s %7s %6s %10s\n", "hook", "packet", "case", "ns/pkt", "floor",
+	       "over floor");
+	for (h = 0; h < N_HOOKS; h++) {
+		for (k = 0; k < N_KINDS; k++) {
+			const struct cost *x = &c[h][k];
+			int ok1 = (int)x->hit1 - (int)x->floor <= TARGET_NS;
+			int ok100 = (int)x->hit100k - (int)x->floor <= TARGET_NS;
+
+			print_row(h, k, "warm hit, map of 1 flow", x->hit1, x->floor,
+				  ok1 ? "" : "(over target)");
+			print_row(h, k, "warm hit, map of 100k flows", x->hit100k, x->floor,
+				  ok100 ? "" : "(over target)");
+			print_row(h, k, "r=1 miss+insert, new flows", x->miss, x->floor1, "");
+			print_row(h, k, "r=1 hit, map of sweep flows", x->hitcold, x->floor1, "");
+			met += ok1 + ok100;
+			rows += 2;
+		}
+	}
+	printf("target (warm hit at most +%d ns over the floor): met in %u of %u rows\n", TARGET_NS,
+	       met, rows);
+	for (h = 0; h < N_HOOKS; h++) {
+		printf("for scale, %s: the floor plus one bpf_ktime_get_ns() call:", hook_names[h]);
+		for (k = 0; k < N_KINDS; k++)
+			printf(" %+d", (int)c[h][k].clock - (int)c[h][k].floor);
+		printf(" ns (the four packets)\n");
+	}
+}
+
+/* Drain */
+
+struct drainer {
+	int cpu;
+	int outer;
+	int active, spare; /* the full map in the slot, the empty one to put there */
+	pthread_barrier_t *start;
+	struct nn_flow_key *keys;
+	struct nn_flow_val *vals;
+	__u64 t_start, t_swapped, t_end;
+	__u64 rows, packets;
+	int err;
+};
+
+static __u32 per_cpu_flows(void)
+{
+	return (drain_flows + (unsigned int)ncpus - 1) / (unsigned int)ncpus;
+}
+
+/* Fresh maps for every CPU, the active one filled with its share of the flows. */
+static __u64 drain_fill(struct drainer *dr)
+{
+	__u32 n = per_cpu_flows(), i, count, done;
+	struct nn_flow_key *keys = calloc(FILL_BATCH, sizeof(*keys));
+	struct nn_flow_val *vals = calloc(FILL_BATCH, sizeof(*vals));
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u64 t0, spent = 0;
+	int cpu;
+
+	if (!keys || !vals)
+		die("calloc", ENOMEM);
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		struct drainer *x = &dr[cpu];
+
+		if (x->active >= 0)
+			close(x->active);
+		if (x->spare >= 0)
+			close(x->spare);
+		x->active = new_map(n);
+		x->spare = new_map(n);
+		for (done = 0; done < n; done += count) {
+			count = n - done < FILL_BATCH ? n - done : FILL_BATCH;
+			for (i = 0; i < count; i++) {
+				__u32 f = done + i;
+
+				memset(&keys[i], 0, sizeof(keys[i]));
+				keys[i].family = NN_FAMILY_IPV4;
+				keys[i].saddr[10] = keys[i].saddr[11] = 0xff;
+				keys[i].daddr[10] = keys[i].daddr[11] = 0xff;
+				keys[i].saddr[12] = 10;
+				keys[i].saddr[13] = (__u8)(f >> 16);
+				keys[i].saddr[14] = (__u8)(f >> 8);
+				keys[i].saddr[15] = (__u8)f;
+				keys[i].daddr[12] = 198;
+				keys[i].daddr[13] = 51;
+				keys[i].daddr[14] = 100;
+				keys[i].daddr[15] = (__u8)cpu;
+				keys[i].sport = (__be16)(f * 7);
+				keys[i].dport = 0xbb01;
+				vals[i].first_ns = vals[i].last_ns = f;
+				vals[i].bytes = 64;
+				vals[i].packets = 1;
+				vals[i].protos = NN_PROTO_TCP;
+			}
+			t0 = now_ns();
+			if (bpf_map_update_batch(x->active, keys, vals, &count, &opts))
+				die("bpf_map_update_batch (drain fill)", errno);
+			spent += now_ns() - t0;
+		}
+		if (bpf_map_update_elem(x->outer, &cpu, &x->active, BPF_ANY))
+			die("update of the flows slot", errno);
+	}
+	free(keys);
+	free(vals);
+	return spent;
+}
+
+/* Swap the CPU's map for its spare, then read and delete every row of it. */
+static void drain_one(struct drainer *x)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 token = 0, count, i;
+	bool first = true;
+	int ret;
+
+	x->t_start = now_ns();
+	if (bpf_map_update_elem(x->outer, &x->cpu, &x->spare, BPF_ANY)) {
+		x->err = errno;
+		return;
+	}
+	x->t_swapped = now_ns();
+	x->rows = x->packets = 0;
+	for (;;) {
+		count = DRAIN_BATCH;
+		ret = bpf_map_lookup_and_delete_batch(x->active, first ? NULL : &token, &token,
+						      x->keys, x->vals, &count, &opts);
+		if (ret && errno != ENOENT) {
+			x->err = errno;
+			return;
+		}
+		for (i = 0; i < count; i++)
+			x->packets += x->vals[i].packets;
+		x->rows += count;
+		if (ret)
+			break;
+		first = false;
+	}
+	x->t_end = now_ns();
+}
+
+static void *drain_thread(void *arg)
+{
+	struct drainer *x = arg;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(x->cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	pthread_barrier_wait(x->start);
+	drain_one(x);
+	return NULL;
+}
+
+struct drain_result {
+	__u64 wall; /* first swap started to last row read */
+	__u64 swap; /* swaps: their sum (in turn) or the longest (at once) */
+	__u64 read; /* read+delete: the sum (in turn) or the longest (at once) */
+	__u64 fill; /* bpf_map_update_batch of every flow, untimed part excluded */
+	__u64 rows;
+};
+
+static void drain_round(struct drainer *dr, bool parallel, struct drain_result *r)
+{
+	pthread_t threads[NN_MAX_CPUS];
+	pthread_barrier_t start;
+	__u64 first = UINT64_MAX, last = 0, want = per_cpu_flows();
+	int cpu;
+
+	memset(r, 0, sizeof(*r));
+	r->fill = drain_fill(dr);
+	if (parallel) {
+		pthread_barrier_init(&start, NULL, (unsigned int)ncpus);
+		for (cpu = 0; cpu < ncpus; cpu++) {
+			dr[cpu].start = &start;
+			if (pthread_create(&threads[cpu], NULL, drain_thread, &dr[cpu]))
+				die("pthread_create", errno);
+		}
+		for (cpu = 0; cpu < ncpus; cpu++)
+			pthread_join(threads[cpu], NULL);
+		pthread_barrier_destroy(&start);
+	} else {
+		for (cpu = 0; cpu < ncpus; cpu++)
+			drain_one(&dr[cpu]);
+	}
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		struct drainer *x = &dr[cpu];
+		__u64 swap = x->t_swapped - x->t_start, read = x->t_end - x->t_swapped;
+
+		if (x->err)
+			die("drain", x->err);
+		if (x->rows != want || x->packets != want) {
+			fprintf(stderr, "bpf_bench: drain of CPU %d: %llu rows, want %llu\n", cpu,
+				(unsigned long long)x->rows, (unsigned long long)want);
+			mismatches++;
+		}
+		if (x->t_start < first)
+			first = x->t_start;
+		if (x->t_end > last)
+			last = x->t_end;
+		if (!parallel) {
+			r->swap += swap;
+			r->read += read;
+		} else {
+			if (swap > r->swap)
+				r->swap = swap;
+			if (read > r->read)
+				r->read = read;
+		}
+		r->rows += x->rows;
+	}
+	r->wall = last - first;
+}
+
+static void print_drain(const char *who, const struct drain_result *r)
+{
+	printf("%-22s %8llu %8.1f %8.2f | %8.1f | %8.1f %8.2f\n", who, (unsigned long long)r->rows,
+	       (double)r->wall / 1e6, (double)r->rows * 1e3 / (double)r->wall,
+	       (double)r->swap / 1e6, (double)r->read / 1e6,
+	       (double)r->rows * 1e3 / (double)r->read);
+}
+
+static void bench_drain(void)
+{
+	struct drainer dr[NN_MAX_CPUS];
+	struct drain_result best[2], r;
+	__u64 fill = UINT64_MAX;
+	unsigned int i;
+	int cpu, p;
+	cpu_set_t all;
+	char who[32];
+
+	/* Part 1 pinned the process to one CPU: the drains choose their own. */
+	CPU_ZERO(&all);
+	for (cpu = 0; cpu < ncpus; cpu++)
+		CPU_SET(cpu, &all);
+	sched_setaffinity(0, sizeof(all), &all);
+
+	memset(dr, 0, sizeof(dr));
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		dr[cpu].cpu = cpu;
+		dr[cpu].outer = bpf_map__fd(skel->maps.flows);
+		dr[cpu].active = dr[cpu].spare = -1;
+		dr[cpu].keys = calloc(DRAIN_BATCH, sizeof(*dr[cpu].keys));
+		dr[cpu].vals = calloc(DRAIN_BATCH, sizeof(*dr[cpu].vals));
+		if (!dr[cpu].keys || !dr[cpu].vals)
+			die("calloc", ENOMEM);
+		/* The slots of part 1 are closed: the drain's maps replace them. */
+		if (slot_fd[cpu] >= 0)
+			close(slot_fd[cpu]);
+		slot_fd[cpu] = -1;
+	}
+	for (p = 0; p < 2; p++) {
+		best[p].wall = UINT64_MAX;
+		for (i = 0; i < rounds; i++) {
+			drain_round(dr, p, &r);
+			if (r.wall < best[p].wall)
+				best[p] = r;
+			if (r.fill < fill)
+				fill = r.fill;
+		}
+	}
+
+	printf("\n2. Drain: %u flows over %d CPU maps of %u entries; swap = "
+	       "bpf_map_update_elem on \"flows\"\n",
+	       per_cpu_flows() * (unsigned int)ncpus, ncpus, per_cpu_flows());
+	printf("   read+delete: bpf_map_lookup_and_delete_batch, %d rows a call; best of %u "
+	       "rounds\n",
+	       DRAIN_BATCH, rounds);
+	printf("   in turn: sums over the CPUs; at once: the slowest thread\n");
+	printf("%-22s %8s %8s %8s | %8s | %8s %8s\n", "who", "flows", "wall ms", "Mflows/s",
+	       "swap ms", "read ms", "Mflows/s");
+	print_drain("1 thread, in turn", &best[0]);
+	snprintf(who, sizeof(who), "%d threads, at once", ncpus);
+	print_drain(who, &best[1]);
+	printf("fill (bpf_map_update_batch, for comparison): %.1f ms for %u flows, %.2f Mflows/s\n",
+	       (double)fill / 1e6, per_cpu_flows() * (unsigned int)ncpus,
+	       (double)per_cpu_flows() * ncpus * 1e3 / (double)fill);
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		close(dr[cpu].active);
+		close(dr[cpu].spare);
+		free(dr[cpu].keys);
+		free(dr[cpu].vals);
+	}
+}
+
+static unsigned int parse_uint(const char *s, const char *what)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (*s == '\0' || *end || v == 0 || v > 100000000ul) {
+		fprintf(stderr, "bpf_bench: bad %s: %s\n", what, s);
+		exit(2);
+	}
+	return (unsigned int)v;
+}
+
+static void read_sysctl(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	snprintf(buf, len, "?");
+	if (f) {
+		if (fgets(buf, (int)len, f))
+			buf[strcspn(buf, "\n")] = '\0';
+		fclose(f);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	char jit[16], stats[16];
+	struct utsname u;
+	cpu_set_t set;
+	int opt, cpu, err, h;
+
+	while ((opt = getopt(argc, argv, "r:b:s:d:k:")) != -1) {
+		switch (opt) {
+		case 'r':
+			repeat = parse_uint(optarg, "repeat");
+			break;
+		case 'b':
+			best_of = parse_uint(optarg, "best-of");
+			break;
+		case 's':
+			sweep = parse_uint(optarg, "sweep");
+			break;
+		case 'd':
+			drain_flows = parse_uint(optarg, "drain flows");
+			break;
+		case 'k':
+			rounds = parse_uint(optarg, "rounds");
+			break;
+		default:
+			fprintf(stderr, "usage: bpf_bench [-r REPEAT] [-b BEST_OF] [-s SWEEP] "
+					"[-d DRAIN_FLOWS] [-k ROUNDS]\n");
+			return 2;
+		}
+	}
+	if (sweep > MAP_ENTRIES) {
+		fprintf(stderr, "bpf_bench: -s at most %d\n", MAP_ENTRIES);
+		return 2;
+	}
+	ncpus = libbpf_num_possible_cpus();
+	if (ncpus <= 0 || ncpus > NN_MAX_CPUS)
+		die("libbpf_num_possible_cpus", ncpus < 0 ? ncpus : EINVAL);
+
+	/* The programs count into the slot of the CPU they run on: stay on one. */
+	bench_cpu = sched_getcpu();
+	CPU_ZERO(&set);
+	CPU_SET(bench_cpu, &set);
+	if (bench_cpu < 0 || sched_setaffinity(0, sizeof(set), &set))
+		die("pinning to one CPU", errno);
+
+	skel = nasoone_bpf__open();
+	if (!skel)
+		die("opening the skeleton", errno);
+	bpf_map__set_max_entries(skel->maps.flows, (__u32)ncpus);
+	err = nasoone_bpf__load(skel);
+	if (err)
+		die("loading the programs (root, or CAP_BPF and CAP_NET_ADMIN?)", err);
+	prog_fd[HOOK_XDP] = bpf_program__fd(skel->progs.nasoone_xdp);
+	prog_fd[HOOK_TC] = bpf_program__fd(skel->progs.nasoone_tc_ingress);
+	floor_fd[HOOK_XDP] = load_floor(BPF_PROG_TYPE_XDP, XDP_PASS, false);
+	floor_fd[HOOK_TC] = load_floor(BPF_PROG_TYPE_SCHED_CLS, TC_ACT_OK, false);
+	clock_fd[HOOK_XDP] = load_floor(BPF_PROG_TYPE_XDP, XDP_PASS, true);
+	clock_fd[HOOK_TC] = load_floor(BPF_PROG_TYPE_SCHED_CLS, TC_ACT_OK, true);
+	for (cpu = 0; cpu < NN_MAX_CPUS; cpu++)
+		slot_fd[cpu] = -1;
+	for (cpu = 0; cpu < ncpus; cpu++)
+		fresh_slot(cpu, 1024);
+
+	uname(&u);
+	read_sysctl("/proc/sys/net/core/bpf_jit_enable", jit, sizeof(jit));
+	read_sysctl("/proc/sys/kernel/bpf_stats_enabled", stats, sizeof(stats));
+	printf("eBPF benchmark: kernel %s, %d CPUs, bpf_jit_enable=%s, bpf_stats_enabled=%s\n",
+	       u.release, ncpus, jit, stats);
+	fflush(stdout);
+
+	bench_cost();
+	fflush(stdout);
+	bench_drain();
+
+	for (cpu = 0; cpu < ncpus; cpu++)
+		if (slot_fd[cpu] >= 0)
+			close(slot_fd[cpu]);
+	for (h = 0; h < N_HOOKS; h++) {
+		close(floor_fd[h]);
+		close(clock_fd[h]);
+	}
+	nasoone_bpf__destroy(skel);
+	if (mismatches) {
+		printf("bpf_bench: %d checks of what the programs counted failed (see stderr)\n",
+		       mismatches);
+		return 1;
+	}
+	printf("every run counted every packet in the flow map (no map full, no ring)\n");
+	return 0;
+}
