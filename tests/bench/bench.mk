@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # `make bench-bpf`: the eBPF part of the benchmark (needs root): the
-# in-kernel cost per packet and the drain rates (tests/bench/bpf_bench.c).
-# Included from tests/tests.mk. BPF_BENCH_ARGS go to bpf_bench (e.g.
-# -r 100000 for a quicker run).
+# in-kernel cost per packet and the drain rates (tests/bench/bpf_bench.c),
+# then live capture on a veth pair (tests/bench/bpf_live.sh). Included
+# from tests/tests.mk. BPF_BENCH_ARGS go to bpf_bench (e.g. -r 100000 for
+# a quicker run); bpf_live.sh reads LIVE_* variables from the environment.
 
 BPF_BENCH_LDLIBS := -lbpf -lelf -lz
 BPF_BENCH_ARGS ?=
@@ -12,6 +13,14 @@ $(OUTPUT)/bpf_bench: tests/bench/bpf_bench.c $(OUTPUT)/nasoone.skel.h include/na
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< $(ALL_LDFLAGS) $(BPF_BENCH_LDLIBS) -o $@
 
+# The XDP_PASS floor that bpf_live.sh attaches with ip(8).
+$(OUTPUT)/bench_xdp_pass.o: tests/bench/xdp_pass.bpf.c $(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+
 .PHONY: bench-bpf
-bench-bpf: $(OUTPUT)/bpf_bench
+bench-bpf: $(OUTPUT)/bpf_bench $(OUTPUT)/bench_xdp_pass.o $(NASOONE_BIN)
 	$(Q)$(OUTPUT)/bpf_bench $(BPF_BENCH_ARGS)
+	$(Q)LIVE_XDP_FLOOR=$(OUTPUT)/bench_xdp_pass.o tests/bench/bpf_live.sh $(NASOONE_BIN) \
+		$(OUTPUT)/bench-live
