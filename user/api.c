@@ -380,7 +380,7 @@ static int open_bpf(struct nasoone *n, struct bpf_src **out)
 static int open_sources(struct nasoone *n, struct source **src, struct bpf_src **bpf)
 {
 	bool want_bpf = n->mode == NASOONE_MODE_XDP || n->mode == NASOONE_MODE_TC;
-	char why[sizeof(n->last_error)];
+	char why[256] = "";
 	int ret;
 
 	if (want_bpf || (n->mode == NASOONE_MODE_AUTO && n->device)) {
@@ -401,7 +401,7 @@ static int open_sources(struct nasoone *n, struct source **src, struct bpf_src *
 		}
 		if (want_bpf || ret == NASOONE_EFILTER || ret == NASOONE_ENODEV)
 			return ret; /* forced, or an error libpcap would give too */
-		snprintf(why, sizeof(why), "%s", n->last_error);
+		snprintf(why, sizeof(why), "%.*s", (int)sizeof(why) - 1, n->last_error);
 	}
 	if (n->file)
 		ret = source_open_file(src, n->file, n->filter, n->last_error,
@@ -409,8 +409,16 @@ static int open_sources(struct nasoone *n, struct source **src, struct bpf_src *
 	else
 		ret = source_open_live(src, n->device, n->filter, n->last_error,
 				       sizeof(n->last_error));
-	if (ret)
+	if (ret) {
+		if (*why) {
+			/* Both paths failed: say why eBPF was not used either. */
+			size_t len = strlen(n->last_error);
+
+			snprintf(n->last_error + len, sizeof(n->last_error) - len,
+				 " (eBPF not used: %s)", why);
+		}
 		return source_error_code(ret);
+	}
 	if (n->file)
 		snprintf(n->path, sizeof(n->path), "libpcap: reading %s", n->file);
 	else if (n->mode == NASOONE_MODE_PCAP)

@@ -282,12 +282,16 @@ int bpf_src_open(struct bpf_src **out, const struct bpf_src_opts *opts, char *er
 	if (opts->ring_bytes)
 		bpf_map__set_max_entries(b->skel->maps.overflow, opts->ring_bytes);
 	ret = nasoone_bpf__load(b->skel);
+	if (ret == -EINVAL)
+		ret = -EOPNOTSUPP; /* a verifier refusal: this kernel cannot run it */
 	if (ret) {
 		snprintf(err, errlen, "cannot load the BPF programs: %s%s", strerror(-ret),
 			 ret == -EPERM ? " (needs root, or CAP_BPF and CAP_NET_ADMIN)" : "");
 		goto fail;
 	}
 	ret = fill_slots(b);
+	if (ret == -EINVAL)
+		ret = -EOPNOTSUPP;
 	if (ret) {
 		snprintf(err, errlen, "cannot create the per-CPU flow maps: %s", strerror(-ret));
 		goto fail;
@@ -303,6 +307,8 @@ int bpf_src_open(struct bpf_src **out, const struct bpf_src_opts *opts, char *er
 	}
 	if (opts->ifname) {
 		ret = attach(b, opts->ifname, err, errlen);
+		if (ret == -EINVAL)
+			ret = -EOPNOTSUPP; /* e.g. no tcx links before Linux 6.6 */
 		if (ret)
 			goto fail;
 	} else {
@@ -314,6 +320,9 @@ int bpf_src_open(struct bpf_src **out, const struct bpf_src_opts *opts, char *er
 	return 0;
 fail:
 	bpf_src_close(b);
+	/* -EINVAL means a bad filter to the caller; any other kernel refusal is "not here". */
+	if (ret != -EPERM && ret != -ENODEV && ret != -ENOMEM && ret != -EINVAL)
+		ret = -EOPNOTSUPP;
 	return ret;
 }
 
