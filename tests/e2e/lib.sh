@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
 #
 # Helpers of the end-to-end tests, sourced by run.sh before each
 # tests/e2e/test-*.sh file (not run on its own).
@@ -14,7 +15,8 @@
 # and append the verdict to $E2E_RESULTS, which run.sh counts.
 #
 # From run.sh: NASOONE, PCAPGEN (absolute paths), OUTDIR (a folder for the
-# generated captures and the logs), E2E_DIR, REPO_ROOT, E2E_RESULTS.
+# logs and the files of failed tests), E2E_GEN (this run's generated
+# captures), E2E_DIR, REPO_ROOT, E2E_RESULTS.
 
 HEADER='source ip; source port; destination ip; destination port; protocols; first; last; bytes; packets'
 
@@ -125,6 +127,17 @@ need_bpf()
 {
 	if ! { has_cap 39 || has_cap 21; } || ! has_cap 12; then
 		skip "$1" "no CAP_BPF/CAP_SYS_ADMIN and CAP_NET_ADMIN: cannot load eBPF programs (run as root)"
+		return 1
+	fi
+	return 0
+}
+
+# need_perfmon NAME: the translated filters read packets at variable
+# offsets, which the verifier allows with CAP_PERFMON (or CAP_SYS_ADMIN).
+need_perfmon()
+{
+	if ! has_cap 38 && ! has_cap 21; then
+		skip "$1" "no CAP_PERFMON/CAP_SYS_ADMIN: the kernel refuses the translated filters (run as root)"
 		return 1
 	fi
 	return 0
@@ -316,8 +329,8 @@ ebpf_stat()
 
 # -- generated captures ---------------------------------------------------------
 
-# gen_rules / gen_corrupt: `pcapgen rules|corrupt` into $OUTDIR once per
-# pcapgen build; the folder name is echoed.
+# gen_rules / gen_corrupt: `pcapgen rules|corrupt` into $E2E_GEN (a folder
+# of this run) the first time; the folder name is echoed.
 gen_rules()
 {
 	gen_dir rules MANIFEST
@@ -330,9 +343,9 @@ gen_corrupt()
 
 gen_dir()
 {
-	local dir=$OUTDIR/$1
+	local dir=$E2E_GEN/$1
 
-	if [ ! -f "$dir/$2" ] || [ "$PCAPGEN" -nt "$dir/$2" ]; then
+	if [ ! -f "$dir/$2" ]; then
 		rm -rf "$dir"
 		"$PCAPGEN" "$1" "$dir" >/dev/null || return 1
 	fi

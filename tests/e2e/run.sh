@@ -10,8 +10,9 @@
 # contains WORD) with the helpers of lib.sh. Each test prints
 # "[name] PASS|FAIL|SKIPPED: reason"; the last line is
 # "N passed, N failed, N skipped", and the exit status is 1 when a test
-# failed. Generated captures and a log of each file go to OUTDIR, and the
-# files of each failed test to OUTDIR/failures/NAME.
+# failed. A log of each file goes to OUTDIR, the files of each failed test
+# to OUTDIR/failures/NAME; the captures are generated in a folder of the
+# run, removed at the end.
 # E2E_TIMEOUT bounds one nasoone run on a file (seconds, default 120).
 set -u
 
@@ -32,12 +33,15 @@ PCAPGEN=$(realpath "$2")
 OUTDIR=$(realpath "$3")
 E2E_DIR=$(dirname "$(realpath "$0")")
 REPO_ROOT=$(realpath "$E2E_DIR/../..")
-E2E_RESULTS=$OUTDIR/results
-export NASOONE PCAPGEN OUTDIR E2E_DIR REPO_ROOT E2E_RESULTS
-
-: >"$E2E_RESULTS"
-rm -rf "$OUTDIR/failures"
+# This run's verdicts and generated captures: its own, so that two runs
+# with the same OUTDIR do not mix them up.
+E2E_RESULTS=$(mktemp "$OUTDIR/results.XXXXXX") || exit 2
+E2E_GEN=$(mktemp -d "$OUTDIR/gen.XXXXXX") || exit 2
+trap 'rm -rf "$E2E_RESULTS" "$E2E_GEN"' EXIT
 trap 'exit 130' INT TERM
+export NASOONE PCAPGEN OUTDIR E2E_DIR REPO_ROOT E2E_RESULTS E2E_GEN
+
+rm -rf "$OUTDIR/failures"
 start=$SECONDS
 
 for file in "$E2E_DIR"/test-*.sh; do

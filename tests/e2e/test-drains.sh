@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
 #
 # No loss across drains: a `pcapgen mix` capture of about a million packets
 # on 50 000 flows, replayed through the eBPF program with --drain-ms 1, so
@@ -14,6 +15,7 @@
 # capture keeps 128 bytes of each frame (their original lengths are in the
 # records), so that it stays near 150 MB.
 
+# shellcheck disable=SC2034 # run_tests (lib.sh) reads it
 ALL_TESTS="test_drains"
 
 # replay_migrating PREFIX FILE ARGS...: replay FILE with --mode xdp while

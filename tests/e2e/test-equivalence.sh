@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
 #
 # Replay equivalence: `nasoone -r FILE --mode xdp` and `--mode tc` replay
 # every frame of FILE through the in-kernel program (BPF_PROG_TEST_RUN) and
@@ -8,6 +9,7 @@
 # give the same exit status and the same rows (none when it is unreadable).
 # One verdict per capture, covering both eBPF modes.
 
+# shellcheck disable=SC2034 # run_tests (lib.sh) reads it
 ALL_TESTS="test_equiv_rules test_equiv_corrupt test_equiv_corpus"
 
 # equiv_one NAME FILE MUST_READ: MUST_READ=1 when libpcap must read FILE

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
 #
 # Filters: a pcap-filter(7) expression runs in libpcap with --mode pcap, and
 # in the kernel (classic BPF translated to eBPF, user/cbpf.c) with --mode
@@ -13,6 +14,7 @@
 # compile must fail clearly: one error line, exit status 1, no report,
 # never a silent fallback.
 
+# shellcheck disable=SC2034 # run_tests (lib.sh) reads it
 ALL_TESTS="test_filters_ethernet test_filters_linktypes test_filters_untranslatable test_filters_invalid"
 
 FILTERS=(
@@ -110,7 +112,7 @@ test_filters_ethernet()
 {
 	local t="filters ethernet" dir f eth=() expr all
 
-	need_bpf "$t" && need_tools "$t" python3 || return 0
+	need_bpf "$t" && need_perfmon "$t" && need_tools "$t" python3 || return 0
 	make_tmp && trap cleanup EXIT
 	if ! dir=$(gen_rules); then
 		fail "$t" "pcapgen rules failed"
@@ -145,7 +147,7 @@ test_filters_linktypes()
 {
 	local t="filters link types" dir f
 
-	need_bpf "$t" || return 0
+	need_bpf "$t" && need_perfmon "$t" || return 0
 	make_tmp && trap cleanup EXIT
 	if ! dir=$(gen_rules); then
 		fail "$t" "pcapgen rules failed"

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
 #
 # Attach and detach, live on a veth in a namespace of our own:
 #  (a) SIGINT: the final report is written, exit status 0, and then nothing
@@ -19,6 +20,7 @@
 # this nasoone attaches in this namespace). (Not every nasoone_*
 # link of the machine: other nasoone processes may be running.)
 
+# shellcheck disable=SC2034 # run_tests (lib.sh) reads it
 ALL_TESTS="test_lifecycle_signals test_lifecycle_unprivileged"
 
 # links_of PID: "LINK_ID PROG_ID TYPE" for each bpf_link PID holds.

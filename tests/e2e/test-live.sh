@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
 #
 # Live capture against tcpdump: two namespaces of our own joined by a veth
 # pair (vethA 10.200.0.1/24 fd00:200::1/64, vethB .2 ::2; GRO, TSO and GSO
@@ -10,6 +11,7 @@
 # must match `nasoone -r cap.pcap --mode pcap`: the same rows (4-tuples),
 # protocols, bytes and packets, first and last within 5 ms.
 
+# shellcheck disable=SC2034 # run_tests (lib.sh) reads it
 ALL_TESTS="test_live"
 
 # The rows the traffic makes: per side that starts it and per family,
@@ -59,7 +61,7 @@ live_one()
 
 live_run()
 {
-	local m=$1 name="live $m" d=$TMP/$1 crc path want err
+	local m=$1 name="live $1" d=$TMP/$1 crc path want err
 
 	mkdir -p "$d" && chmod 777 "$d"
 	ip netns exec "$NS_A" tcpdump -i vethA -n -U --immediate-mode -Z root -w "$d/cap.pcap" \

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
 #
 # Full maps: with --map-entries 64, a capture of 100 000 flows (300 000
 # packets) overflows every per-CPU flow map at once; the packets that find
@@ -6,6 +7,7 @@
 # still give the report of --mode pcap byte for byte, with 0 packets
 # unattributed and a non-zero overflow count in the eBPF statistics line.
 
+# shellcheck disable=SC2034 # run_tests (lib.sh) reads it
 ALL_TESTS="test_mapfull"
 
 test_mapfull()
