@@ -22,8 +22,8 @@
 #define ATTACH_TCX_EGRESS  47
 #define TC_VERDICT_PASS	   (-1) /* TCX_NEXT = TC_ACT_UNSPEC: later programs still run */
 #define XDP_VERDICT_PASS   2	/* XDP_PASS */
-#define DRAIN_BATCH	   4096
-#define REPLAY_MIN_FRAME   14 /* BPF_PROG_TEST_RUN wants at least an Ethernet header */
+#define DRAIN_BATCH	   1024 /* entries read per syscall, on the drain thread's stack */
+#define REPLAY_MIN_FRAME   14	/* BPF_PROG_TEST_RUN wants at least an Ethernet header */
 /*
  * BPF_PROG_TEST_RUN builds a TC skb in one page (4096 bytes less headroom
  * and shared info), so longer frames are replayed cut to this size; their
@@ -47,8 +47,6 @@ struct bpf_src {
 	bpf_src_row_fn ring_fn;
 	void *ring_ctx;
 	uint64_t *ring_full;
-	struct nn_flow_key *keys; /* drain buffers, DRAIN_BATCH entries */
-	struct nn_flow_val *vals;
 	uint64_t last_fill_max;	 /* most entries found in one retired map */
 	uint64_t replay_refused; /* short frames the TC test run refuses, all skipped */
 	char description[256];
@@ -263,10 +261,8 @@ int bpf_src_open(struct bpf_src **out, const struct bpf_src_opts *opts, char *er
 	b->mode = opts->mode;
 	b->replay = !opts->ifname;
 	b->flows_per_cpu = opts->flows_per_cpu ? opts->flows_per_cpu : NN_FLOWS_PER_CPU;
-	b->keys = calloc(DRAIN_BATCH, sizeof(*b->keys));
-	b->vals = calloc(DRAIN_BATCH, sizeof(*b->vals));
 	ncpus = libbpf_num_possible_cpus();
-	if (!b->keys || !b->vals || ncpus <= 0)
+	if (ncpus <= 0)
 		goto fail;
 	b->ncpus = (unsigned int)ncpus;
 
@@ -340,6 +336,9 @@ unsigned int bpf_src_ncpus(const struct bpf_src *b)
 static int drain_map(struct bpf_src *b, int fd, bpf_src_row_fn fn, void *ctx, uint64_t *rows)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	/* Per call: drain threads of different CPUs run this at the same time. */
+	struct nn_flow_key keys[DRAIN_BATCH];
+	struct nn_flow_val vals[DRAIN_BATCH];
 	int64_t offset = realtime_offset_ns();
 	__u32 token = 0, count, i;
 	struct flow_row row;
@@ -349,12 +348,12 @@ static int drain_map(struct bpf_src *b, int fd, bpf_src_row_fn fn, void *ctx, ui
 	*rows = 0;
 	for (;;) {
 		count = DRAIN_BATCH;
-		ret = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &token, &token, b->keys,
-						      b->vals, &count, &opts);
+		ret = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &token, &token, keys, vals,
+						      &count, &opts);
 		if (ret && errno != ENOENT)
 			return -errno;
 		for (i = 0; i < count; i++) {
-			row_from(b, &row, &b->keys[i], &b->vals[i], offset);
+			row_from(b, &row, &keys[i], &vals[i], offset);
 			fn(&row, ctx);
 		}
 		*rows += count;
@@ -380,8 +379,12 @@ int bpf_src_drain(struct bpf_src *b, unsigned int cpu, bpf_src_row_fn fn, void *
 	b->active[cpu] = b->spare[cpu];
 	b->spare[cpu] = retired;
 	ret = drain_map(b, retired, fn, ctx, &rows);
-	if (rows > b->last_fill_max)
-		b->last_fill_max = rows;
+	/* Drain threads of several CPUs update it: a lock-free maximum. */
+	uint64_t seen = __atomic_load_n(&b->last_fill_max, __ATOMIC_RELAXED);
+
+	while (rows > seen && !__atomic_compare_exchange_n(&b->last_fill_max, &seen, rows, true,
+							   __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
 	return ret;
 }
 
@@ -571,8 +574,6 @@ void bpf_src_close(struct bpf_src *b)
 	free(b->active);
 	free(b->spare);
 	nasoone_bpf__destroy(b->skel);
-	free(b->keys);
-	free(b->vals);
 	free(b);
 }
 
