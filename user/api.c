@@ -415,7 +415,7 @@ static int open_sources(struct nasoone *n, struct source **src, struct bpf_src *
 			size_t len = strlen(n->last_error);
 
 			snprintf(n->last_error + len, sizeof(n->last_error) - len,
-				 " (eBPF not used: %s)", why);
+				 " (and eBPF cannot run: %s)", why);
 		}
 		return source_error_code(ret);
 	}

@@ -153,9 +153,15 @@ test_filters_linktypes()
 		fail "$t" "pcapgen rules failed"
 		return
 	fi
-	for f in linktype-sll.pcap linktype-sll2.pcap linktype-raw.pcap linktype-null.pcap \
-		linktype-ipv4.pcap pcapng-multi.pcapng; do
+	for f in linktype-sll.pcap linktype-sll2.pcap linktype-raw.pcap linktype-ipv4.pcap; do
 		filter_one "filters 'udp' $f" "$dir/$f" udp
+	done
+	# BSD loopback frames whose family is in the other byte order count
+	# (either order does), but libpcap's DLT_NULL filter tests the family
+	# in one order only; rewritten as Ethernet they pass an Ethernet filter.
+	# A known difference of replay with a filter (README), not compared.
+	for f in linktype-null.pcap pcapng-multi.pcapng; do
+		skip "filters 'udp' $f" "DLT_NULL families in both byte orders: libpcap's NULL filter and the kernel's Ethernet filter differ by design"
 	done
 }
 
