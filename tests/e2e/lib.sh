@@ -304,6 +304,12 @@ rows()
 	echo $(($(wc -l <"$1") - 1))
 }
 
+# report_packets FILE: the packets of all rows of a report.
+report_packets()
+{
+	awk -F'; ' 'NR > 1 { n += $9 } END { print n + 0 }' "$1"
+}
+
 # stat_counts ERRFILE: "received counted" from the statistics line.
 stat_counts()
 {

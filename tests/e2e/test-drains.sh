@@ -77,7 +77,7 @@ test_drains()
 		if [ $rc -ne 0 ]; then
 			why="$(status_text $rc): $(first_error "$TMP/$m")"
 		elif ! same_file "$TMP/pcap.txt" "$TMP/$m.txt" "(< pcap, > $m):"; then
-			why="report differs from --mode pcap's ($(rows "$TMP/$m.txt") rows, pcap $(rows "$TMP/pcap.txt"))"
+			why="report differs from --mode pcap's: $(rows "$TMP/$m.txt") rows and $(report_packets "$TMP/$m.txt") packets, pcap's $(rows "$TMP/pcap.txt") and $(report_packets "$TMP/pcap.txt"); statistics: '$got' received/counted"
 		elif [ "$got" != "$ref" ]; then
 			why="received/counted '$got', pcap's '$ref'"
 		elif [ -z "$(ebpf_stat "$TMP/$m.err" unattributed)" ]; then

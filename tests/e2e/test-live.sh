@@ -138,7 +138,7 @@ live_run()
 	if live_compare "$d/ref.txt" "$d/report.txt"; then
 		pass "$name"
 	else
-		fail "$name" "the live report differs from the report of tcpdump's capture"
+		fail "$name" "the live report differs from the report of tcpdump's capture ($(report_packets "$d/report.txt") packets in the live report, its statistics: '$(stat_counts "$d/nasoone.err")' received/counted; $(report_packets "$d/ref.txt") in tcpdump's)"
 	fi
 }
 
