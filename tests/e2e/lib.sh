@@ -412,6 +412,14 @@ ns_pair()
 	return 0
 }
 
+# kernel_refuses ERRFILE: nasoone could not attach because this kernel or
+# driver does not support it (XDP on a veth, or tcx links before 6.6),
+# rather than for a fault of its own.
+kernel_refuses()
+{
+	grep -qi 'cannot attach .*: \(operation not supported\|invalid argument\)' "$1"
+}
+
 # wait_for FILE REGEX SECONDS: until a line of FILE matches (0) or the time
 # is up (1).
 wait_for()

@@ -14,6 +14,14 @@
 # to OUTDIR/failures/NAME; the captures are generated in a folder of the
 # run, removed at the end.
 # E2E_TIMEOUT bounds one nasoone run on a file (seconds, default 120).
+#
+# Needs: root (CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON) for everything but a
+# few checks, python3, and for the live tests iproute2, ethtool, tcpdump,
+# bpftool, setpriv; a test without what it needs says SKIPPED and why. No
+# bpffs: nasoone pins nothing (its attachments are bpf_links it holds).
+# The live tests send traffic only inside two network namespaces of their
+# own (nasoone-e2e-PID-*, private addresses 10.200.0.0/24, fd00:200::/64),
+# deleted at the end, also when a test fails or the run is interrupted.
 set -u
 
 if [ $# -ne 3 ]; then

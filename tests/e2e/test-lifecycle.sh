@@ -73,8 +73,8 @@ lifecycle_one()
 	if ! wait_for "$d/n.err" '^nasoone: \(eBPF\|libpcap\)' 10; then
 		kill_wait $pid
 		cat "$d/n.err" >>"$DETAIL"
-		if [ "$m" = xdp ] && grep -qi 'xdp.*\(not supported\|refuse\|EOPNOTSUPP\)' "$d/n.err"; then
-			skip "$name" "the kernel refuses XDP on a veth: $(head -n 1 "$d/n.err")"
+		if kernel_refuses "$d/n.err"; then
+			skip "$name" "the kernel refuses the attachment: $(head -n 1 "$d/n.err")"
 		else
 			fail "$name" "no capture path line on stderr ($(status_text $rc))"
 		fi

@@ -80,8 +80,8 @@ live_run()
 		kill -INT $tpid 2>/dev/null
 		if wait_pid $npid 2; then
 			err=$(head -n 1 "$d/nasoone.err")
-			if [ "$m" = xdp ] && grep -qi 'xdp.*\(not supported\|refuse\|EOPNOTSUPP\)' "$d/nasoone.err"; then
-				skip "$name" "the kernel refuses XDP on a veth: $err"
+			if kernel_refuses "$d/nasoone.err"; then
+				skip "$name" "the kernel refuses the attachment: $err"
 			else
 				fail "$name" "nasoone $(status_text $rc) at start: $err"
 			fi
