@@ -26,7 +26,7 @@ ALL_LDFLAGS := -pthread $(LDFLAGS) $(EXTRA_LDFLAGS)
 
 # Debian packages for building, and for the tests.
 BUILD_DEPS := gcc make pkg-config clang llvm libbpf-dev libelf-dev zlib1g-dev \
-	libpcap-dev bpftool libcmocka-dev
+	libpcap-dev bpftool libcmocka-dev clang-format
 TEST_DEPS := tcpdump iproute2 valgrind tshark bc time python3 ethtool netsniff-ng
 
 ifeq ($(V),1)
@@ -127,7 +127,8 @@ FORMAT_FILES = $(wildcard include/*.h include/nasoone/*.h user/*.c user/*.h bpf/
 format:
 	clang-format -i $(FORMAT_FILES)
 format-check:
-	clang-format --dry-run --Werror $(FORMAT_FILES)
+	$(call msg,FORMAT,check)
+	$(Q)clang-format --dry-run --Werror $(FORMAT_FILES)
 
 clean:
 	rm -rf $(OUTPUT) .output-asan nasoone libnasoone.a libnasoone.so nasoone.pc

@@ -80,7 +80,7 @@ struct nasoone_stats {
 	uint64_t paused;   /* seen on a live capture while paused, not counted */
 	uint64_t rows;	   /* rows in the report */
 	/* eBPF path only (0 otherwise): */
-	uint64_t overflow;     /* packets that found their CPU's map full and went through the ring */
+	uint64_t overflow; /* packets that found their CPU's map full and went through the ring */
 	uint64_t unattributed; /* packets counted nowhere: map and ring both full (should be 0) */
 	uint64_t map_fill_max; /* most flows found in one CPU's map at a drain */
 	uint64_t map_capacity; /* entries of one CPU's map */

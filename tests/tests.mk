@@ -16,7 +16,7 @@ test: deps all
 	$(Q)$(MAKE) --no-print-directory test-suite
 	$(Q)$(MAKE) --no-print-directory test-asan
 
-test-suite: test-unit test-bpf test-gen test-corpus test-cli test-valgrind test-e2e
+test-suite: format-check test-unit test-bpf test-gen test-corpus test-cli test-valgrind test-e2e
 
 # The suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer
 # in a separate output directory.

@@ -58,21 +58,21 @@ _Static_assert(sizeof(struct nn_flow_val) == 40, "flow value ABI");
  * "overflow" as a struct nn_overflow; only when that fails too it is
  * counted in NN_STAT_UNATTRIBUTED.
  */
-#define NN_MAX_CPUS	       256	/* size of the outer map (userspace sets it to the CPU count) */
-#define NN_FLOWS_PER_CPU       65536	/* default entries of one CPU's map */
+#define NN_MAX_CPUS	       256 /* size of the outer map (userspace sets it to the CPU count) */
+#define NN_FLOWS_PER_CPU       65536	 /* default entries of one CPU's map */
 #define NN_OVERFLOW_RING_BYTES (4 << 20) /* default size of the overflow ring */
-#define NN_FRAG_ENTRIES	       4096	/* LRU of datagrams whose first fragment was seen */
+#define NN_FRAG_ENTRIES	       4096	 /* LRU of datagrams whose first fragment was seen */
 #define NN_FRAG_TTL_NS	       60000000000ull
 
 /* Indexes of the per-CPU "stats" array (__u64 each), in wire packets. */
 enum nn_stat {
-	NN_STAT_SEEN,	      /* every packet the program saw */
-	NN_STAT_PAUSED,	      /* seen while paused, not counted */
+	NN_STAT_SEEN,	       /* every packet the program saw */
+	NN_STAT_PAUSED,	       /* seen while paused, not counted */
 	NN_STAT_FILTER_PASSED, /* accepted by the in-kernel filter (or no filter) */
-	NN_STAT_COUNTED,      /* added to a flow: in a map or through the ring */
-	NN_STAT_OVERFLOW,     /* of those, sent through the overflow ring */
-	NN_STAT_UNATTRIBUTED, /* counted nowhere: map and ring both full (should stay 0) */
-	NN_STAT_SKIP_NOT_IP,  /* one counter per NN_SKIP_* verdict */
+	NN_STAT_COUNTED,       /* added to a flow: in a map or through the ring */
+	NN_STAT_OVERFLOW,      /* of those, sent through the overflow ring */
+	NN_STAT_UNATTRIBUTED,  /* counted nowhere: map and ring both full (should stay 0) */
+	NN_STAT_SKIP_NOT_IP,   /* one counter per NN_SKIP_* verdict */
 	NN_STAT_SKIP_TRUNCATED,
 	NN_STAT_SKIP_MALFORMED,
 	NN_STAT_SKIP_PROTO,

@@ -43,14 +43,14 @@
 #define NN_IPPROTO_DSTOPTS  60
 
 /*
- * What the parser found; the caller zeroes it first. For NN_COUNT the key is complete; for NN_FRAGMENT
- * only the addresses and family are set and (addresses, frag_proto, frag_id)
- * name the datagram. A first fragment has frag == NN_FRAG_FIRST and the same
- * datagram fields, so the caller can remember the datagram's 4-tuple.
+ * What the parser found; the caller zeroes it first. For NN_COUNT the key is complete; for
+ * NN_FRAGMENT only the addresses and family are set and (addresses, frag_proto, frag_id) name the
+ * datagram. A first fragment has frag == NN_FRAG_FIRST and the same datagram fields, so the caller
+ * can remember the datagram's 4-tuple.
  */
 struct nn_pkt {
 	struct nn_flow_key key;
-	const __u8 *l4;	  /* the transport header, with NN_COUNT (TC needs TCP's length) */
+	const __u8 *l4;	 /* the transport header, with NN_COUNT (TC needs TCP's length) */
 	__u32 frag_id;	 /* IPv4 identification or IPv6 fragment identification */
 	__u8 l4proto;	 /* NN_IPPROTO_TCP or NN_IPPROTO_UDP when counted */
 	__u8 frag;	 /* NN_FRAG_* */
