@@ -219,6 +219,11 @@ uint64_t pcapfile_offset(const struct pcapfile_reader *r)
 	return r->offset;
 }
 
+bool pcapfile_swapped(const struct pcapfile_reader *r)
+{
+	return r->swap;
+}
+
 int pcapfile_linktype(const struct pcapfile_reader *r)
 {
 	return r->linktype;

@@ -22,6 +22,8 @@ bool pcapfile_magic(const uint8_t magic[4]);
 /* Read the file header from in; NULL with err filled (-EBADMSG in *ret) when it is not valid. */
 struct pcapfile_reader *pcapfile_open(struct input_file *in, int *ret, char *err, size_t errlen);
 int pcapfile_linktype(const struct pcapfile_reader *r);
+/* True when the file was written in the other byte order. */
+bool pcapfile_swapped(const struct pcapfile_reader *r);
 /* File offset of the next record (of the uncompressed data). */
 uint64_t pcapfile_offset(const struct pcapfile_reader *r);
 /* 1 with a packet (valid until the next call), 0 at the end, -EBADMSG/-EIO with err filled. */

@@ -48,34 +48,72 @@ bool source_is_live(const struct source *s)
 }
 
 /*
- * libpcap compiles for DLT_ values; pcapng files (read by the own reader)
- * carry LINKTYPE_ values, which differ only for raw IP.
+ * Compile as libpcap does for a capture file, which is not quite as for a
+ * dead handle: for DLT_NULL, a file's IPv6 test takes every BSD family
+ * value, in the byte order the file was written in. A 24-byte pcap header
+ * in memory, with the file's link type and byte order, gives libpcap that
+ * context (the filter then runs on the frames' bytes as they are).
  */
-static int linktype_to_dlt(int linktype)
+static pcap_t *open_as_savefile(int linktype, bool swapped, char *errbuf)
 {
-	return linktype == 101 || linktype == 14 ? DLT_RAW : linktype;
+	/* LINKTYPE_ values; raw IP as 14 (BSD/OS) is not one libpcap knows. */
+	uint32_t fields[6] = { 0xa1b2c3d4u, 2u | 4u << 16,
+			       0,	    0,
+			       SNAPLEN,	    (uint32_t)(linktype == 14 ? 101 : linktype) };
+	static __thread uint8_t header[24];
+	FILE *fp;
+	pcap_t *p;
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		uint32_t v = swapped ? __builtin_bswap32(fields[i]) : fields[i];
+
+		if (swapped && i == 1) /* two 16-bit fields, each swapped in place */
+			v = (uint32_t)__builtin_bswap16(2) | (uint32_t)__builtin_bswap16(4) << 16;
+		memcpy(header + 4 * i, &v, 4);
+	}
+	fp = fmemopen(header, sizeof(header), "rb");
+	if (!fp) {
+		snprintf(errbuf, PCAP_ERRBUF_SIZE, "out of memory");
+		return NULL;
+	}
+	p = pcap_fopen_offline(fp, errbuf);
+	if (!p)
+		fclose(fp);
+	return p;
 }
 
-static int compile_filter(const char *expr, int linktype, struct bpf_program *prog, char *err,
-			  size_t errlen)
+static int compile_on(pcap_t *p, const char *expr, struct bpf_program *prog, char *err,
+		      size_t errlen)
 {
-	pcap_t *dead = pcap_open_dead(linktype_to_dlt(linktype), SNAPLEN);
-	int ret = 0;
-
-	if (!dead)
-		return -ENOMEM;
-	if (pcap_compile(dead, prog, expr, 1, PCAP_NETMASK_UNKNOWN)) {
-		snprintf(err, errlen, "bad filter expression '%s': %s", expr, pcap_geterr(dead));
-		ret = -EINVAL;
+	if (pcap_compile(p, prog, expr, 1, PCAP_NETMASK_UNKNOWN)) {
+		snprintf(err, errlen, "bad filter expression '%s': %s", expr, pcap_geterr(p));
+		return -EINVAL;
 	}
-	pcap_close(dead);
+	return 0;
+}
+
+static int compile_filter(const char *expr, int linktype, bool swapped, struct bpf_program *prog,
+			  char *err, size_t errlen)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	pcap_t *p = open_as_savefile(linktype, swapped, errbuf);
+	int ret;
+
+	if (!p) {
+		snprintf(err, errlen, "cannot compile the filter for link type %d: %s", linktype,
+			 errbuf);
+		return -EINVAL;
+	}
+	ret = compile_on(p, expr, prog, err, errlen);
+	pcap_close(p);
 	return ret;
 }
 
 int source_check_filter(const char *filter, char *err, size_t errlen)
 {
 	struct bpf_program prog;
-	int ret = compile_filter(filter, DLT_EN10MB, &prog, err, errlen);
+	int ret = compile_filter(filter, DLT_EN10MB, false, &prog, err, errlen);
 
 	if (!ret)
 		pcap_freecode(&prog);
@@ -97,8 +135,13 @@ static const struct bpf_program *filter_for(struct source *s, int linktype, int 
 			 MAX_LINKTYPES);
 		return NULL;
 	}
-	*ret = compile_filter(s->filter, linktype, &s->filters[s->nfilters].prog, s->err,
-			      sizeof(s->err));
+	if (s->pcap && linktype == pcap_datalink(s->pcap))
+		*ret = compile_on(s->pcap, s->filter, &s->filters[s->nfilters].prog, s->err,
+				  sizeof(s->err)); /* the file's own handle knows it all */
+	else
+		*ret = compile_filter(s->filter, linktype,
+				      s->classic && pcapfile_swapped(s->classic),
+				      &s->filters[s->nfilters].prog, s->err, sizeof(s->err));
 	if (*ret)
 		return NULL;
 	s->filters[s->nfilters].linktype = linktype;
