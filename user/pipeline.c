@@ -13,9 +13,9 @@
 #include "nasoone/parse.h"
 #include "pipeline.h"
 
-#define BATCH_ROWS    512
-#define QUEUE_BATCHES 16  /* per counter thread: bounds memory and the reader's lead */
-#define LIVE_FLUSH_MS 200 /* a quiet live capture still reaches the tables this often */
+#define BATCH_ROWS    4096 /* few hand-overs: waking a sleeping thread costs more than a batch */
+#define QUEUE_BATCHES 8	   /* per counter thread: bounds memory and the reader's lead */
+#define LIVE_FLUSH_MS 200  /* a quiet live capture still reaches the tables this often */
 #define PUBLISH_EVERY 4096
 #define MAX_COUNTERS  64
 

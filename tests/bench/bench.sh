@@ -47,7 +47,11 @@ for c in "${captures[@]}"; do
 	read -r name packets flows <<<"$c"
 	file=$dir/$name.pcap
 	[ -s "$file" ] || "$pcapgen" mix --packets "$packets" --flows "$flows" --seed 1 "$file" >/dev/null
-	cat "$file" >/dev/null # warm the page cache for every contender alike
+	# The same page cache for every contender: dropped (when root), then read
+	# once, so that the file's pages are laid out as a fresh read lays them out.
+	sync
+	echo 1 2>/dev/null >/proc/sys/vm/drop_caches || true
+	cat "$file" >/dev/null
 	n=$("$floor" "$file" | cut -d' ' -f1)
 	t_floor=$(best_time "$floor" "$file")
 	t_j1=$(best_time "$nasoone" -r "$file" -w /dev/null -j 1)
