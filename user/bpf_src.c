@@ -4,6 +4,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <linux/if_link.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -20,10 +21,17 @@
 /* Debian's libbpf 1.1 predates tcx; the kernel has had these since 6.6. */
 #define ATTACH_TCX_INGRESS 46
 #define ATTACH_TCX_EGRESS  47
-#define TC_VERDICT_PASS	   (-1) /* TCX_NEXT = TC_ACT_UNSPEC: later programs still run */
-#define XDP_VERDICT_PASS   2	/* XDP_PASS */
-#define DRAIN_BATCH	   1024 /* entries read per syscall, on the drain thread's stack */
-#define REPLAY_MIN_FRAME   14	/* BPF_PROG_TEST_RUN wants at least an Ethernet header */
+/*
+ * Kernels before 6.6 have no tcx links: TC then goes through a netlink
+ * cls_bpf filter, which outlives a killed process. A fixed handle and
+ * priority mark nasoone's, so that the next run replaces a stale one.
+ */
+#define NETLINK_TC_HANDLE 0x6e61
+#define NETLINK_TC_PRIO	  0x6e61
+#define TC_VERDICT_PASS	  (-1) /* TCX_NEXT = TC_ACT_UNSPEC: later programs still run */
+#define XDP_VERDICT_PASS  2    /* XDP_PASS */
+#define DRAIN_BATCH	  1024 /* entries read per syscall, on the drain thread's stack */
+#define REPLAY_MIN_FRAME  14   /* BPF_PROG_TEST_RUN wants at least an Ethernet header */
 /*
  * BPF_PROG_TEST_RUN builds a TC skb in one page (4096 bytes less headroom
  * and shared info), so longer frames are replayed cut to this size; their
@@ -41,6 +49,7 @@ struct bpf_src {
 	uint32_t flows_per_cpu;
 	int filter_fds[2]; /* translated filter programs (XDP, TC), or -1 */
 	int links[2];	   /* ingress and egress bpf_link fds, or -1 */
+	bool netlink[2];   /* ingress/egress attached as netlink cls_bpf instead */
 	int ifindex;
 	struct ring_buffer *ring;
 	/* Set for the duration of bpf_src_poll_ring(): the ring callback's context. */
@@ -180,6 +189,47 @@ static const char *xdp_mode_name(int ifindex)
 }
 
 /*
+ * TC on one direction (0 ingress, 1 egress): a tcx link where the kernel
+ * has them, else a netlink cls_bpf filter (replacing one a killed run left
+ * behind). NASOONE_TC_NETLINK=1 forces netlink, to test that path here.
+ */
+static int attach_tc(struct bpf_src *b, int prog_fd, int dir)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = b->ifindex,
+		    .attach_point = dir ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = NETLINK_TC_HANDLE, .priority = NETLINK_TC_PRIO,
+		    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
+	const char *force = getenv("NASOONE_TC_NETLINK");
+	int ret;
+
+	if (!force || strcmp(force, "1")) {
+		b->links[dir] = bpf_link_create(prog_fd, b->ifindex,
+						dir ? ATTACH_TCX_EGRESS : ATTACH_TCX_INGRESS, NULL);
+		if (b->links[dir] >= 0)
+			return 0;
+		if (errno != EINVAL && errno != EOPNOTSUPP)
+			return -errno;
+	}
+	ret = bpf_tc_hook_create(&hook);
+	if (ret && ret != -EEXIST)
+		return ret;
+	ret = bpf_tc_attach(&hook, &opts);
+	if (!ret)
+		b->netlink[dir] = true;
+	return ret;
+}
+
+static void detach_tc_netlink(struct bpf_src *b, int dir)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = b->ifindex,
+		    .attach_point = dir ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = NETLINK_TC_HANDLE, .priority = NETLINK_TC_PRIO);
+
+	bpf_tc_detach(&hook, &opts);
+	b->netlink[dir] = false;
+}
+
+/*
  * bpf_link attachments: the kernel detaches them when the last descriptor
  * closes, so even a SIGKILLed nasoone leaves nothing behind. XDP tries the
  * driver's native mode and falls back to generic.
@@ -190,6 +240,7 @@ static int attach(struct bpf_src *b, const char *ifname, char *err, size_t errle
 	int xdp = bpf_program__fd(b->skel->progs.nasoone_xdp);
 	int tc_in = bpf_program__fd(b->skel->progs.nasoone_tc_ingress);
 	int tc_out = bpf_program__fd(b->skel->progs.nasoone_tc_egress);
+	int ret;
 
 	b->ifindex = (int)if_nametoindex(ifname);
 	if (!b->ifindex) {
@@ -200,31 +251,29 @@ static int attach(struct bpf_src *b, const char *ifname, char *err, size_t errle
 		b->links[0] = bpf_link_create(xdp, b->ifindex, BPF_XDP, &native);
 		if (b->links[0] < 0)
 			b->links[0] = bpf_link_create(xdp, b->ifindex, BPF_XDP, NULL);
+		ret = b->links[0] < 0 ? -errno : 0;
 	} else {
-		b->links[0] = bpf_link_create(tc_in, b->ifindex, ATTACH_TCX_INGRESS, NULL);
+		ret = attach_tc(b, tc_in, 0);
 	}
-	if (b->links[0] < 0) {
-		int ret = -errno;
-
+	if (ret) {
 		snprintf(err, errlen, "cannot attach %s to %s ingress: %s",
-			 b->mode == BPF_SRC_XDP ? "XDP" : "TC (tcx link)", ifname, strerror(-ret));
+			 b->mode == BPF_SRC_XDP ? "XDP" : "TC", ifname, strerror(-ret));
 		return ret;
 	}
-	b->links[1] = bpf_link_create(tc_out, b->ifindex, ATTACH_TCX_EGRESS, NULL);
-	if (b->links[1] < 0) {
-		int ret = -errno;
-
-		snprintf(err, errlen, "cannot attach TC (tcx link) to %s egress: %s", ifname,
-			 strerror(-ret));
+	ret = attach_tc(b, tc_out, 1);
+	if (ret) {
+		snprintf(err, errlen, "cannot attach TC to %s egress: %s", ifname, strerror(-ret));
 		return ret;
 	}
 	if (b->mode == BPF_SRC_XDP)
 		snprintf(b->description, sizeof(b->description),
-			 "eBPF: XDP (%s) on %s ingress, TC on egress", xdp_mode_name(b->ifindex),
-			 ifname);
+			 "eBPF: XDP (%s) on %s ingress, TC (%s) on egress",
+			 xdp_mode_name(b->ifindex), ifname,
+			 b->netlink[1] ? "netlink cls_bpf" : "tcx link");
 	else
 		snprintf(b->description, sizeof(b->description),
-			 "eBPF: TC on %s ingress and egress", ifname);
+			 "eBPF: TC (%s) on %s ingress and egress",
+			 b->netlink[0] ? "netlink cls_bpf" : "tcx link", ifname);
 	return 0;
 }
 
@@ -249,6 +298,21 @@ static int ring_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/*
+ * libbpf's own messages: nasoone says what failed in one line of its own,
+ * so they are shown only with NASOONE_DEBUG=1 (verifier logs included).
+ */
+static int libbpf_message(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	static int debug = -1;
+
+	if (debug < 0)
+		debug = getenv("NASOONE_DEBUG") && !strcmp(getenv("NASOONE_DEBUG"), "1");
+	if (!debug || level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
 int bpf_src_open(struct bpf_src **out, const struct bpf_src_opts *opts, char *err, size_t errlen)
 {
 	struct bpf_src *b = calloc(1, sizeof(*b));
@@ -257,6 +321,7 @@ int bpf_src_open(struct bpf_src **out, const struct bpf_src_opts *opts, char *er
 	*out = NULL;
 	if (!b)
 		return -ENOMEM;
+	libbpf_set_print(libbpf_message);
 	b->filter_fds[0] = b->filter_fds[1] = b->links[0] = b->links[1] = -1;
 	b->mode = opts->mode;
 	b->replay = !opts->ifname;
@@ -550,6 +615,8 @@ void bpf_src_detach(struct bpf_src *b)
 		if (b->links[i] >= 0)
 			close(b->links[i]);
 		b->links[i] = -1;
+		if (b->netlink[i])
+			detach_tc_netlink(b, i);
 	}
 }
 

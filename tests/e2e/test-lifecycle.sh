@@ -21,7 +21,7 @@
 # link of the machine: other nasoone processes may be running.)
 
 # shellcheck disable=SC2034 # run_tests (lib.sh) reads it
-ALL_TESTS="test_lifecycle_signals test_lifecycle_unprivileged"
+ALL_TESTS="test_lifecycle_signals test_lifecycle_unprivileged test_lifecycle_netlink"
 
 # links_of PID: "LINK_ID PROG_ID TYPE" for each bpf_link PID holds.
 links_of()
@@ -241,4 +241,61 @@ test_lifecycle_unprivileged()
 		[ -n "$why" ] && sed 's/^/stderr: /' "$TMP/nobody.err" >>"$DETAIL"
 		verdict "$t: --mode $m fails clearly" "$why"
 	done
+}
+
+# nl_filters: nasoone's netlink cls_bpf filters on vethA (handle 0x6e61).
+nl_filters()
+{
+	{
+		ip netns exec "$NS_A" tc filter show dev vethA ingress
+		ip netns exec "$NS_A" tc filter show dev vethA egress
+	} 2>/dev/null | grep -c 'handle 0x6e61'
+}
+
+# The netlink cls_bpf path of kernels without tcx links (forced here with
+# NASOONE_TC_NETLINK=1): both filters attached while running, removed on
+# SIGINT; a SIGKILL leaves them, and the next run replaces them and
+# removes them at its end.
+test_lifecycle_netlink()
+{
+	local t="lifecycle tc netlink" d pid why=""
+
+	need_root "$t" && need_bpf "$t" && need_tools "$t" ip ethtool tc || return 0
+	make_tmp && trap cleanup EXIT
+	if ! ns_pair nl; then
+		fail "$t" "cannot set up the namespaces and the veth pair"
+		return
+	fi
+	d=$TMP/netlink
+	mkdir -p "$d"
+	ip netns exec "$NS_A" env NASOONE_TC_NETLINK=1 "$NASOONE" -i vethA --mode tc \
+		-w "$d/r1.txt" -t 1 >/dev/null 2>"$d/r1.err" &
+	pid=$!
+	bg_started "$pid"
+	if ! wait_for "$d/r1.err" 'netlink cls_bpf' 5; then
+		kill_wait "$pid"
+		if kernel_refuses "$d/r1.err"; then
+			skip "$t" "the kernel refuses cls_bpf: $(head -n 1 "$d/r1.err")"
+		else
+			fail "$t" "no 'TC (netlink cls_bpf)' line: $(head -n 1 "$d/r1.err")"
+		fi
+		return
+	fi
+	[ "$(nl_filters)" -eq 2 ] || why="not 2 filters while running"
+	kill_wait "$pid"
+	[ -z "$why" ] && [ "$(nl_filters)" -ne 2 ] && why="SIGKILL removed the filters?"
+	ip netns exec "$NS_A" env NASOONE_TC_NETLINK=1 "$NASOONE" -i vethA --mode tc \
+		-w "$d/r2.txt" -t 1 >/dev/null 2>"$d/r2.err" &
+	pid=$!
+	bg_started "$pid"
+	wait_for "$d/r2.err" 'netlink cls_bpf' 5 || why=${why:-"the second run did not attach"}
+	[ -z "$why" ] && [ "$(nl_filters)" -ne 2 ] && why="the second run did not replace the stale filters"
+	ip netns exec "$NS_B" bash -c 'echo hi >/dev/udp/10.200.0.1/5000' 2>/dev/null
+	sleep 0.3
+	kill -INT "$pid"
+	wait_pid "$pid" 5
+	[ -z "$why" ] && [ "$rc" -ne 0 ] && why="SIGINT: $(status_text $rc)"
+	[ -z "$why" ] && [ "$(nl_filters)" -ne 0 ] && why="filters left after SIGINT"
+	[ -z "$why" ] && ! grep -q '; 5000; \[UDP\]' "$d/r2.txt" && why="the datagram is not in the report"
+	verdict "$t" "$why"
 }
