@@ -17,8 +17,9 @@
  *
  * Wire length, the bytes and packets added to a flow:
  *   XDP: bytes = bpf_xdp_get_buff_len(), the whole frame from the Ethernet
- *        header (all buffers, should the program ever take multi-buffer
- *        frames); packets = 1.
+ *        header, all buffers of a multi-buffer frame (the programs are
+ *        xdp.frags; the headers the parser reads are in the first buffer);
+ *        packets = 1.
  *   TC:  segs  = skb->gso_segs for a GSO/GRO skb (> 1), else 1;
  *        hdr   = the headers every further segment repeats: from the
  *                Ethernet header to the end of the TCP header (data offset
@@ -297,7 +298,7 @@ static __always_inline void nn_xdp_account(struct xdp_md *ctx)
 	nn_count(&pkt, verdict, bpf_xdp_get_buff_len(ctx), 1);
 }
 
-SEC("xdp")
+SEC("xdp.frags")
 int nasoone_xdp_account(struct xdp_md *ctx)
 {
 	nn_xdp_account(ctx);
@@ -340,7 +341,7 @@ static __always_inline int nn_xdp(struct xdp_md *ctx)
  * support means xdp.frags on both XDP programs here, and
  * BPF_F_XDP_HAS_FRAGS plus bpf_xdp_load_bytes() in the filter.
  */
-SEC("xdp")
+SEC("xdp.frags")
 int nasoone_xdp(struct xdp_md *ctx)
 {
 	return nn_xdp(ctx);

@@ -13,11 +13,11 @@
  * would wrap) means the filter returns 0, so the packet is rejected. The
  * check is the one the verifier understands: the offset is bounded by
  * 0xffff (the verifier's MAX_PACKET_OFF) first, then data + offset + size
- * is compared with data_end. In XDP that is the whole packet (no frags:
- * the main program is not loaded with BPF_F_XDP_HAS_FRAGS). A TC skb may
- * be non-linear, with data_end only covering the linear part, so there a
- * load the linear part cannot serve falls back to bpf_skb_load_bytes(),
- * which checks against skb->len: the same packet libpcap would see.
+ * is compared with data_end. data_end covers only the first buffer of a
+ * multi-buffer XDP frame (the programs are xdp.frags) and only the linear
+ * part of a TC skb, so a load beyond it falls back to bpf_xdp_load_bytes()
+ * or bpf_skb_load_bytes(), which check against the whole packet: the same
+ * packet libpcap would see.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -182,6 +182,11 @@ static __u8 ld_size(unsigned int sz)
  */
 static void emit_load(struct emitter *e, int mode, unsigned int sz, __u32 k, __u8 dst)
 {
+	/*
+	 * Both contexts have a slow path: TC for a non-linear skb, XDP for the
+	 * later buffers of a multi-buffer frame; their helpers take the same
+	 * arguments and check against the whole packet.
+	 */
 	bool tc = e->ctx == CBPF_CTX_TC;
 	bool direct = (__u64)k + sz <= PKT_OFF_MAX;
 	size_t to_slow[2], to_done = 0;
@@ -203,12 +208,8 @@ static void emit_load(struct emitter *e, int mode, unsigned int sz, __u32 k, __u
 		}
 		if (direct) {
 			/* Bound the offset first: the verifier needs it to range the pointer. */
-			if (tc)
-				to_slow[nslow++] = emit_local(e, BPF_JMP | BPF_JGT | BPF_K,
-							      BPF_REG_1, 0, PKT_OFF_MAX - sz);
-			else
-				emit_jcond(e, BPF_JMP | BPF_JGT | BPF_K, BPF_REG_1, 0,
-					   PKT_OFF_MAX - sz, e->reject);
+			to_slow[nslow++] = emit_local(e, BPF_JMP | BPF_JGT | BPF_K, BPF_REG_1, 0,
+						      PKT_OFF_MAX - sz);
 		}
 	}
 	if (direct) {
@@ -220,38 +221,31 @@ static void emit_load(struct emitter *e, int mode, unsigned int sz, __u32 k, __u
 			emit(e, mk(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, (__s32)k));
 		emit(e, mk(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_4, BPF_REG_2, 0, 0));
 		emit(e, mk(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_4, 0, 0, (__s32)sz));
-		if (tc)
-			to_slow[nslow++] =
-				emit_local(e, BPF_JMP | BPF_JGT | BPF_X, BPF_REG_4, BPF_REG_3, 0);
-		else
-			emit_jcond(e, BPF_JMP | BPF_JGT | BPF_X, BPF_REG_4, BPF_REG_3, 0,
-				   e->reject);
+		to_slow[nslow++] =
+			emit_local(e, BPF_JMP | BPF_JGT | BPF_X, BPF_REG_4, BPF_REG_3, 0);
 		emit(e, mk(BPF_LDX | BPF_MEM | ld_size(sz), dst, BPF_REG_2, 0, 0));
-		if (tc)
-			to_done = emit_local(e, BPF_JMP | BPF_JA, 0, 0, 0);
+		to_done = emit_local(e, BPF_JMP | BPF_JA, 0, 0, 0);
 	}
-	if (tc) {
-		/* Not in the linear part: bpf_skb_load_bytes() checks against skb->len. */
-		for (int i = 0; i < nslow; i++)
-			land(e, to_slow[i]);
-		if (mode == BPF_IND) {
-			/* The helper takes a u32 offset and refuses more than INT_MAX. */
-			emit_jcond(e, BPF_JMP | BPF_JGT | BPF_K, BPF_REG_1, 0, INT32_MAX,
-				   e->reject);
-			emit(e, mk(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_1, 0, 0));
-		} else {
-			emit(e, mk(BPF_ALU | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, (__s32)k));
-		}
-		emit(e, mk(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, REG_CTX, 0, 0));
-		emit(e, mk(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_10, 0, 0));
-		emit(e, mk(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_3, 0, 0, BUF_OFF));
-		emit(e, mk(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, (__s32)sz));
-		emit(e, mk(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_skb_load_bytes));
-		emit_jcond(e, BPF_JMP | BPF_JNE | BPF_K, BPF_REG_0, 0, 0, e->reject);
-		emit(e, mk(BPF_LDX | BPF_MEM | ld_size(sz), dst, BPF_REG_10, BUF_OFF, 0));
-		if (direct)
-			land(e, to_done);
+	/* Not in the linear part: the helper checks against the whole packet. */
+	for (int i = 0; i < nslow; i++)
+		land(e, to_slow[i]);
+	if (mode == BPF_IND) {
+		/* The helper takes a u32 offset and refuses more than INT_MAX. */
+		emit_jcond(e, BPF_JMP | BPF_JGT | BPF_K, BPF_REG_1, 0, INT32_MAX, e->reject);
+		emit(e, mk(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_1, 0, 0));
+	} else {
+		emit(e, mk(BPF_ALU | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, (__s32)k));
 	}
+	emit(e, mk(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, REG_CTX, 0, 0));
+	emit(e, mk(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_10, 0, 0));
+	emit(e, mk(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_3, 0, 0, BUF_OFF));
+	emit(e, mk(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, (__s32)sz));
+	emit(e, mk(BPF_JMP | BPF_CALL, 0, 0, 0,
+		   e->ctx == CBPF_CTX_TC ? BPF_FUNC_skb_load_bytes : BPF_FUNC_xdp_load_bytes));
+	emit_jcond(e, BPF_JMP | BPF_JNE | BPF_K, BPF_REG_0, 0, 0, e->reject);
+	emit(e, mk(BPF_LDX | BPF_MEM | ld_size(sz), dst, BPF_REG_10, BUF_OFF, 0));
+	if (direct)
+		land(e, to_done);
 	if (sz > 1)
 		emit(e, mk(BPF_ALU | BPF_END | BPF_TO_BE, dst, 0, 0, (__s32)(8 * sz)));
 }
@@ -296,8 +290,9 @@ static unsigned int load_size(__u16 code)
  */
 static bool load_always_fails(enum cbpf_ctx ctx, const struct bpf_insn *in)
 {
-	return ctx == CBPF_CTX_XDP && is_load(in->code) &&
-	       (uint64_t)in->k + load_size(in->code) > PKT_OFF_MAX;
+	(void)ctx; /* multi-buffer XDP frames can be longer: the helper decides */
+	(void)in;
+	return false;
 }
 
 /*
@@ -735,6 +730,8 @@ int cbpf_load(enum cbpf_ctx ctx, const struct ebpf_insn *insns, size_t count, ch
 	if (ctx == CBPF_CTX_XDP) {
 		type = BPF_PROG_TYPE_XDP;
 		opts.expected_attach_type = BPF_XDP;
+		/* Like the main programs (xdp.frags): tail calls need the same flag. */
+		opts.prog_flags = BPF_F_XDP_HAS_FRAGS;
 	} else {
 		type = BPF_PROG_TYPE_SCHED_CLS;
 	}

@@ -752,13 +752,13 @@ static void test_tc_gso(void **state)
 }
 
 /*
- * XDP: the bytes are the frame's, far past the headers the parser reads.
- * (Not multi-buffer: the program is not xdp.frags, and BPF_PROG_TEST_RUN
- * refuses a frame larger than one buffer for it.)
+ * XDP: the bytes are the whole frame's, far past the headers the parser
+ * reads, including a multi-buffer frame (BPF_PROG_TEST_RUN puts what does
+ * not fit in one page into fragments for an xdp.frags program).
  */
 static void test_xdp_large(void **state)
 {
-	static __u8 frame[3000];
+	static __u8 frame[7000];
 	const __u32 len = sizeof(frame);
 	const struct nn_flow_val *val;
 	struct nn_pkt upkt;
@@ -840,7 +840,8 @@ static void test_filter(void **state)
 	expect_stats(&filtered, want);
 
 	for (accept = 1; accept >= 0; accept--) {
-		fd = load_filter(hook, accept, progs_fd, 0);
+		fd = load_filter(hook, accept, progs_fd,
+				 hook == HOOK_XDP ? BPF_F_XDP_HAS_FRAGS : 0);
 		assert_true(fd >= 0);
 		assert_int_equal(bpf_map_update_elem(progs_fd, &slot, &fd, BPF_ANY), 0);
 		close(fd); /* the array holds it */
@@ -857,11 +858,11 @@ static void test_filter(void **state)
 
 	if (hook == HOOK_XDP) {
 		/*
-		 * A filter with BPF_F_XDP_HAS_FRAGS cannot join the programs
-		 * without it: 6.18 refuses to load it (it uses xdp_progs), older
+		 * A filter without BPF_F_XDP_HAS_FRAGS cannot join the xdp.frags
+		 * programs: 6.18 refuses to load it (it uses xdp_progs), older
 		 * kernels refuse it in the array.
 		 */
-		fd = load_filter(hook, 1, progs_fd, BPF_F_XDP_HAS_FRAGS);
+		fd = load_filter(hook, 1, progs_fd, 0);
 		if (fd >= 0) {
 			assert_int_not_equal(bpf_map_update_elem(progs_fd, &slot, &fd, BPF_ANY), 0);
 			close(fd);

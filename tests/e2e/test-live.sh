@@ -92,8 +92,8 @@ live_run()
 	fi
 	path=$(grep -m 1 '^nasoone: \(eBPF\|libpcap\)' "$d/nasoone.err")
 	case $m in
-	xdp) want='^nasoone: eBPF: XDP (\(native\|generic\)) on vethA ingress, TC on egress$' ;;
-	tc) want='^nasoone: eBPF: TC on vethA ingress and egress$' ;;
+	xdp) want='^nasoone: eBPF: XDP (\(native\|generic\)) on vethA ingress, TC (tcx link) on egress$' ;;
+	tc) want='^nasoone: eBPF: TC (tcx link) on vethA ingress and egress$' ;;
 	pcap) want='^nasoone: libpcap on vethA' ;;
 	esac
 	if ! grep -q "$want" <<<"$path"; then
