@@ -669,6 +669,19 @@ int bpf_src_probe(char *why, size_t len)
 		snprintf(why, len, "the kernel lacks map-in-map, ring buffer or LRU maps");
 		return -EOPNOTSUPP;
 	}
+	/* Batch lookup on an empty hash map: ENOENT when the kernel has batch operations. */
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "nasoone_probe", 4, 4, 1, NULL);
+	if (fd >= 0) {
+		__u32 keys[1], vals[1], token, count = 1;
+		int ret = bpf_map_lookup_batch(fd, NULL, &token, keys, vals, &count, NULL);
+		int batch_errno = ret ? errno : 0;
+
+		close(fd);
+		if (ret && batch_errno != ENOENT) {
+			snprintf(why, len, "the kernel lacks batch map operations");
+			return -EOPNOTSUPP;
+		}
+	}
 	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_XDP, NULL) != 1 ||
 	    libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SCHED_CLS, NULL) != 1) {
 		snprintf(why, len, "the kernel lacks XDP or TC programs");
