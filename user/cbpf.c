@@ -285,23 +285,12 @@ static unsigned int load_size(__u16 code)
 }
 
 /*
- * A packet load XDP can never serve (no XDP packet reaches offset 0xffff):
- * it becomes a jump to REJECT, and what follows it is not reached from it.
- */
-static bool load_always_fails(enum cbpf_ctx ctx, const struct bpf_insn *in)
-{
-	(void)ctx; /* multi-buffer XDP frames can be longer: the helper decides */
-	(void)in;
-	return false;
-}
-
-/*
  * Check instruction i of an n-instruction program and give its successors
  * (n meaning "ran off the end", which rejects). Returns 0 or -EINVAL with
  * the reason in err.
  */
-static int check_insn(const struct bpf_insn *in, size_t i, size_t n, enum cbpf_ctx ctx,
-		      size_t succ[2], int *nsucc, char *err, size_t errlen)
+static int check_insn(const struct bpf_insn *in, size_t i, size_t n, size_t succ[2], int *nsucc,
+		      char *err, size_t errlen)
 {
 	const char *why = NULL;
 
@@ -399,7 +388,7 @@ static int check_insn(const struct bpf_insn *in, size_t i, size_t n, enum cbpf_c
 			why);
 		return -EINVAL;
 	}
-	if (BPF_CLASS(in->code) != BPF_JMP && !load_always_fails(ctx, in))
+	if (BPF_CLASS(in->code) != BPF_JMP)
 		succ[(*nsucc)++] = i + 1;
 	return 0;
 }
@@ -489,10 +478,6 @@ static void emit_insn(struct emitter *e, const struct bpf_insn *in, size_t i, si
 		__u8 dst = BPF_CLASS(in->code) == BPF_LD ? REG_A : REG_X;
 
 		if (is_load(in->code)) {
-			if (load_always_fails(e->ctx, in)) {
-				emit_ja(e, e->reject);
-				return;
-			}
 			emit_load(e, BPF_MODE(in->code) == BPF_IND ? BPF_IND : BPF_ABS,
 				  load_size(in->code), in->k, dst);
 			if (BPF_MODE(in->code) == BPF_MSH) {
@@ -571,7 +556,7 @@ static int emit_program(struct emitter *e, const struct bpf_insn *prog, size_t n
 		emit_insn(e, &prog[i], i, n);
 		/* Falling off the end of a cBPF program returns 0. */
 		if (i + 1 == n && BPF_CLASS(prog[i].code) != BPF_RET &&
-		    BPF_CLASS(prog[i].code) != BPF_JMP && !load_always_fails(e->ctx, &prog[i]))
+		    BPF_CLASS(prog[i].code) != BPF_JMP)
 			emit_ja(e, e->reject);
 	}
 
@@ -641,7 +626,7 @@ int cbpf_translate(const struct bpf_program *prog, enum cbpf_ctx ctx, int prog_a
 		size_t succ[2];
 		int nsucc;
 
-		ret = check_insn(&prog->bf_insns[i], i, n, ctx, succ, &nsucc, err, errlen);
+		ret = check_insn(&prog->bf_insns[i], i, n, succ, &nsucc, err, errlen);
 		if (ret)
 			goto out;
 		if (!reachable[i])
