@@ -15,11 +15,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bpf_src.h"
+#include "capture/bpf_src.h"
 #include "nasoone.h"
-#include "pipeline.h"
-#include "report.h"
-#include "source.h"
+#include "count/pipeline.h"
+#include "output/report.h"
+#include "capture/source.h"
 
 #define DEFAULT_INTERVAL 10
 #define MAX_THREADS	 64

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "packet.h"
+#include "capture/packet.h"
 
 struct source;
 

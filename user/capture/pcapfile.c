@@ -5,9 +5,9 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "byteorder.h"
-#include "pcapfile.h"
-#include "pcapng.h"
+#include "capture/byteorder.h"
+#include "capture/pcapfile.h"
+#include "capture/pcapng.h"
 
 #define MAGIC_USEC     0xa1b2c3d4u
 #define MAGIC_NSEC     0xa1b23c4du

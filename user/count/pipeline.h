@@ -14,8 +14,8 @@
 #include <stddef.h>
 
 #include "nasoone.h"
-#include "report.h"
-#include "source.h"
+#include "output/report.h"
+#include "capture/source.h"
 
 struct pipeline;
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flowtab.h"
+#include "count/flowtab.h"
 
 /* Rows live in chunks of this many, so that growing never moves a row. */
 #define CHUNK_SHIFT 12
@@ -21,24 +21,6 @@ struct flowtab {
 	struct flow_row **chunks;
 	size_t nchunks;
 };
-
-uint32_t flowtab_hash(const struct nn_flow_key *key)
-{
-	uint64_t words[sizeof(*key) / 8], h = 0x9e3779b97f4a7c15ull;
-	size_t i;
-
-	memcpy(words, key, sizeof(words));
-	for (i = 0; i < sizeof(words) / 8; i++) {
-		h ^= words[i];
-		h *= 0xff51afd7ed558ccdull;
-		h ^= h >> 32;
-	}
-	/* Final avalanche, so that every key byte reaches the low (index) bits. */
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 32;
-	return (uint32_t)h;
-}
 
 struct flowtab *flowtab_new(void)
 {

@@ -11,22 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "nasoone/flow.h"
-
-struct flow_row {
-	struct nn_flow_key key;
-	uint64_t first_ms; /* ms since the epoch, truncated */
-	uint64_t last_ms;
-	uint64_t bytes; /* original frame lengths */
-	uint64_t packets;
-	uint32_t protos; /* NN_PROTO_* bits */
-	uint32_t hash;	 /* flowtab_hash(&key), cached */
-};
+#include "row.h"
 
 struct flowtab;
-
-/* The hash every module uses for a key (tables, shards). */
-uint32_t flowtab_hash(const struct nn_flow_key *key);
 
 /* An empty table, or NULL with errno set. */
 struct flowtab *flowtab_new(void);
@@ -35,7 +22,7 @@ void flowtab_free(struct flowtab *t);
 /*
  * Fold delta into the row of delta->key (created if new): the earliest
  * first, the latest last, bytes and packets added, protocols or-ed.
- * delta->hash must be flowtab_hash(&delta->key). 0 or -ENOMEM.
+ * delta->hash must be row_hash(&delta->key). 0 or -ENOMEM.
  */
 int flowtab_add(struct flowtab *t, const struct flow_row *delta);
 

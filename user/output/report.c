@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "report.h"
+#include "output/report.h"
 
 #define WRITE_BUFFER (1u << 20)
 

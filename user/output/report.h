@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "flowtab.h"
+#include "count/flowtab.h"
 
 #define REPORT_HEADER                                                                              \
 	"source ip; source port; destination ip; destination port; protocols; first; last; "       \

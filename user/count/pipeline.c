@@ -7,11 +7,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "bpf_src.h"
-#include "flowtab.h"
-#include "frag.h"
+#include "capture/bpf_src.h"
+#include "count/flowtab.h"
+#include "capture/frag.h"
 #include "nasoone/parse.h"
-#include "pipeline.h"
+#include "count/pipeline.h"
 
 #define BATCH_ROWS    4096 /* few hand-overs: waking a sleeping thread costs more than a batch */
 #define QUEUE_BATCHES 8	   /* per counter thread: bounds memory and the reader's lead */
@@ -261,7 +261,7 @@ static void emit(struct reader *r, const struct nn_pkt *pkt, const struct packet
 	row.bytes = frame->len;
 	row.packets = 1;
 	row.protos = pkt->l4proto == NN_IPPROTO_TCP ? NN_PROTO_TCP : NN_PROTO_UDP;
-	row.hash = flowtab_hash(&pkt->key);
+	row.hash = row_hash(&pkt->key);
 	producer_add(&r->out, &row);
 }
 
