@@ -67,7 +67,7 @@ static struct flowtab *new_table(void)
 
 static void add(struct flowtab *t, const struct flow_row *d)
 {
-	assert_int_equal(flowtab_add(t, d), 0);
+	assert_int_equal(flowtab_add(t, d, NULL), 0);
 }
 
 /* The row of key, found by a walk over all rows (independent of the index). */

@@ -31,14 +31,24 @@ void queue_push(struct queue *q, struct batch *b)
 	pthread_mutex_unlock(&q->lock);
 }
 
-/* Pop a batch; when wait is false and the queue is empty, *ok is false. */
+void queue_kick(struct queue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	q->kicked = true;
+	pthread_cond_signal(&q->changed);
+	pthread_mutex_unlock(&q->lock);
+}
+
+/* Pop a batch (a kick ends the wait too); when wait is false and the queue is empty, *ok is false.
+ */
 struct batch *queue_pop(struct queue *q, bool wait, bool *ok)
 {
 	struct batch *b = NULL;
 
 	pthread_mutex_lock(&q->lock);
-	while (wait && !q->count)
+	while (wait && !q->count && !q->kicked)
 		pthread_cond_wait(&q->changed, &q->lock);
+	q->kicked = false;
 	*ok = q->count > 0;
 	if (*ok) {
 		b = q->items[q->head];

@@ -10,19 +10,6 @@
 #include "capture/bpf_src.h"
 #include "count/pipeline_impl.h"
 
-static int counter_fold(struct counter *c, const struct batch *b)
-{
-	unsigned int i;
-	int err = 0;
-
-	pthread_mutex_lock(&c->table_lock);
-	for (i = 0; i < b->count && !err; i++)
-		err = flowtab_add(c->table, &b->rows[i]);
-	atomic_store_explicit(&c->rows, flowtab_size(c->table), memory_order_relaxed);
-	pthread_mutex_unlock(&c->table_lock);
-	return err;
-}
-
 void set_error(struct pipeline *p, int err, const char *text)
 {
 	int none = 0;
@@ -32,23 +19,6 @@ void set_error(struct pipeline *p, int err, const char *text)
 	if (atomic_compare_exchange_strong(&p->error, &none, err))
 		snprintf(p->error_text, sizeof(p->error_text), "%s", text);
 	pthread_mutex_unlock(&p->lock);
-}
-
-static void *counter_main(void *arg)
-{
-	struct counter *c = arg;
-	struct batch *b;
-	bool ok;
-
-	while ((b = queue_pop(&c->full, true, &ok))) {
-		if (counter_fold(c, b)) {
-			set_error(c->pipeline, -ENOMEM, "out of memory for the flow table");
-			atomic_store(&c->pipeline->stop, true);
-		}
-		b->count = 0;
-		queue_push(&c->free, b);
-	}
-	return NULL;
 }
 
 /* A paused file is simply not read; returns false when stopping. */
@@ -78,66 +48,6 @@ void end_counting(struct pipeline *p)
 	pthread_mutex_unlock(&p->lock);
 }
 
-/*
- * Write the report from every shard. The shards' locks are held while the
- * rows are sorted and written, so the rows cannot change underneath; the
- * counter threads wait meanwhile (and the bounded queues make the reader wait).
- */
-static int write_report(struct pipeline *p, bool final)
-{
-	const struct flow_row **rows;
-	size_t total = 0, n = 0, i, j;
-	int err;
-
-	for (i = 0; i < p->ncounters; i++) {
-		pthread_mutex_lock(&p->counters[i].table_lock);
-		total += flowtab_size(p->counters[i].table);
-	}
-	rows = malloc((total ? total : 1) * sizeof(*rows));
-	if (!rows) {
-		err = -ENOMEM;
-		goto unlock;
-	}
-	for (i = 0; i < p->ncounters; i++)
-		for (j = 0; j < flowtab_size(p->counters[i].table); j++)
-			rows[n++] = flowtab_row(p->counters[i].table, j);
-	report_sort(rows, n);
-	err = report_output_write(p->report, rows, n, final);
-	free(rows);
-unlock:
-	for (i = 0; i < p->ncounters; i++)
-		pthread_mutex_unlock(&p->counters[i].table_lock);
-	return err;
-}
-
-static void *writer_main(void *arg)
-{
-	struct pipeline *p = arg;
-	struct timespec deadline;
-	char text[128];
-	int err;
-
-	pthread_mutex_lock(&p->lock);
-	while (!atomic_load(&p->stop)) {
-		clock_gettime(CLOCK_REALTIME, &deadline);
-		deadline.tv_sec += p->interval_s;
-		while (!atomic_load(&p->stop) &&
-		       pthread_cond_timedwait(&p->writer_wake, &p->lock, &deadline) != ETIMEDOUT)
-			;
-		if (atomic_load(&p->stop))
-			break;
-		pthread_mutex_unlock(&p->lock);
-		err = write_report(p, false);
-		if (err) {
-			snprintf(text, sizeof(text), "cannot write the report: %s", strerror(-err));
-			set_error(p, err, text);
-		}
-		pthread_mutex_lock(&p->lock);
-	}
-	pthread_mutex_unlock(&p->lock);
-	return NULL;
-}
-
 void pipeline_free(struct pipeline *p)
 {
 	unsigned int i;
@@ -149,7 +59,6 @@ void pipeline_free(struct pipeline *p)
 
 		queue_destroy(&c->full);
 		queue_destroy(&c->free);
-		pthread_mutex_destroy(&c->table_lock);
 		flowtab_free(c->table);
 		free(c->batches);
 	}
@@ -163,7 +72,9 @@ void pipeline_free(struct pipeline *p)
 	pthread_cond_destroy(&p->drain_wake);
 	pthread_cond_destroy(&p->resumed);
 	pthread_cond_destroy(&p->finished_cond);
-	pthread_cond_destroy(&p->writer_wake);
+	pthread_cond_destroy(&p->dispatch_wake);
+	pthread_cond_destroy(&p->sweep_done);
+	pthread_mutex_destroy(&p->sweep_lock);
 	free(p);
 }
 
@@ -172,9 +83,9 @@ static int counter_init(struct pipeline *p, struct counter *c)
 	unsigned int i;
 
 	c->pipeline = p;
+	c->index = (unsigned int)(c - p->counters);
 	queue_init(&c->full);
 	queue_init(&c->free);
-	pthread_mutex_init(&c->table_lock, NULL);
 	c->table = flowtab_new();
 	c->batches = calloc(QUEUE_BATCHES, sizeof(*c->batches));
 	if (!c->table || !c->batches)
@@ -193,18 +104,18 @@ static void abort_start(struct pipeline *p)
 	atomic_store(&p->drain_stop, true);
 	atomic_store(&p->ring_stop, true);
 	pthread_mutex_lock(&p->lock);
-	pthread_cond_broadcast(&p->writer_wake);
+	pthread_cond_broadcast(&p->dispatch_wake);
 	pthread_cond_broadcast(&p->drain_wake);
 	pthread_mutex_unlock(&p->lock);
 	if (p->reader_started)
 		pthread_join(p->reader, NULL);
-	if (p->writer_started)
-		pthread_join(p->writer, NULL);
+	if (p->dispatcher_started)
+		pthread_join(p->dispatcher, NULL);
 	for (i = 0; i < p->drainers_started; i++)
 		pthread_join(p->drainers[i].thread, NULL);
 	if (p->ring_started)
 		pthread_join(p->ring_thread, NULL);
-	p->reader_started = p->writer_started = p->ring_started = false;
+	p->reader_started = p->dispatcher_started = p->ring_started = false;
 	p->drainers_started = 0;
 	for (i = 0; i < p->ncounters; i++) {
 		if (!p->counters[i].started)
@@ -230,7 +141,14 @@ int pipeline_start(struct pipeline **out, const struct pipeline_config *cfg)
 	}
 	p->src = cfg->src;
 	p->bpf = cfg->bpf;
-	p->report = cfg->report;
+	p->live = cfg->live;
+	p->idle_ms = cfg->idle_ms;
+	p->active_ms = cfg->active_ms;
+	p->max_flows = cfg->max_flows;
+	p->rotation_ms = cfg->rotation_ms;
+	p->nconsumers = cfg->nconsumers < MAX_CONSUMERS ? cfg->nconsumers : MAX_CONSUMERS;
+	if (p->nconsumers)
+		memcpy(p->consumers, cfg->consumers, p->nconsumers * sizeof(p->consumers[0]));
 	/* Known before the first packet, so progress is right from the start. */
 	if (p->src)
 		source_progress(p->src, &position, &size);
@@ -243,7 +161,9 @@ int pipeline_start(struct pipeline **out, const struct pipeline_config *cfg)
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->resumed, NULL);
 	pthread_cond_init(&p->finished_cond, NULL);
-	pthread_cond_init(&p->writer_wake, NULL);
+	pthread_cond_init(&p->dispatch_wake, NULL);
+	pthread_cond_init(&p->sweep_done, NULL);
+	pthread_mutex_init(&p->sweep_lock, NULL);
 	pthread_cond_init(&p->drain_wake, NULL);
 	p->frags = frag_table_new();
 	p->counters = calloc(p->ncounters, sizeof(*p->counters));
@@ -259,9 +179,9 @@ int pipeline_start(struct pipeline **out, const struct pipeline_config *cfg)
 			goto fail_threads;
 		p->counters[i].started = true;
 	}
-	if (pthread_create(&p->writer, NULL, writer_main, p))
+	if (pthread_create(&p->dispatcher, NULL, dispatch_main, p))
 		goto fail_threads;
-	p->writer_started = true;
+	p->dispatcher_started = true;
 	if (p->bpf) {
 		err = start_bpf_threads(p);
 		if (err)
@@ -329,12 +249,13 @@ bool pipeline_finished(struct pipeline *p)
 
 int pipeline_stop(struct pipeline *p)
 {
+	struct nasoone_stats s;
 	bool finished;
 
 	pthread_mutex_lock(&p->lock);
 	atomic_store(&p->stop, true);
 	pthread_cond_broadcast(&p->resumed);
-	pthread_cond_broadcast(&p->writer_wake);
+	pthread_cond_broadcast(&p->dispatch_wake);
 	finished = p->finished;
 	pthread_mutex_unlock(&p->lock);
 	if (p->bpf && !p->src) {
@@ -345,10 +266,21 @@ int pipeline_stop(struct pipeline *p)
 	}
 	if (p->reader_started)
 		pthread_join(p->reader, NULL);
-	if (p->writer_started)
-		pthread_join(p->writer, NULL);
-	p->reader_started = p->writer_started = false;
-	return write_report(p, true);
+	if (p->dispatcher_started)
+		pthread_join(p->dispatcher, NULL);
+	p->reader_started = p->dispatcher_started = false;
+	pipeline_stats(p, &s);
+	atomic_store(&p->rows_at_stop, s.rows);
+	atomic_store(&p->stopped, true);
+	return dispatch_final(p);
+}
+
+void pipeline_flush(struct pipeline *p)
+{
+	pthread_mutex_lock(&p->lock);
+	atomic_store(&p->flush_requested, true);
+	pthread_cond_broadcast(&p->dispatch_wake);
+	pthread_mutex_unlock(&p->lock);
 }
 
 void pipeline_release(struct pipeline *p)
@@ -386,8 +318,15 @@ void pipeline_stats(struct pipeline *p, struct nasoone_stats *s)
 		/* Fresh from the kernel while it runs; the published figures once stopped. */
 		bpf_src_stats(p->bpf, s);
 	}
-	for (i = 0; i < p->ncounters; i++)
+	for (i = 0; i < p->ncounters; i++) {
 		s->rows += atomic_load_explicit(&p->counters[i].rows, memory_order_relaxed);
+		if (atomic_load(&p->counters[i].stall_max_ns) > s->stall_max_ns)
+			s->stall_max_ns = atomic_load(&p->counters[i].stall_max_ns);
+	}
+	if (atomic_load(&p->stopped))
+		s->rows = atomic_load(&p->rows_at_stop);
+	s->expired = atomic_load(&p->expired);
+	s->evicted = atomic_load(&p->evicted);
 }
 
 void pipeline_progress(struct pipeline *p, struct nasoone_progress *progress)
