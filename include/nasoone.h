@@ -215,13 +215,15 @@ struct nasoone_flow {
 	uint16_t dport;
 	uint8_t family;	    /* 4 or 6 */
 	uint8_t end_reason; /* enum nasoone_end_reason */
-	uint8_t reserved[2];
+	uint8_t protocol;   /* IP protocol, 6 (TCP) or 17 (UDP): part of the key */
+	uint8_t reserved;
 	uint64_t first_ms; /* ms since the epoch (truncated), first and last packet */
 	uint64_t last_ms;
 	uint64_t bytes; /* frame lengths, as in the report */
 	uint64_t packets;
-	uint32_t protos; /* NASOONE_PROTO_* bits */
+	uint32_t protos; /* NASOONE_PROTO_* bits: the bit of protocol */
 	uint32_t reserved2;
+	uint64_t ip_bytes; /* IP octets (IP header and payload), IPFIX's octetDeltaCount */
 };
 
 /* All live rows at one moment, with the statistics of that moment. */

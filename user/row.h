@@ -19,8 +19,9 @@ struct flow_row {
 	uint64_t last_ms;
 	uint64_t bytes; /* original frame lengths */
 	uint64_t packets;
-	uint32_t protos; /* NN_PROTO_* bits */
-	uint32_t hash;	 /* row_hash(&key), cached */
+	uint32_t protos;   /* NN_PROTO_* bits */
+	uint32_t hash;	   /* row_hash(&key), cached */
+	uint64_t ip_bytes; /* IP octets: IP header and payload */
 };
 
 /*
@@ -35,6 +36,10 @@ _Static_assert(offsetof(struct flow_row, key.pad) == offsetof(struct nasoone_flo
 _Static_assert(offsetof(struct flow_row, first_ms) == offsetof(struct nasoone_flow, first_ms), "");
 _Static_assert(offsetof(struct flow_row, packets) == offsetof(struct nasoone_flow, packets), "");
 _Static_assert(offsetof(struct flow_row, protos) == offsetof(struct nasoone_flow, protos), "");
+_Static_assert(offsetof(struct flow_row, key.pad[NN_KEY_PROTO]) ==
+		       offsetof(struct nasoone_flow, protocol),
+	       "");
+_Static_assert(offsetof(struct flow_row, ip_bytes) == offsetof(struct nasoone_flow, ip_bytes), "");
 
 static inline const struct nasoone_flow *row_as_flow(const struct flow_row *row)
 {
@@ -55,6 +60,7 @@ static inline void row_fold(struct flow_row *row, const struct flow_row *delta)
 		row->last_ms = delta->last_ms;
 	row->bytes += delta->bytes;
 	row->packets += delta->packets;
+	row->ip_bytes += delta->ip_bytes;
 	row->protos |= delta->protos;
 }
 

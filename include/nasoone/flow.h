@@ -35,8 +35,14 @@ struct nn_flow_key {
 	__be16 sport; /* network byte order, as on the wire */
 	__be16 dport;
 	__u8 family; /* NN_FAMILY_IPV4 or NN_FAMILY_IPV6 */
-	__u8 pad[3]; /* always zero */
+	/*
+	 * pad[NN_KEY_PROTO] is the IP protocol (6 or 17): an IPFIX flow key
+	 * includes it, so TCP and UDP of one 4-tuple are counted apart (the
+	 * report merges them). The others are zero in a table.
+	 */
+	__u8 pad[3];
 };
+#define NN_KEY_PROTO 1
 _Static_assert(sizeof(struct nn_flow_key) == 40, "flow key ABI");
 
 /* Per-flow counters as the kernel keeps them (times in ns, see bpf/). */

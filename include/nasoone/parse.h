@@ -56,6 +56,13 @@ struct nn_pkt {
 	__u8 frag;	 /* NN_FRAG_* */
 	__u8 frag_proto; /* IPv4 protocol or the fragment header's next header */
 	__u8 pad;
+	/*
+	 * IP octets (IP header and payload) as the length field gives them,
+	 * 0 when it says "to the end of the frame" (TSO); then ip_tail, the
+	 * captured bytes from the IP header on (userspace only), places it.
+	 */
+	__u32 ip_len;
+	__u32 ip_tail;
 };
 
 static __always_inline __u16 nn_load_be16(const __u8 *p)
@@ -80,6 +87,20 @@ static __always_inline int nn_is_l4(__u8 proto)
 	return proto == NN_IPPROTO_TCP || proto == NN_IPPROTO_UDP;
 }
 
+/* The IP octets of the datagram at ip (see struct nn_pkt). */
+static __always_inline void nn_set_ip_len(struct nn_pkt *pkt, const __u8 *ip, const __u8 *end,
+					  __u32 len)
+{
+	pkt->ip_len = len;
+#ifndef __bpf__
+	/* The verifier refuses arithmetic on the end of packet data. */
+	pkt->ip_tail = (__u32)(end - ip);
+#else
+	(void)ip;
+	(void)end;
+#endif
+}
+
 /* IPv4 header at ip; end is the end of the captured bytes. */
 static __always_inline int nn_parse_ipv4(const __u8 *ip, const __u8 *end, struct nn_pkt *pkt)
 {
@@ -94,6 +115,7 @@ static __always_inline int nn_parse_ipv4(const __u8 *ip, const __u8 *end, struct
 	total = nn_load_be16(ip + 2); /* 0 means "to the end of the frame" (TSO) */
 	if (hlen < 20 || (total && total < hlen))
 		return NN_SKIP_MALFORMED;
+	nn_set_ip_len(pkt, ip, end, total);
 
 	pkt->key.family = NN_FAMILY_IPV4;
 	pkt->key.saddr[10] = 0xff;
@@ -119,6 +141,7 @@ static __always_inline int nn_parse_ipv4(const __u8 *ip, const __u8 *end, struct
 	if (l4 + 4 > end)
 		return NN_SKIP_TRUNCATED;
 	pkt->l4proto = ip[9];
+	pkt->key.pad[NN_KEY_PROTO] = ip[9];
 	pkt->l4 = l4;
 	nn_copy_ports(pkt, l4);
 	if (frag_field & 0x2000)
@@ -144,6 +167,7 @@ static __always_inline int nn_parse_ipv6(const __u8 *ip, const __u8 *end, struct
 	if ((ip[0] >> 4) != 6)
 		return NN_SKIP_MALFORMED;
 	payload = nn_load_be16(ip + 4); /* 0 means "to the end of the frame" */
+	nn_set_ip_len(pkt, ip, end, payload ? payload + 40 : 0);
 	nexthdr = ip[6];
 	pkt->key.family = NN_FAMILY_IPV6;
 	__builtin_memcpy(pkt->key.saddr, ip + 8, 16);
@@ -183,6 +207,7 @@ static __always_inline int nn_parse_ipv6(const __u8 *ip, const __u8 *end, struct
 	if (h + 4 > end)
 		return NN_SKIP_TRUNCATED;
 	pkt->l4proto = nexthdr;
+	pkt->key.pad[NN_KEY_PROTO] = nexthdr;
 	pkt->l4 = h;
 	nn_copy_ports(pkt, h);
 	return NN_COUNT;

@@ -420,7 +420,10 @@ static int parse_copy(const struct frame *f, size_t len, size_t shift, struct nn
 		assert_memory_equal(pkt->l4, &pkt->key.sport, 2);
 		assert_memory_equal(pkt->l4 + 2, &pkt->key.dport, 2);
 	}
+	/* ip_tail counts captured bytes, which a cut changes: check it, then clear it. */
+	assert_true(pkt->ip_tail <= len);
 	pkt->l4 = NULL;
+	pkt->ip_tail = 0;
 	free(block);
 	return verdict;
 }
@@ -503,6 +506,8 @@ static void expect_key(const struct nn_pkt *pkt, int fam, const __u8 *s, const _
 	k.sport = htons(sport);
 	k.dport = htons(dport);
 	k.family = fam;
+	k.pad[NN_KEY_PROTO] =
+		pkt->l4proto; /* the protocol is part of the key (checked by callers) */
 	if (memcmp(&pkt->key, &k, sizeof(k))) {
 		hex(got, (const __u8 *)&pkt->key, sizeof(k));
 		hex(want, (const __u8 *)&k, sizeof(k));
@@ -516,7 +521,7 @@ static void expect_key(const struct nn_pkt *pkt, int fam, const __u8 *s, const _
 	assert_int_equal(ntohs(pkt->key.sport), sport);
 	assert_int_equal(ntohs(pkt->key.dport), dport);
 	assert_int_equal(pkt->key.pad[0], 0);
-	assert_int_equal(pkt->key.pad[1], 0);
+	assert_int_equal(pkt->key.pad[NN_KEY_PROTO], pkt->l4proto);
 	assert_int_equal(pkt->key.pad[2], 0);
 }
 
@@ -535,6 +540,21 @@ static int family_of(int version)
 	return version == 4 ? NN_FAMILY_IPV4 : NN_FAMILY_IPV6;
 }
 
+/* The IP octets: the outer IP header's length field, IPv6's fixed header added. */
+static void expect_ip_len(const struct frame *f, const struct nn_pkt *pkt)
+{
+	size_t o = f->ip[0];
+	int v4 = f->b[o] >> 4 == 4;
+	__u32 field = nn_load_be16(f->b + o + (v4 ? 2 : 4));
+	/* 0 says "to the end of the frame": the caller places it by ip_tail */
+	__u32 want = !field ? 0 : v4 ? field : field + 40u;
+
+	if (!f->nip)
+		return;
+	if (pkt->ip_len != want)
+		fail_msg("%s: ip_len %u, want %u", ctx, pkt->ip_len, want);
+}
+
 /* Counted, not a fragment, with the builders' addresses and ports. */
 static struct nn_pkt expect_counted(const struct frame *f, int version, unsigned int proto)
 {
@@ -544,6 +564,7 @@ static struct nn_pkt expect_counted(const struct frame *f, int version, unsigned
 	assert_int_equal(pkt.l4proto, proto);
 	assert_int_equal(pkt.frag, NN_FRAG_NONE);
 	assert_int_equal(pkt.pad, 0);
+	expect_ip_len(f, &pkt);
 	return pkt;
 }
 
@@ -733,6 +754,7 @@ static void test_eth_non_ip_ethertypes_not_ip(void **state)
 
 static void test_eth_padding_after_datagram_counted(void **state)
 {
+	struct nn_pkt pkt;
 	struct frame f;
 
 	(void)state;
@@ -744,7 +766,8 @@ static void test_eth_padding_after_datagram_counted(void **state)
 	udp(&f, SPORT, DPORT);
 	finish(&f);
 	put_fill(&f, 60 - f.len, 0);
-	expect_counted(&f, 4, NN_IPPROTO_UDP);
+	pkt = expect_counted(&f, 4, NN_IPPROTO_UDP);
+	assert_int_equal(pkt.ip_len, 20 + 8); /* the IP octets leave the trailer out */
 }
 
 static void test_sll_ipv4_and_ipv6_counted(void **state)
@@ -1825,6 +1848,7 @@ static void test_ipv6_in_ipv6_carrying_tcp_skipped(void **state)
 
 static void test_ipv6_payload_length_zero_counted_to_frame_end(void **state)
 {
+	struct nn_pkt pkt;
 	struct frame f;
 	int ext;
 
@@ -1844,6 +1868,10 @@ static void test_ipv6_payload_length_zero_counted_to_frame_end(void **state)
 		finish(&f);
 		set16(&f, 14 + 4, 0);
 		expect_counted(&f, 6, NN_IPPROTO_TCP);
+		/* Then the IP octets run to the end of the frame: what follows the IP header. */
+		assert_int_equal(parse_buf(f.link, f.b, f.len, &pkt), NN_COUNT);
+		assert_int_equal(pkt.ip_len, 0);
+		assert_int_equal(pkt.ip_tail, f.len - 14);
 	}
 }
 
@@ -2118,7 +2146,9 @@ static void check_invariants(int verdict, const struct nn_pkt *pkt)
 	static const __u8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
 	assert_true(verdict >= NN_SKIP_PROTO && verdict <= NN_FRAGMENT);
-	assert_memory_equal(pkt->key.pad, "\0\0\0", 3);
+	assert_int_equal(pkt->key.pad[0], 0);
+	assert_int_equal(pkt->key.pad[2], 0);
+	assert_int_equal(pkt->key.pad[NN_KEY_PROTO], verdict == NN_COUNT ? pkt->l4proto : 0);
 	if (verdict < 0)
 		return;
 	assert_true(pkt->key.family == NN_FAMILY_IPV4 || pkt->key.family == NN_FAMILY_IPV6);

@@ -72,26 +72,53 @@ static int failed(struct report_writer *w, int err)
 	return NASOONE_EOUTPUT;
 }
 
+/* Into the merge table under its 4-tuple: the report has one row for TCP and UDP together. */
+static int merge_row(struct flowtab *merged, const struct flow_row *row)
+{
+	struct flow_row tuple = *row;
+
+	tuple.key.pad[0] = 0;
+	tuple.key.pad[NN_KEY_PROTO] = 0;
+	tuple.hash = row_hash(&tuple.key);
+	return flowtab_add(merged, &tuple, NULL);
+}
+
+/* Whether rows of both protocols are among them: one 4-tuple may then have two rows. */
+static uint32_t protocols_of(const struct flow_row *rows, size_t count)
+{
+	uint32_t protos = 0;
+	size_t i;
+
+	for (i = 0; i < count && protos != (NN_PROTO_TCP | NN_PROTO_UDP); i++)
+		protos |= rows[i].protos;
+	return protos;
+}
+
 /*
  * The rows of the report, in the report's order: the store and the live
- * rows, merged through a table only when a key can be in both.
+ * rows, merged through a table only when a 4-tuple can be in both, twice
+ * in the store, or once per protocol.
  */
 static int write_period(struct report_writer *w, const struct nasoone_snapshot *snap, bool final)
 {
 	size_t live = snap ? snap->count : 0, n = 0, i;
 	const struct flow_row **rows;
 	struct flowtab *merged = NULL;
+	uint32_t protos;
 	int err = 0;
 
 	rows = malloc((w->count + live + 1) * sizeof(*rows));
 	if (!rows)
 		return -ENOMEM;
-	if (w->count && (live || w->merge)) {
+	protos = protocols_of(w->store, w->count);
+	if (live)
+		protos |= protocols_of(flow_as_row(snap->flows), live);
+	if ((w->count && (live || w->merge)) || protos == (NN_PROTO_TCP | NN_PROTO_UDP)) {
 		merged = flowtab_new();
 		for (i = 0; merged && i < w->count && !err; i++)
-			err = flowtab_add(merged, &w->store[i], NULL);
+			err = merge_row(merged, &w->store[i]);
 		for (i = 0; merged && i < live && !err; i++)
-			err = flowtab_add(merged, flow_as_row(&snap->flows[i]), NULL);
+			err = merge_row(merged, flow_as_row(&snap->flows[i]));
 		if (!merged || err) {
 			err = -ENOMEM;
 			goto out;
