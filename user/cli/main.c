@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "nasoone.h"
+#include "output/export.h"
 
 #define EXIT_USAGE 2
 
@@ -58,6 +60,13 @@ static const char usage_text[] =
 	"      --map-entries N      eBPF: flows per CPU map (default 65536)\n"
 	"      --ring-bytes N       eBPF: overflow ring size, a power of 2 (default 4 MiB)\n"
 	"      --drain-ms N         eBPF: drain period (default: half the interval)\n"
+	"      --export TARGET      send every ended flow as an IPFIX record to a collector:\n"
+	"                           [udp://|tcp://]HOST[:PORT] (default udp, port 4739)\n"
+	"      --export-domain ID   IPFIX observation domain (default 1)\n"
+	"      --idle-timeout S     end a flow after S seconds without a packet (0: never;\n"
+	"                           default 60 live, never for a file)\n"
+	"      --active-timeout S   end a flow S seconds after its first packet (0: never;\n"
+	"                           default 300 live, never for a file)\n"
 	"  -D, --list-interfaces    list the capture devices and exit\n"
 	"  -h, --help               show this help and exit\n"
 	"      --version            show the version and exit\n"
@@ -88,6 +97,10 @@ static const struct option long_options[] = {
 	{ "map-entries", required_argument, NULL, 'M' },
 	{ "ring-bytes", required_argument, NULL, 'B' },
 	{ "drain-ms", required_argument, NULL, 'T' },
+	{ "export", required_argument, NULL, 'X' },
+	{ "export-domain", required_argument, NULL, 'O' },
+	{ "idle-timeout", required_argument, NULL, 'I' },
+	{ "active-timeout", required_argument, NULL, 'A' },
 	{ "list-interfaces", no_argument, NULL, 'D' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -105,6 +118,9 @@ struct options {
 	enum nasoone_mode mode;
 	long map_entries, ring_bytes, drain_ms; /* 0: the library's defaults */
 	char *expression;			/* trailing words, NULL when none */
+	const char *export_target;		/* --export, NULL when none */
+	long export_domain;
+	long idle_s, active_s; /* -1: the library's defaults */
 };
 
 /* Set by the signal handlers, acted on by the main loop. */
@@ -257,6 +273,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 	int c;
 
 	o->threads = -1;
+	o->export_domain = 1;
+	o->idle_s = o->active_s = -1;
 	opterr = 0; /* our own one-line messages */
 	while ((c = getopt_long(argc, argv, ":r:i:w:t:j:m:FDh", long_options, NULL)) != -1) {
 		switch (c) {
@@ -298,6 +316,23 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'T':
 			if (parse_bounded_long("--drain-ms", optarg, 1, 3600000, &o->drain_ms))
+				return EXIT_USAGE;
+			break;
+		case 'X':
+			o->export_target = optarg;
+			break;
+		case 'O':
+			if (parse_bounded_long("--export-domain", optarg, 0, UINT32_MAX,
+					       &o->export_domain))
+				return EXIT_USAGE;
+			break;
+		case 'I':
+			if (parse_bounded_long("--idle-timeout", optarg, 0, INT32_MAX, &o->idle_s))
+				return EXIT_USAGE;
+			break;
+		case 'A':
+			if (parse_bounded_long("--active-timeout", optarg, 0, INT32_MAX,
+					       &o->active_s))
 				return EXIT_USAGE;
 			break;
 		case 'D':
@@ -637,6 +672,8 @@ static void reading_error(struct nasoone *n, int err, const struct options *o, c
 }
 
 /* Configure n from the options; 0 or EXIT_FAILURE after one error line. */
+static int set_expiry(struct nasoone *n, const struct options *o);
+
 static int configure(struct nasoone *n, const struct options *o, const char *device)
 {
 	int err;
@@ -675,13 +712,65 @@ static int configure(struct nasoone *n, const struct options *o, const char *dev
 		api_error(n, err, "cannot set the capture mode", NULL, NULL);
 		return EXIT_FAILURE;
 	}
+	if ((o->idle_s >= 0 || o->active_s >= 0) && (err = set_expiry(n, o))) {
+		api_error(n, err, "cannot set the flow timeouts", NULL, NULL);
+		return EXIT_FAILURE;
+	}
 	return 0;
+}
+
+/* One timeout given: the other keeps its default (nfpcapd's live, never for a file). */
+static int set_expiry(struct nasoone *n, const struct options *o)
+{
+	long idle = o->idle_s >= 0 ? o->idle_s : o->file ? 0 : 60;
+	long active = o->active_s >= 0 ? o->active_s : o->file ? 0 : 300;
+
+	return nasoone_set_expiry(n, (unsigned int)idle, (unsigned int)active);
+}
+
+/* --export: the exporter as one more consumer of ended rows. */
+static struct exporter *add_export(struct nasoone *n, const struct options *o, const char *device)
+{
+	struct export_options opt = {
+		.target = o->export_target,
+		.domain = (uint32_t)o->export_domain,
+		.ifindex = o->file ? 0 : if_nametoindex(device),
+	};
+	struct nasoone_consumer consumer;
+	struct exporter *x;
+	char err[512];
+	int ret;
+
+	x = exporter_new(&opt, &consumer, err, sizeof(err));
+	if (!x) {
+		fprintf(stderr, "nasoone: %s\n", err);
+		return NULL;
+	}
+	ret = nasoone_add_consumer(n, &consumer);
+	if (ret) {
+		api_error(n, ret, "cannot export", "to", o->export_target);
+		exporter_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+static void print_export_stats(const struct exporter *x)
+{
+	struct export_stats s;
+
+	exporter_stats(x, &s);
+	fprintf(stderr,
+		"export: %" PRIu64 " records in %" PRIu64 " messages to %s, %" PRIu64
+		" records not sent\n",
+		s.records, s.messages, exporter_target(x), s.unsent);
 }
 
 static int run(const struct options *o)
 {
 	struct progress progress = { 0 };
 	struct nasoone_stats stats = { 0 };
+	struct exporter *export = NULL;
 	char device[256] = "";
 	struct nasoone *n;
 	int ret = EXIT_FAILURE;
@@ -708,6 +797,8 @@ static int run(const struct options *o)
 	}
 	if (configure(n, o, device))
 		goto out;
+	if (o->export_target && !(export = add_export(n, o, device)))
+		goto out;
 	err = nasoone_start(n);
 	if (err) {
 		start_error(n, err, o, device);
@@ -728,6 +819,8 @@ static int run(const struct options *o)
 		api_error(n, err, "cannot write the final report", "to", output_name(o));
 	else
 		print_stats(&stats);
+	if (export)
+		print_export_stats(export);
 	/* A damaged file or a failed live capture: the rows before it were written. */
 	rerr = nasoone_get_error(n);
 	if (rerr)
@@ -737,6 +830,7 @@ static int run(const struct options *o)
 out:
 	restore_terminal();
 	nasoone_free(n);
+	exporter_free(export); /* after the consumer thread ended */
 	return ret;
 }
 
