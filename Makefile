@@ -27,7 +27,7 @@ ALL_LDFLAGS := -pthread $(LDFLAGS) $(EXTRA_LDFLAGS)
 # Debian packages for building, and for the tests.
 BUILD_DEPS := gcc make pkg-config clang llvm libbpf-dev libelf-dev zlib1g-dev \
 	libpcap-dev bpftool libcmocka-dev clang-format
-TEST_DEPS := tcpdump iproute2 valgrind tshark bc time python3 ethtool netsniff-ng
+TEST_DEPS := tcpdump iproute2 valgrind tshark bc time python3 ethtool netsniff-ng nfdump pmacct
 
 ifeq ($(V),1)
 Q :=

@@ -86,11 +86,11 @@ static struct nasoone_flow flow6(void)
 }
 
 /* A template record: id, count, then (element, length) pairs as expected. */
-static const uint8_t *check_template(const uint8_t *p, uint16_t id, uint16_t addr4or6,
-				     bool ifindex)
+static const uint8_t *check_template(const uint8_t *p, uint16_t id, uint16_t addr4or6, bool ifindex)
 {
-	static const uint16_t common[][2] = { { 7, 2 }, { 11, 2 }, { 4, 1 },   { 136, 1 }, { 2, 8 },
-					      { 1, 8 }, { 352, 8 }, { 152, 8 }, { 153, 8 } };
+	static const uint16_t common[][2] = { { 7, 2 },	  { 11, 2 },  { 4, 1 },
+					      { 136, 1 }, { 2, 8 },   { 1, 8 },
+					      { 352, 8 }, { 152, 8 }, { 153, 8 } };
 	uint16_t alen = addr4or6 == 8 ? 4 : 16;
 	size_t i;
 
@@ -131,7 +131,7 @@ static void test_templates(void **state)
 		assert_int_equal(be32(buf + 4), 1700000000u);
 		assert_int_equal(be32(buf + 8), 0);
 		assert_int_equal(be32(buf + 12), 0x01020304);
-		assert_int_equal(be16(buf + 16), 2);	     /* template set */
+		assert_int_equal(be16(buf + 16), 2);	    /* template set */
 		assert_int_equal(be16(buf + 18), len - 16); /* the rest of the message */
 		p = check_template(buf + 20, 256, 8, with_if);
 		p = check_template(p, 257, 27, with_if);

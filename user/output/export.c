@@ -28,6 +28,7 @@
 #define CLOSE_DRAIN_MS	    3000 /* at stop: how long queued messages may take to leave */
 #define TCP_MESSAGE_MAX	    16384
 #define UDP_SEND_TIMEOUT_MS 100
+#define UDP_BACK_AFTER_MS   2000 /* no failed send for so long: the collector is back */
 
 /* A queued TCP message: its length and records, then its bytes. */
 struct queued {
@@ -55,6 +56,7 @@ struct exporter {
 	/* What was said: the collector's trouble, once until it is over. */
 	bool trouble;
 	uint64_t unsent_at_trouble;
+	uint64_t failed_at_ms; /* UDP: the last failed send */
 	_Atomic uint64_t records, messages, templates, unsent, connects;
 };
 
@@ -191,17 +193,21 @@ static int udp_send(struct exporter *x, const uint8_t *msg, size_t len, uint32_t
 		n = send(x->fd, msg, len, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n == (ssize_t)len) {
-		back(x);
+		/* A datagram that leaves proves little: back after a quiet while only. */
+		if (x->trouble && mono_ms() - x->failed_at_ms >= UDP_BACK_AFTER_MS)
+			back(x);
 		return 0;
 	}
-	unsent(x, records);
-	if (errno == ECONNREFUSED)
+	n = -errno;
+	x->failed_at_ms = mono_ms();
+	if (n == -ECONNREFUSED)
 		trouble(x, "the collector refuses (no one listens on that port)");
-	else if (errno == EAGAIN || errno == ENOBUFS)
+	else if (n == -EAGAIN || n == -ENOBUFS)
 		trouble(x, "the socket buffer is full (the network or the collector is slow)");
 	else
-		trouble(x, strerror(errno));
-	return -errno;
+		trouble(x, strerror((int)-n));
+	unsent(x, records);
+	return (int)n;
 }
 
 static void udp_templates(struct exporter *x)
@@ -226,6 +232,7 @@ static void tcp_close(struct exporter *x, const char *why)
 	x->fd = -1;
 	x->connected = x->connecting = false;
 	x->retry_at_ms = mono_ms() + RECONNECT_MS;
+	trouble(x, why);
 	/* A message half sent is lost with the connection. */
 	if (x->q_sent && x->q_tail > x->q_head) {
 		memcpy(&q, x->queue + x->q_head, sizeof(q));
@@ -233,7 +240,6 @@ static void tcp_close(struct exporter *x, const char *why)
 		x->q_head += sizeof(q) + q.len;
 	}
 	x->q_sent = 0;
-	trouble(x, why);
 }
 
 static void tcp_connected(struct exporter *x)
@@ -349,9 +355,9 @@ static void tcp_enqueue(struct exporter *x, const uint8_t *msg, size_t len, uint
 		x->q_head = 0;
 	}
 	if (x->q_tail + need > x->q_cap) {
-		unsent(x, records);
 		trouble(x, x->connected ? "the collector is slow (the queue is full)"
 					: "the collector is not reachable (the queue is full)");
+		unsent(x, records);
 		return;
 	}
 	memcpy(x->queue + x->q_tail, &q, sizeof(q));
