@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/flowlog.h"
 #include "nasoone.h"
 
 #define EXIT_USAGE 2
@@ -58,6 +59,19 @@ static const char usage_text[] =
 	"      --map-entries N      eBPF: flows per CPU map (default 65536)\n"
 	"      --ring-bytes N       eBPF: overflow ring size, a power of 2 (default 4 MiB)\n"
 	"      --drain-ms N         eBPF: drain period (default: half the interval)\n"
+	"      --format FORMAT      report format: nasoone (default), csv (RFC 4180),\n"
+	"                           json (JSON Lines)\n"
+	"      --idle-timeout S     a row ends after S seconds without a packet\n"
+	"                           (default 60 on an interface, never for a file)\n"
+	"      --active-timeout S   a row ends S seconds after its first packet\n"
+	"                           (default 300 on an interface, never for a file)\n"
+	"      --max-flows N        rows in memory before the report is finished and\n"
+	"                           a new one begun (default 1000000 on an interface,\n"
+	"                           no limit for a file; 0: no limit)\n"
+	"  -G SECONDS               finish the report every SECONDS and begin a new\n"
+	"                           one; REPORT is then a strftime(3) pattern\n"
+	"      --flow-log FILE      every row that ends, one JSON line each with\n"
+	"                           its end reason ('-': standard output)\n"
 	"  -D, --list-interfaces    list the capture devices and exit\n"
 	"  -h, --help               show this help and exit\n"
 	"      --version            show the version and exit\n"
@@ -88,6 +102,11 @@ static const struct option long_options[] = {
 	{ "map-entries", required_argument, NULL, 'M' },
 	{ "ring-bytes", required_argument, NULL, 'B' },
 	{ "drain-ms", required_argument, NULL, 'T' },
+	{ "format", required_argument, NULL, 'O' },
+	{ "idle-timeout", required_argument, NULL, 'I' },
+	{ "active-timeout", required_argument, NULL, 'A' },
+	{ "max-flows", required_argument, NULL, 'X' },
+	{ "flow-log", required_argument, NULL, 'L' },
 	{ "list-interfaces", no_argument, NULL, 'D' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -104,7 +123,11 @@ struct options {
 	bool list;
 	enum nasoone_mode mode;
 	long map_entries, ring_bytes, drain_ms; /* 0: the library's defaults */
-	char *expression;			/* trailing words, NULL when none */
+	enum nasoone_format format;
+	long idle_timeout, active_timeout, max_flows; /* -1: the library's defaults */
+	long rotation;				      /* -G, 0: none */
+	const char *flow_log;
+	char *expression; /* trailing words, NULL when none */
 };
 
 /* Set by the signal handlers, acted on by the main loop. */
@@ -250,6 +273,23 @@ static int parse_mode(const char *arg, enum nasoone_mode *mode)
 	return -1;
 }
 
+static int parse_format(const char *arg, enum nasoone_format *format)
+{
+	static const char *const names[] = { [NASOONE_FORMAT_NASOONE] = "nasoone",
+					     [NASOONE_FORMAT_CSV] = "csv",
+					     [NASOONE_FORMAT_JSON] = "json" };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(arg, names[i])) {
+			*format = (enum nasoone_format)i;
+			return 0;
+		}
+	}
+	usage_error("unknown format '%s': use nasoone, csv or json", arg);
+	return -1;
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	char name[8];
@@ -257,8 +297,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 	int c;
 
 	o->threads = -1;
+	o->idle_timeout = o->active_timeout = o->max_flows = -1;
 	opterr = 0; /* our own one-line messages */
-	while ((c = getopt_long(argc, argv, ":r:i:w:t:j:m:FDh", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:i:w:t:j:m:G:FDh", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			o->file = optarg;
@@ -299,6 +340,31 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'T':
 			if (parse_bounded_long("--drain-ms", optarg, 1, 3600000, &o->drain_ms))
 				return EXIT_USAGE;
+			break;
+		case 'O':
+			if (parse_format(optarg, &o->format))
+				return EXIT_USAGE;
+			break;
+		case 'I':
+			if (parse_bounded_long("--idle-timeout", optarg, 0, INTERVAL_MAX * 7l,
+					       &o->idle_timeout))
+				return EXIT_USAGE;
+			break;
+		case 'A':
+			if (parse_bounded_long("--active-timeout", optarg, 0, INTERVAL_MAX * 7l,
+					       &o->active_timeout))
+				return EXIT_USAGE;
+			break;
+		case 'X':
+			if (parse_bounded_long("--max-flows", optarg, 0, 1l << 40, &o->max_flows))
+				return EXIT_USAGE;
+			break;
+		case 'G':
+			if (parse_bounded_long("-G", optarg, 1, INTERVAL_MAX * 7l, &o->rotation))
+				return EXIT_USAGE;
+			break;
+		case 'L':
+			o->flow_log = optarg;
 			break;
 		case 'D':
 			o->list = true;
@@ -669,6 +735,19 @@ static int configure(struct nasoone *n, const struct options *o, const char *dev
 		api_error(n, err, "cannot set the filter", NULL, NULL);
 		return EXIT_FAILURE;
 	}
+	if ((err = nasoone_set_format(n, o->format)) ||
+	    (o->rotation && (err = nasoone_set_rotation(n, (unsigned int)o->rotation))) ||
+	    (o->max_flows >= 0 && (err = nasoone_set_max_flows(n, (uint64_t)o->max_flows)))) {
+		api_error(n, err, "cannot set the report", NULL, NULL);
+		return EXIT_FAILURE;
+	}
+	if ((o->idle_timeout >= 0 || o->active_timeout >= 0) &&
+	    (err = nasoone_set_expiry(n, o->idle_timeout >= 0 ? (unsigned int)o->idle_timeout : 0,
+				      o->active_timeout >= 0 ? (unsigned int)o->active_timeout
+							     : 0))) {
+		api_error(n, err, "cannot set the expiry", NULL, NULL);
+		return EXIT_FAILURE;
+	}
 	if ((err = nasoone_set_mode(n, o->mode)) ||
 	    (err = nasoone_set_bpf_tuning(n, (uint32_t)o->map_entries, (uint32_t)o->ring_bytes,
 					  (unsigned int)o->drain_ms))) {
@@ -682,6 +761,7 @@ static int run(const struct options *o)
 {
 	struct progress progress = { 0 };
 	struct nasoone_stats stats = { 0 };
+	struct flowlog *flow_log = NULL;
 	char device[256] = "";
 	struct nasoone *n;
 	int ret = EXIT_FAILURE;
@@ -708,6 +788,22 @@ static int run(const struct options *o)
 	}
 	if (configure(n, o, device))
 		goto out;
+	if (o->flow_log) {
+		struct nasoone_consumer consumer;
+
+		flow_log = flowlog_open(o->flow_log, o->force, &consumer);
+		if (!flow_log) {
+			fprintf(stderr, "nasoone: cannot write the flow log %s: %s%s\n",
+				o->flow_log, strerror(errno),
+				errno == EEXIST ? " (use -F to replace it)" : "");
+			goto out;
+		}
+		err = nasoone_add_consumer(n, &consumer);
+		if (err) {
+			api_error(n, err, "cannot add the flow log", NULL, NULL);
+			goto out;
+		}
+	}
 	err = nasoone_start(n);
 	if (err) {
 		start_error(n, err, o, device);
@@ -736,7 +832,8 @@ static int run(const struct options *o)
 		ret = EXIT_SUCCESS;
 out:
 	restore_terminal();
-	nasoone_free(n);
+	nasoone_free(n); /* stops the capture: the flow log gets its last rows */
+	flowlog_close(flow_log);
 	return ret;
 }
 
