@@ -43,7 +43,7 @@ endif
 USER_DIRS := user user/capture user/count user/output user/api
 LIB_SRCS := $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/obj/%.o,$(LIB_SRCS))
-HEADERS := $(wildcard include/*.h include/nasoone/*.h $(addsuffix /*.h,$(USER_DIRS)))
+HEADERS := $(wildcard include/*.h include/nasoone/*.h $(addsuffix /*.h,$(USER_DIRS) user/cli))
 
 .PHONY: all deps run test test-suite test-asan bench install uninstall clean format format-check vmlinux
 .DELETE_ON_ERROR:
@@ -77,7 +77,8 @@ $(OUTPUT)/libnasoone.so: $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) -shared -Wl,-soname,libnasoone.so.$(SOVERSION) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUTPUT)/nasoone: $(OUTPUT)/obj/cli/main.o $(OUTPUT)/libnasoone.a
+CLI_OBJS := $(patsubst user/%.c,$(OUTPUT)/obj/%.o,$(wildcard user/cli/*.c))
+$(OUTPUT)/nasoone: $(CLI_OBJS) $(OUTPUT)/libnasoone.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
 

@@ -8,6 +8,7 @@ include tests/gen/gen.mk
 include tests/unit/unit.mk
 include tests/cli/cli.mk
 include tests/e2e/e2e.mk
+include tests/api/api.mk
 include tests/ipfix/ipfix.mk
 -include tests/bench/bench.mk
 
@@ -17,8 +18,8 @@ test: deps all
 	$(Q)$(MAKE) --no-print-directory test-suite
 	$(Q)$(MAKE) --no-print-directory test-asan
 
-test-suite: format-check test-unit test-bpf test-gen test-corpus test-cli test-valgrind test-e2e \
-	test-ipfix
+test-suite: format-check test-unit test-api test-bpf test-gen test-corpus test-cli test-valgrind \
+	test-e2e test-ipfix
 
 # The suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer
 # in a separate output directory.
@@ -33,8 +34,14 @@ $(OUTPUT)/pcap_floor: tests/bench/pcap_floor.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< -lpcap -o $@
 
-bench: deps all $(OUTPUT)/pcapgen $(OUTPUT)/pcap_floor
+# snap_bench uses the public API only, like any program linking libnasoone.
+$(OUTPUT)/snap_bench: tests/bench/snap_bench.c $(OUTPUT)/libnasoone.a include/nasoone.h | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< $(OUTPUT)/libnasoone.a $(ALL_LDFLAGS) $(LDLIBS) -o $@
+
+bench: deps all $(OUTPUT)/pcapgen $(OUTPUT)/pcap_floor $(OUTPUT)/snap_bench
 	$(Q)tests/bench/bench.sh $(NASOONE_BIN) $(OUTPUT)/pcapgen $(OUTPUT)/pcap_floor $(OUTPUT)/bench
+	$(Q)tests/bench/consumers.sh $(NASOONE_BIN) $(OUTPUT)/snap_bench $(OUTPUT)/pcapgen $(OUTPUT)/bench
 	$(Q)$(MAKE) --no-print-directory bench-bpf
 
 # The file path under valgrind: every generated capture, damaged ones

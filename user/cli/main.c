@@ -8,7 +8,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -21,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/flowlog.h"
 #include "nasoone.h"
 #include "output/export.h"
 
@@ -60,13 +60,22 @@ static const char usage_text[] =
 	"      --map-entries N      eBPF: flows per CPU map (default 65536)\n"
 	"      --ring-bytes N       eBPF: overflow ring size, a power of 2 (default 4 MiB)\n"
 	"      --drain-ms N         eBPF: drain period (default: half the interval)\n"
-	"      --export TARGET      send every ended flow as an IPFIX record to a collector:\n"
+	"      --format FORMAT      report format: nasoone (default), csv (RFC 4180),\n"
+	"                           json (JSON Lines)\n"
+	"      --idle-timeout S     a row ends after S seconds without a packet\n"
+	"                           (default 60 on an interface, never for a file)\n"
+	"      --active-timeout S   a row ends S seconds after its first packet\n"
+	"                           (default 300 on an interface, never for a file)\n"
+	"      --max-flows N        rows in memory before the report is finished and\n"
+	"                           a new one begun (default 1000000 on an interface,\n"
+	"                           no limit for a file; 0: no limit)\n"
+	"  -G SECONDS               finish the report every SECONDS and begin a new\n"
+	"                           one; REPORT is then a strftime(3) pattern\n"
+	"      --flow-log FILE      every row that ends, one JSON line each with\n"
+	"                           its end reason ('-': standard output)\n"
+	"      --export TARGET      every row that ends as an IPFIX record to a collector:\n"
 	"                           [udp://|tcp://]HOST[:PORT] (default udp, port 4739)\n"
-	"      --export-domain ID   IPFIX observation domain (default 1)\n"
-	"      --idle-timeout S     end a flow after S seconds without a packet (0: never;\n"
-	"                           default 60 live, never for a file)\n"
-	"      --active-timeout S   end a flow S seconds after its first packet (0: never;\n"
-	"                           default 300 live, never for a file)\n"
+	"      --export-domain ID   IPFIX observation domain id (default 1)\n"
 	"  -D, --list-interfaces    list the capture devices and exit\n"
 	"  -h, --help               show this help and exit\n"
 	"      --version            show the version and exit\n"
@@ -86,6 +95,8 @@ static const char usage_text[] =
 	"  nasoone -r trace.pcap --mode xdp         replay a file through the XDP program\n"
 	"  nasoone -D                               list the capture devices\n";
 
+enum { OPT_EXPORT = 256, OPT_EXPORT_DOMAIN }; /* long options only */
+
 static const struct option long_options[] = {
 	{ "read", required_argument, NULL, 'r' },
 	{ "interface", required_argument, NULL, 'i' },
@@ -97,10 +108,13 @@ static const struct option long_options[] = {
 	{ "map-entries", required_argument, NULL, 'M' },
 	{ "ring-bytes", required_argument, NULL, 'B' },
 	{ "drain-ms", required_argument, NULL, 'T' },
-	{ "export", required_argument, NULL, 'X' },
-	{ "export-domain", required_argument, NULL, 'O' },
+	{ "format", required_argument, NULL, 'O' },
 	{ "idle-timeout", required_argument, NULL, 'I' },
 	{ "active-timeout", required_argument, NULL, 'A' },
+	{ "max-flows", required_argument, NULL, 'X' },
+	{ "flow-log", required_argument, NULL, 'L' },
+	{ "export", required_argument, NULL, OPT_EXPORT },
+	{ "export-domain", required_argument, NULL, OPT_EXPORT_DOMAIN },
 	{ "list-interfaces", no_argument, NULL, 'D' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -117,10 +131,12 @@ struct options {
 	bool list;
 	enum nasoone_mode mode;
 	long map_entries, ring_bytes, drain_ms; /* 0: the library's defaults */
-	char *expression;			/* trailing words, NULL when none */
-	const char *export_target;		/* --export, NULL when none */
-	long export_domain;
-	long idle_s, active_s; /* -1: the library's defaults */
+	enum nasoone_format format;
+	long idle_timeout, active_timeout, max_flows; /* -1: the library's defaults */
+	long rotation;				      /* -G, 0: none */
+	const char *flow_log;
+	struct export_options export; /* .target NULL: no --export */
+	char *expression;	      /* trailing words, NULL when none */
 };
 
 /* Set by the signal handlers, acted on by the main loop. */
@@ -266,6 +282,23 @@ static int parse_mode(const char *arg, enum nasoone_mode *mode)
 	return -1;
 }
 
+static int parse_format(const char *arg, enum nasoone_format *format)
+{
+	static const char *const names[] = { [NASOONE_FORMAT_NASOONE] = "nasoone",
+					     [NASOONE_FORMAT_CSV] = "csv",
+					     [NASOONE_FORMAT_JSON] = "json" };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(arg, names[i])) {
+			*format = (enum nasoone_format)i;
+			return 0;
+		}
+	}
+	usage_error("unknown format '%s': use nasoone, csv or json", arg);
+	return -1;
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	char name[8];
@@ -273,10 +306,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 	int c;
 
 	o->threads = -1;
-	o->export_domain = 1;
-	o->idle_s = o->active_s = -1;
+	o->export.domain = 1;
+	o->idle_timeout = o->active_timeout = o->max_flows = -1;
 	opterr = 0; /* our own one-line messages */
-	while ((c = getopt_long(argc, argv, ":r:i:w:t:j:m:FDh", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:i:w:t:j:m:G:FDh", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			o->file = optarg;
@@ -318,22 +351,38 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (parse_bounded_long("--drain-ms", optarg, 1, 3600000, &o->drain_ms))
 				return EXIT_USAGE;
 			break;
-		case 'X':
-			o->export_target = optarg;
-			break;
 		case 'O':
-			if (parse_bounded_long("--export-domain", optarg, 0, UINT32_MAX,
-					       &o->export_domain))
+			if (parse_format(optarg, &o->format))
 				return EXIT_USAGE;
 			break;
 		case 'I':
-			if (parse_bounded_long("--idle-timeout", optarg, 0, INT32_MAX, &o->idle_s))
+			if (parse_bounded_long("--idle-timeout", optarg, 0, INTERVAL_MAX * 7l,
+					       &o->idle_timeout))
 				return EXIT_USAGE;
 			break;
 		case 'A':
-			if (parse_bounded_long("--active-timeout", optarg, 0, INT32_MAX,
-					       &o->active_s))
+			if (parse_bounded_long("--active-timeout", optarg, 0, INTERVAL_MAX * 7l,
+					       &o->active_timeout))
 				return EXIT_USAGE;
+			break;
+		case 'X':
+			if (parse_bounded_long("--max-flows", optarg, 0, 1l << 40, &o->max_flows))
+				return EXIT_USAGE;
+			break;
+		case 'G':
+			if (parse_bounded_long("-G", optarg, 1, INTERVAL_MAX * 7l, &o->rotation))
+				return EXIT_USAGE;
+			break;
+		case 'L':
+			o->flow_log = optarg;
+			break;
+		case OPT_EXPORT:
+			o->export.target = optarg;
+			break;
+		case OPT_EXPORT_DOMAIN:
+			if (parse_bounded_long("--export-domain", optarg, 0, UINT32_MAX, &v))
+				return EXIT_USAGE;
+			o->export.domain = (uint32_t)v;
 			break;
 		case 'D':
 			o->list = true;
@@ -672,8 +721,6 @@ static void reading_error(struct nasoone *n, int err, const struct options *o, c
 }
 
 /* Configure n from the options; 0 or EXIT_FAILURE after one error line. */
-static int set_expiry(struct nasoone *n, const struct options *o);
-
 static int configure(struct nasoone *n, const struct options *o, const char *device)
 {
 	int err;
@@ -706,70 +753,33 @@ static int configure(struct nasoone *n, const struct options *o, const char *dev
 		api_error(n, err, "cannot set the filter", NULL, NULL);
 		return EXIT_FAILURE;
 	}
+	if ((err = nasoone_set_format(n, o->format)) ||
+	    (o->rotation && (err = nasoone_set_rotation(n, (unsigned int)o->rotation))) ||
+	    (o->max_flows >= 0 && (err = nasoone_set_max_flows(n, (uint64_t)o->max_flows)))) {
+		api_error(n, err, "cannot set the report", NULL, NULL);
+		return EXIT_FAILURE;
+	}
+	if ((o->idle_timeout >= 0 || o->active_timeout >= 0) &&
+	    (err = nasoone_set_expiry(n, o->idle_timeout >= 0 ? (unsigned int)o->idle_timeout : 0,
+				      o->active_timeout >= 0 ? (unsigned int)o->active_timeout
+							     : 0))) {
+		api_error(n, err, "cannot set the expiry", NULL, NULL);
+		return EXIT_FAILURE;
+	}
 	if ((err = nasoone_set_mode(n, o->mode)) ||
 	    (err = nasoone_set_bpf_tuning(n, (uint32_t)o->map_entries, (uint32_t)o->ring_bytes,
 					  (unsigned int)o->drain_ms))) {
 		api_error(n, err, "cannot set the capture mode", NULL, NULL);
 		return EXIT_FAILURE;
 	}
-	if ((o->idle_s >= 0 || o->active_s >= 0) && (err = set_expiry(n, o))) {
-		api_error(n, err, "cannot set the flow timeouts", NULL, NULL);
-		return EXIT_FAILURE;
-	}
 	return 0;
-}
-
-/* One timeout given: the other keeps its default (nfpcapd's live, never for a file). */
-static int set_expiry(struct nasoone *n, const struct options *o)
-{
-	long idle = o->idle_s >= 0 ? o->idle_s : o->file ? 0 : 60;
-	long active = o->active_s >= 0 ? o->active_s : o->file ? 0 : 300;
-
-	return nasoone_set_expiry(n, (unsigned int)idle, (unsigned int)active);
-}
-
-/* --export: the exporter as one more consumer of ended rows. */
-static struct exporter *add_export(struct nasoone *n, const struct options *o, const char *device)
-{
-	struct export_options opt = {
-		.target = o->export_target,
-		.domain = (uint32_t)o->export_domain,
-		.ifindex = o->file ? 0 : if_nametoindex(device),
-	};
-	struct nasoone_consumer consumer;
-	struct exporter *x;
-	char err[512];
-	int ret;
-
-	x = exporter_new(&opt, &consumer, err, sizeof(err));
-	if (!x) {
-		fprintf(stderr, "nasoone: %s\n", err);
-		return NULL;
-	}
-	ret = nasoone_add_consumer(n, &consumer);
-	if (ret) {
-		api_error(n, ret, "cannot export", "to", o->export_target);
-		exporter_free(x);
-		return NULL;
-	}
-	return x;
-}
-
-static void print_export_stats(const struct exporter *x)
-{
-	struct export_stats s;
-
-	exporter_stats(x, &s);
-	fprintf(stderr,
-		"export: %" PRIu64 " records in %" PRIu64 " messages to %s, %" PRIu64
-		" records not sent\n",
-		s.records, s.messages, exporter_target(x), s.unsent);
 }
 
 static int run(const struct options *o)
 {
 	struct progress progress = { 0 };
 	struct nasoone_stats stats = { 0 };
+	struct flowlog *flow_log = NULL;
 	struct exporter *export = NULL;
 	char device[256] = "";
 	struct nasoone *n;
@@ -797,8 +807,24 @@ static int run(const struct options *o)
 	}
 	if (configure(n, o, device))
 		goto out;
-	if (o->export_target && !(export = add_export(n, o, device)))
+	if (o->export.target && !(export = exporter_attach(n, &o->export, o->file ? NULL : device)))
 		goto out;
+	if (o->flow_log) {
+		struct nasoone_consumer consumer;
+
+		flow_log = flowlog_open(o->flow_log, o->force, &consumer);
+		if (!flow_log) {
+			fprintf(stderr, "nasoone: cannot write the flow log %s: %s%s\n",
+				o->flow_log, strerror(errno),
+				errno == EEXIST ? " (use -F to replace it)" : "");
+			goto out;
+		}
+		err = nasoone_add_consumer(n, &consumer);
+		if (err) {
+			api_error(n, err, "cannot add the flow log", NULL, NULL);
+			goto out;
+		}
+	}
 	err = nasoone_start(n);
 	if (err) {
 		start_error(n, err, o, device);
@@ -820,7 +846,7 @@ static int run(const struct options *o)
 	else
 		print_stats(&stats);
 	if (export)
-		print_export_stats(export);
+		exporter_print_stats(export, stderr);
 	/* A damaged file or a failed live capture: the rows before it were written. */
 	rerr = nasoone_get_error(n);
 	if (rerr)
@@ -829,8 +855,9 @@ static int run(const struct options *o)
 		ret = EXIT_SUCCESS;
 out:
 	restore_terminal();
-	nasoone_free(n);
-	exporter_free(export); /* after the consumer thread ended */
+	nasoone_free(n); /* stops the capture: the flow log gets its last rows */
+	flowlog_close(flow_log);
+	exporter_free(export);
 	return ret;
 }
 

@@ -9,6 +9,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -518,6 +520,43 @@ struct exporter *exporter_new(const struct export_options *opt, struct nasoone_c
 fail:
 	exporter_free(x);
 	return NULL;
+}
+
+struct exporter *exporter_attach(struct nasoone *n, const struct export_options *opt,
+				 const char *device)
+{
+	struct export_options o = *opt;
+	struct nasoone_consumer consumer;
+	struct exporter *x;
+	char err[512];
+	int ret;
+
+	if (device && !o.ifindex)
+		o.ifindex = if_nametoindex(device);
+	x = exporter_new(&o, &consumer, err, sizeof(err));
+	if (!x) {
+		fprintf(stderr, "nasoone: %s\n", err);
+		return NULL;
+	}
+	ret = nasoone_add_consumer(n, &consumer);
+	if (ret) {
+		fprintf(stderr, "nasoone: cannot export to %s: %s\n", x->url,
+			nasoone_last_error(n));
+		exporter_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+void exporter_print_stats(const struct exporter *x, FILE *f)
+{
+	struct export_stats s;
+
+	exporter_stats(x, &s);
+	fprintf(f,
+		"export: %" PRIu64 " records in %" PRIu64 " messages to %s, %" PRIu64
+		" records not sent\n",
+		s.records, s.messages, x->url, s.unsent);
 }
 
 void exporter_stats(const struct exporter *x, struct export_stats *s)

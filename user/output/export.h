@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "nasoone.h"
 
@@ -55,6 +56,15 @@ struct exporter;
  */
 struct exporter *exporter_new(const struct export_options *opt, struct nasoone_consumer *consumer,
 			      char *err, size_t err_size);
+/*
+ * exporter_new() for a capture: ingressInterface is device's index (NULL
+ * or unknown: not exported), and the consumer is added to n (INITIAL).
+ * NULL after one line on stderr saying what failed.
+ */
+struct exporter *exporter_attach(struct nasoone *n, const struct export_options *opt,
+				 const char *device);
+/* "export: N records in M messages to TARGET, K records not sent" */
+void exporter_print_stats(const struct exporter *x, FILE *f);
 /* The counts so far (read after the capture stopped, or as a rough progress figure). */
 void exporter_stats(const struct exporter *x, struct export_stats *stats);
 /* The target in URL form, e.g. "udp://127.0.0.1:4739". */

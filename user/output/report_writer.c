@@ -18,15 +18,19 @@
 #include "count/flowtab.h"
 #include "output/report_writer.h"
 
+#define STORE_SHIFT 12
+#define STORE_CHUNK (1u << STORE_SHIFT)
+
 struct report_writer {
 	struct report_output *out;
 	bool rotating;	     /* out->path is a strftime(3) pattern */
 	unsigned int period; /* reports finished */
 	char current[PATH_MAX];
 	char previous[PATH_MAX];
-	struct flow_row *store; /* rows that ended in this period */
-	size_t count, cap;
-	bool merge; /* a key may be in the store twice, or in the store and a snapshot */
+	struct flow_row **store; /* rows that ended in this period, in chunks that never move */
+	size_t count, nchunks;
+	bool merge;	 /* a key may be in the store twice, or in the store and a snapshot */
+	uint32_t protos; /* of the stored rows: both, and a 4-tuple may have a row for each */
 	char error[PATH_MAX + 128];
 };
 
@@ -72,6 +76,11 @@ static int failed(struct report_writer *w, int err)
 	return NASOONE_EOUTPUT;
 }
 
+static struct flow_row *stored(const struct report_writer *w, size_t i)
+{
+	return &w->store[i >> STORE_SHIFT][i & (STORE_CHUNK - 1)];
+}
+
 /* Into the merge table under its 4-tuple: the report has one row for TCP and UDP together. */
 static int merge_row(struct flowtab *merged, const struct flow_row *row)
 {
@@ -83,14 +92,13 @@ static int merge_row(struct flowtab *merged, const struct flow_row *row)
 	return flowtab_add(merged, &tuple, NULL);
 }
 
-/* Whether rows of both protocols are among them: one 4-tuple may then have two rows. */
-static uint32_t protocols_of(const struct flow_row *rows, size_t count)
+/* The protocol bits found among rows, stopping once both are. */
+static uint32_t protocols_of(const struct nasoone_flow *flows, size_t count, uint32_t protos)
 {
-	uint32_t protos = 0;
 	size_t i;
 
 	for (i = 0; i < count && protos != (NN_PROTO_TCP | NN_PROTO_UDP); i++)
-		protos |= rows[i].protos;
+		protos |= flows[i].protos;
 	return protos;
 }
 
@@ -104,19 +112,17 @@ static int write_period(struct report_writer *w, const struct nasoone_snapshot *
 	size_t live = snap ? snap->count : 0, n = 0, i;
 	const struct flow_row **rows;
 	struct flowtab *merged = NULL;
-	uint32_t protos;
 	int err = 0;
 
 	rows = malloc((w->count + live + 1) * sizeof(*rows));
 	if (!rows)
 		return -ENOMEM;
-	protos = protocols_of(w->store, w->count);
-	if (live)
-		protos |= protocols_of(flow_as_row(snap->flows), live);
-	if ((w->count && (live || w->merge)) || protos == (NN_PROTO_TCP | NN_PROTO_UDP)) {
+	if ((w->count && (live || w->merge)) ||
+	    protocols_of(live ? snap->flows : NULL, live, w->protos) ==
+		    (NN_PROTO_TCP | NN_PROTO_UDP)) {
 		merged = flowtab_new();
 		for (i = 0; merged && i < w->count && !err; i++)
-			err = merge_row(merged, &w->store[i]);
+			err = merge_row(merged, stored(w, i));
 		for (i = 0; merged && i < live && !err; i++)
 			err = merge_row(merged, flow_as_row(&snap->flows[i]));
 		if (!merged || err) {
@@ -127,7 +133,7 @@ static int write_period(struct report_writer *w, const struct nasoone_snapshot *
 			rows[n++] = flowtab_row(merged, i);
 	} else {
 		for (i = 0; i < w->count; i++)
-			rows[n++] = &w->store[i];
+			rows[n++] = stored(w, i);
 		for (i = 0; i < live; i++)
 			rows[n++] = flow_as_row(&snap->flows[i]);
 	}
@@ -162,28 +168,39 @@ static int on_expired(const struct nasoone_flow *flows, size_t count, void *ctx)
 
 	if (w->out->kind == REPORT_NONE)
 		return 0;
-	if (w->count + count > w->cap) {
-		size_t cap = w->cap ? w->cap : 4096;
-		struct flow_row *grown;
-
-		while (cap < w->count + count)
-			cap *= 2;
-		grown = realloc(w->store, cap * sizeof(*grown));
-		if (!grown)
-			return failed(w, -ENOMEM);
-		w->store = grown;
-		w->cap = cap;
-	}
 	for (i = 0; i < count; i++) {
-		struct flow_row *row = &w->store[w->count++];
+		struct flow_row *row;
 
+		if ((w->count >> STORE_SHIFT) == w->nchunks) {
+			struct flow_row **chunks =
+				realloc(w->store, (w->nchunks + 1) * sizeof(*chunks));
+
+			if (!chunks)
+				return failed(w, -ENOMEM);
+			w->store = chunks;
+			w->store[w->nchunks] = malloc(STORE_CHUNK * sizeof(struct flow_row));
+			if (!w->store[w->nchunks])
+				return failed(w, -ENOMEM);
+			w->nchunks++;
+		}
+		row = stored(w, w->count++);
 		*row = *flow_as_row(&flows[i]);
 		/* Only a flush ends every row at once: after expiry a key can come back. */
 		if (row->key.pad[0] != NASOONE_END_FORCED && row->key.pad[0] != NASOONE_END_EVICTED)
 			w->merge = true;
+		w->protos |= row->protos;
 		row->key.pad[0] = 0; /* the key again, as the tables compare it */
 	}
 	return 0;
+}
+
+static void free_store(struct report_writer *w)
+{
+	while (w->nchunks)
+		free(w->store[--w->nchunks]);
+	free(w->store);
+	w->store = NULL;
+	w->count = 0;
 }
 
 /* A flush ends the period: finish its report, begin the next. */
@@ -199,8 +216,9 @@ static int on_flush(uint64_t clock_ms, void *ctx)
 	}
 	snprintf(w->previous, sizeof(w->previous), "%s", w->current);
 	w->current[0] = '\0';
-	w->count = 0;
+	free_store(w);
 	w->merge = false;
+	w->protos = 0;
 	w->period++;
 	return err ? failed(w, err) : 0;
 }
@@ -238,6 +256,6 @@ void report_writer_free(struct report_writer *w)
 {
 	if (!w)
 		return;
-	free(w->store);
+	free_store(w);
 	free(w);
 }
