@@ -172,7 +172,7 @@ static __always_inline int nn_frag_find(struct nn_pkt *pkt, __u64 ts, __u32 *pro
 
 /* The flow did not fit in this CPU's map: hand it to userspace whole. */
 static __always_inline void nn_ring_add(const struct nn_flow_key *key, __u64 ts, __u64 bytes,
-					__u32 packets, __u32 proto, __u32 cpu)
+					__u64 ip_bytes, __u32 packets, __u32 proto, __u32 cpu)
 {
 	struct nn_overflow *rec;
 
@@ -185,6 +185,7 @@ static __always_inline void nn_ring_add(const struct nn_flow_key *key, __u64 ts,
 	rec->key = *key;
 	rec->ts_ns = ts;
 	rec->bytes = bytes;
+	rec->ip_bytes = ip_bytes;
 	rec->packets = packets;
 	rec->protos = proto;
 	rec->cpu = cpu;
@@ -197,7 +198,7 @@ static __always_inline void nn_ring_add(const struct nn_flow_key *key, __u64 ts,
 
 /* Add to the flow key in this CPU's map, or to the ring when it cannot. */
 static __always_inline void nn_flow_add(const struct nn_flow_key *key, __u64 ts, __u64 bytes,
-					__u32 packets, __u32 proto)
+					__u64 ip_bytes, __u32 packets, __u32 proto)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct nn_flow_val *val;
@@ -214,6 +215,7 @@ static __always_inline void nn_flow_add(const struct nn_flow_key *key, __u64 ts,
 		 * read-modify-write, no atomics.
 		 */
 		val->bytes += bytes;
+		val->ip_bytes += ip_bytes;
 		val->packets += packets;
 		val->protos |= proto;
 		if (ts > val->last_ns)
@@ -225,6 +227,7 @@ static __always_inline void nn_flow_add(const struct nn_flow_key *key, __u64 ts,
 			.first_ns = ts,
 			.last_ns = ts,
 			.bytes = bytes,
+			.ip_bytes = ip_bytes,
 			.packets = packets,
 			.protos = proto,
 		};
@@ -238,14 +241,16 @@ static __always_inline void nn_flow_add(const struct nn_flow_key *key, __u64 ts,
 	nn_stat_add(NN_STAT_COUNTED, packets);
 	return;
 ring:
-	nn_ring_add(key, ts, bytes, packets, proto, cpu);
+	nn_ring_add(key, ts, bytes, ip_bytes, packets, proto, cpu);
 }
 
 /*
  * Count a frame the parser accepted (verdict NN_COUNT or NN_FRAGMENT) as
- * packets wire packets of bytes bytes in all.
+ * packets wire packets of bytes bytes in all, l2 bytes of each before the
+ * IP header.
  */
-static __always_inline void nn_count(struct nn_pkt *pkt, int verdict, __u64 bytes, __u32 packets)
+static __always_inline void nn_count(struct nn_pkt *pkt, int verdict, __u64 bytes, __u32 packets,
+				     __u32 l2)
 {
 	__u64 ts;
 	__u32 proto;
@@ -267,7 +272,7 @@ static __always_inline void nn_count(struct nn_pkt *pkt, int verdict, __u64 byte
 		if (pkt->frag == NN_FRAG_FIRST)
 			nn_frag_remember(pkt, ts, proto);
 	}
-	nn_flow_add(&pkt->key, ts, bytes, packets, proto);
+	nn_flow_add(&pkt->key, ts, bytes, nn_ip_octets(pkt, bytes, packets, l2), packets, proto);
 }
 
 /* Entry: count the packet; 0 when paused, so it is not accounted. */
@@ -296,7 +301,7 @@ static __always_inline void nn_xdp_account(struct xdp_md *ctx)
 		nn_stat_skip(verdict, 1);
 		return;
 	}
-	nn_count(&pkt, verdict, bpf_xdp_get_buff_len(ctx), 1);
+	nn_count(&pkt, verdict, bpf_xdp_get_buff_len(ctx), 1, (__u32)(pkt.l3 - data));
 }
 
 SEC("xdp.frags")
@@ -411,7 +416,9 @@ static __always_inline void nn_tc_account(struct __sk_buff *skb)
 		nn_stat_skip(verdict, packets);
 		return;
 	}
-	nn_count(&pkt, verdict, nn_tc_bytes(skb, &pkt, data, data_end, packets), packets);
+	/* A VLAN tag the driver took out is on the wire all the same. */
+	nn_count(&pkt, verdict, nn_tc_bytes(skb, &pkt, data, data_end, packets), packets,
+		 (__u32)(pkt.l3 - data) + (skb->vlan_present ? 4 : 0));
 }
 
 SEC("tc")

@@ -53,8 +53,9 @@ struct nn_flow_val {
 	__u64 packets;
 	__u32 protos; /* NN_PROTO_* bits */
 	__u32 pad;
+	__u64 ip_bytes; /* IP octets (IP header and payload) */
 };
-_Static_assert(sizeof(struct nn_flow_val) == 40, "flow value ABI");
+_Static_assert(sizeof(struct nn_flow_val) == 48, "flow value ABI");
 
 /*
  * The eBPF path. Each CPU counts into its own hash map (flows_inner type),
@@ -96,8 +97,9 @@ struct nn_overflow {
 	__u32 protos;
 	__u32 cpu;
 	__u32 pad;
+	__u64 ip_bytes;
 };
-_Static_assert(sizeof(struct nn_overflow) == 72, "overflow record ABI");
+_Static_assert(sizeof(struct nn_overflow) == 80, "overflow record ABI");
 
 /* A datagram whose first fragment was seen: (addresses, protocol, id). */
 struct nn_frag_key {

@@ -58,11 +58,12 @@ struct nn_pkt {
 	__u8 pad;
 	/*
 	 * IP octets (IP header and payload) as the length field gives them,
-	 * 0 when it says "to the end of the frame" (TSO); then ip_tail, the
-	 * captured bytes from the IP header on (userspace only), places it.
+	 * 0 when it says "to the end of the frame" (TSO): then what follows l3,
+	 * the (first) IP header, on the wire.
 	 */
 	__u32 ip_len;
-	__u32 ip_tail;
+	__u32 pad2;
+	const __u8 *l3;
 };
 
 static __always_inline __u16 nn_load_be16(const __u8 *p)
@@ -88,17 +89,25 @@ static __always_inline int nn_is_l4(__u8 proto)
 }
 
 /* The IP octets of the datagram at ip (see struct nn_pkt). */
-static __always_inline void nn_set_ip_len(struct nn_pkt *pkt, const __u8 *ip, const __u8 *end,
-					  __u32 len)
+static __always_inline void nn_set_ip_len(struct nn_pkt *pkt, const __u8 *ip, __u32 len)
 {
 	pkt->ip_len = len;
-#ifndef __bpf__
-	/* The verifier refuses arithmetic on the end of packet data. */
-	pkt->ip_tail = (__u32)(end - ip);
-#else
-	(void)ip;
-	(void)end;
-#endif
+	pkt->l3 = ip;
+}
+
+/*
+ * IP octets of packets wire packets of bytes bytes in all (several for a
+ * GSO skb), of which l2 bytes a packet are link layer: the length field
+ * for one packet (it leaves an Ethernet trailer out), else what is left.
+ */
+static __always_inline __u64 nn_ip_octets(const struct nn_pkt *pkt, __u64 bytes, __u32 packets,
+					  __u32 l2)
+{
+	__u64 link = (__u64)packets * l2;
+
+	if (packets <= 1 && pkt->ip_len)
+		return pkt->ip_len;
+	return bytes > link ? bytes - link : 0;
 }
 
 /* IPv4 header at ip; end is the end of the captured bytes. */
@@ -115,7 +124,7 @@ static __always_inline int nn_parse_ipv4(const __u8 *ip, const __u8 *end, struct
 	total = nn_load_be16(ip + 2); /* 0 means "to the end of the frame" (TSO) */
 	if (hlen < 20 || (total && total < hlen))
 		return NN_SKIP_MALFORMED;
-	nn_set_ip_len(pkt, ip, end, total);
+	nn_set_ip_len(pkt, ip, total);
 
 	pkt->key.family = NN_FAMILY_IPV4;
 	pkt->key.saddr[10] = 0xff;
@@ -167,7 +176,7 @@ static __always_inline int nn_parse_ipv6(const __u8 *ip, const __u8 *end, struct
 	if ((ip[0] >> 4) != 6)
 		return NN_SKIP_MALFORMED;
 	payload = nn_load_be16(ip + 4); /* 0 means "to the end of the frame" */
-	nn_set_ip_len(pkt, ip, end, payload ? payload + 40 : 0);
+	nn_set_ip_len(pkt, ip, payload ? payload + 40 : 0);
 	nexthdr = ip[6];
 	pkt->key.family = NN_FAMILY_IPV6;
 	__builtin_memcpy(pkt->key.saddr, ip + 8, 16);

@@ -121,6 +121,7 @@ static void rows_add(struct rows *rs, const struct nn_flow_key *key, const struc
 	}
 	v = &rs->r[i].val;
 	v->bytes += val->bytes;
+	v->ip_bytes += val->ip_bytes;
 	v->packets += val->packets;
 	v->protos |= val->protos;
 	if (val->first_ns < v->first_ns)
@@ -490,6 +491,11 @@ static void test_canned(void **state)
 		assert_non_null(val);
 		assert_int_equal(val->packets, 1);
 		assert_int_equal(val->bytes, tp->len);
+		/* The IP octets the userspace parser gives, the key's protocol. */
+		assert_int_equal(val->ip_bytes,
+				 nn_ip_octets(&upkt, tp->len, 1, (__u32)(upkt.l3 - tp->data)));
+		assert_true(val->ip_bytes > 0 && val->ip_bytes < tp->len);
+		assert_int_equal(upkt.key.pad[NN_KEY_PROTO], upkt.l4proto);
 		assert_int_equal(val->protos, proto_bit(upkt.l4proto));
 		/* Live time: bpf_ktime_get_ns(), once per packet. */
 		assert_true(val->first_ns > 0);
@@ -564,6 +570,7 @@ static void test_fragments(void **state)
 		memset(&v, 0, sizeof(v));
 		v.first_ns = v.last_ns = steps[i].ts;
 		v.bytes = tp->len;
+		v.ip_bytes = upkt.ip_len; /* each fragment's own IP length */
 		v.packets = 1;
 		v.protos = NN_PROTO_UDP;
 		rows_add(&expect, upkt.key.family == NN_FAMILY_IPV4 ? &key4.key : &key6.key, &v);
@@ -738,6 +745,8 @@ static void test_tc_gso(void **state)
 		assert_non_null(val);
 		assert_int_equal(val->packets, segs);
 		assert_int_equal(val->bytes, tp->len + (segs - 1) * cases[i].hdr);
+		/* Every segment's IP octets: its wire bytes less Ethernet's header. */
+		assert_int_equal(val->ip_bytes, tp->len + (segs - 1) * cases[i].hdr - segs * 14);
 	}
 	/* A skipped GSO skb counts its wire packets too. */
 	memset(&ctx, 0, sizeof(ctx));

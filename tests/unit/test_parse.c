@@ -420,10 +420,12 @@ static int parse_copy(const struct frame *f, size_t len, size_t shift, struct nn
 		assert_memory_equal(pkt->l4, &pkt->key.sport, 2);
 		assert_memory_equal(pkt->l4 + 2, &pkt->key.dport, 2);
 	}
-	/* ip_tail counts captured bytes, which a cut changes: check it, then clear it. */
-	assert_true(pkt->ip_tail <= len);
+	/* l3 points into this copy too: inside it, before l4. */
+	if (verdict >= 0)
+		assert_true(pkt->l3 >= block + shift && pkt->l3 + 20 <= block + shift + len &&
+			    (!pkt->l4 || pkt->l3 < pkt->l4));
 	pkt->l4 = NULL;
-	pkt->ip_tail = 0;
+	pkt->l3 = NULL;
 	free(block);
 	return verdict;
 }
@@ -546,7 +548,7 @@ static void expect_ip_len(const struct frame *f, const struct nn_pkt *pkt)
 	size_t o = f->ip[0];
 	int v4 = f->b[o] >> 4 == 4;
 	__u32 field = nn_load_be16(f->b + o + (v4 ? 2 : 4));
-	/* 0 says "to the end of the frame": the caller places it by ip_tail */
+	/* 0 says "to the end of the frame": the caller places it by l3 */
 	__u32 want = !field ? 0 : v4 ? field : field + 40u;
 
 	if (!f->nip)
@@ -1871,7 +1873,8 @@ static void test_ipv6_payload_length_zero_counted_to_frame_end(void **state)
 		/* Then the IP octets run to the end of the frame: what follows the IP header. */
 		assert_int_equal(parse_buf(f.link, f.b, f.len, &pkt), NN_COUNT);
 		assert_int_equal(pkt.ip_len, 0);
-		assert_int_equal(pkt.ip_tail, f.len - 14);
+		assert_ptr_equal(pkt.l3, f.b + 14);
+		assert_int_equal(nn_ip_octets(&pkt, f.len, 1, 14), f.len - 14);
 	}
 }
 

@@ -101,6 +101,7 @@ static void row_from(const struct bpf_src *b, struct flow_row *row, const struct
 	row->first_ms = to_ms(b, val->first_ns, offset);
 	row->last_ms = to_ms(b, val->last_ns, offset);
 	row->bytes = val->bytes;
+	row->ip_bytes = val->ip_bytes;
 	row->packets = val->packets;
 	row->protos = val->protos;
 	row->hash = row_hash(key);
@@ -289,6 +290,7 @@ static int ring_record(void *ctx, void *data, size_t size)
 	memset(&val, 0, sizeof(val));
 	val.first_ns = val.last_ns = rec->ts_ns;
 	val.bytes = rec->bytes;
+	val.ip_bytes = rec->ip_bytes;
 	val.packets = rec->packets;
 	val.protos = rec->protos;
 	row_from(b, &row, &rec->key, &val, realtime_offset_ns());

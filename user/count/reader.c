@@ -53,11 +53,7 @@ static void emit(struct reader *r, const struct nn_pkt *pkt, const struct packet
 	row.key = pkt->key;
 	row.first_ms = row.last_ms = frame->ts_ms;
 	row.bytes = frame->len;
-	row.ip_bytes = pkt->ip_len;
-	if (!row.ip_bytes) /* "to the end of the frame": what follows the IP header's offset */
-		row.ip_bytes = frame->len > frame->caplen - pkt->ip_tail
-				       ? frame->len - (frame->caplen - pkt->ip_tail)
-				       : 0;
+	row.ip_bytes = nn_ip_octets(pkt, frame->len, 1, (__u32)(pkt->l3 - frame->data));
 	row.packets = 1;
 	row.protos = pkt->l4proto == NN_IPPROTO_TCP ? NN_PROTO_TCP : NN_PROTO_UDP;
 	row.hash = row_hash(&pkt->key);
