@@ -195,6 +195,9 @@ int nasoone_get_error(struct nasoone *n);
  *
  * A row as the library hands it out: the report's fields, in the layout of
  * the library's own rows (so that a snapshot is a copy, not a conversion).
+ * A row is a directional 4-tuple and its protocol (as an IPFIX flow key):
+ * a 4-tuple that carries TCP and UDP is two rows in memory, which the
+ * report merges into one.
  */
 #define NASOONE_PROTO_TCP 0x1
 #define NASOONE_PROTO_UDP 0x2
