@@ -31,6 +31,8 @@ import sys
 ORACLE_FIELDS = [
     "frame.len", "frame.protocols", "ip.src", "ip.dst", "ip.len", "ipv6.src", "ipv6.dst",
     "ipv6.plen", "tcp.srcport", "tcp.dstport", "udp.srcport", "udp.dstport",
+    "ip.id", "ip.frag_offset", "ip.proto", "ipv6.fraghdr.ident", "ipv6.fraghdr.offset",
+    "ipv6.fraghdr.nxt",
 ]
 PROTO = {"6": "TCP", "17": "UDP", "tcp": "TCP", "udp": "UDP"}
 
@@ -140,8 +142,9 @@ def read_ipfix(path):
 
 def read_oracle(path):
     """Per 4-tuple: frames, frame bytes and IP octets of the packets whose
-    first IP header carries TCP or UDP directly (what nasoone counts)."""
-    rows = {}
+    first IP header carries TCP or UDP directly (what nasoone counts), and
+    of the later fragments of a datagram whose first fragment was seen."""
+    rows, datagrams = {}, {}
     with open(path) as f:
         for line in f:
             v = dict(zip(ORACLE_FIELDS, line.rstrip("\n").split("\t")))
@@ -151,18 +154,29 @@ def read_oracle(path):
                 continue
             i = ips[0]
             nxt = [p for p in layers[i + 1:] if not p.startswith("ipv6.")]
-            if not nxt or nxt[0] not in ("tcp", "udp"):
-                continue
-            t = nxt[0]
+            v4 = layers[i] == "ip"
             try:
-                if layers[i] == "ip":
-                    key = (addr(v["ip.src"]), int(v[t + ".srcport"]), addr(v["ip.dst"]),
-                           int(v[t + ".dstport"]))
-                    octets = int(v["ip.len"])
+                src = addr(v["ip.src"] if v4 else v["ipv6.src"])
+                dst = addr(v["ip.dst"] if v4 else v["ipv6.dst"])
+                octets = int(v["ip.len"]) if v4 else int(v["ipv6.plen"]) + 40
+                if v4:
+                    frag = (src, dst, v["ip.id"], v["ip.proto"], int(v["ip.frag_offset"] or 0))
+                elif v["ipv6.fraghdr.ident"]:
+                    frag = (src, dst, v["ipv6.fraghdr.ident"], v["ipv6.fraghdr.nxt"],
+                            int(v["ipv6.fraghdr.offset"] or 0))
                 else:
-                    key = (addr(v["ipv6.src"]), int(v[t + ".srcport"]), addr(v["ipv6.dst"]),
-                           int(v[t + ".dstport"]))
-                    octets = int(v["ipv6.plen"]) + 40
+                    frag = None
+                if frag and frag[4] > 0:
+                    key = datagrams.get(frag[:4])  # a later fragment: its datagram's flow
+                    if key is None:
+                        continue
+                elif nxt and nxt[0] in ("tcp", "udp"):
+                    t = nxt[0]
+                    key = (src, int(v[t + ".srcport"]), dst, int(v[t + ".dstport"]))
+                    if frag:
+                        datagrams[frag[:4]] = key
+                else:
+                    continue
             except (ValueError, KeyError):
                 continue
             r = rows.setdefault(key, {"frames": 0, "bytes": 0, "octets": 0})

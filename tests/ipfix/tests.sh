@@ -4,7 +4,7 @@
 # The IPFIX tests (run by run.sh with tests/e2e/lib.sh and lib.sh).
 
 # shellcheck disable=SC2034 # run_tests (tests/e2e/lib.sh) reads it
-ALL_TESTS=${IPFIX_ONLY:-"test_generated test_corpus test_timeouts test_xdp_replay test_live test_tcp test_udp_refused test_flood"}
+ALL_TESTS=${IPFIX_ONLY:-"test_generated test_corpus test_timeouts test_xdp_replay test_live test_tcp test_tcp_slow test_udp_refused test_flood"}
 
 # export_file NAME CAPTURE [ARGS...]: nasoone -r CAPTURE exporting to the
 # collectors, then compare.py on what they hold; one verdict.
@@ -311,6 +311,50 @@ for i in range(180):
 		: >"$DETAIL"
 		pass "$t"
 		echo "    $flows flows: the collector received $got ($second after it came back), $unsent counted as not sent"
+	fi
+}
+
+# TCP to a collector that takes the connection and never reads: the queue
+# fills, the exporter says once that the collector is slow, what does not
+# fit is counted as not sent, the stop waits a bounded time, and the report
+# is the one without export.
+test_tcp_slow()
+{
+	local t="tcp slow collector" d port cpid records unsent said
+
+	need_root "$t" && need_tools "$t" python3 || return 0
+	make_tmp && trap cleanup EXIT
+	d=$TMP/slow
+	mkdir -p "$d"
+	"$PCAPGEN" mix --packets 300000 --flows 200000 --seed 5 "$TMP/mix.pcap" >/dev/null
+	port=$(free_udp_port)
+	python3 -c '
+import socket, sys, time
+ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", int(sys.argv[1]))); ls.listen(1)
+print("listening", file=sys.stderr, flush=True)
+conn, _ = ls.accept()
+time.sleep(30)
+' "$port" 2>"$d/collector.err" &
+	cpid=$!
+	bg_started $cpid
+	wait_for "$d/collector.err" '^listening' 10
+	nas "$d/nas" -r "$TMP/mix.pcap" -w "$d/report.txt" --export "tcp://127.0.0.1:$port"
+	"$NASOONE" -r "$TMP/mix.pcap" -w "$d/plain.txt" 2>/dev/null
+	records=$(sed -n 's/^export: \([0-9]*\) records .*/\1/p' "$d/nas.err")
+	unsent=$(sed -n 's/^export: .*, \([0-9]*\) records not sent$/\1/p' "$d/nas.err")
+	said=$(grep -c '^nasoone: export to tcp://.*: the collector is slow' "$d/nas.err")
+	if [ $rc -ne 0 ]; then
+		fail "$t" "nasoone $(status_text $rc): $(first_error "$d/nas")"
+	elif ! cmp -s "$d/report.txt" "$d/plain.txt"; then
+		fail "$t" "the report differs from the one without export"
+	elif [ "${unsent:-0}" -eq 0 ] || [ "$said" -ne 1 ]; then
+		fail "$t" "want records counted as not sent and one notice: $(export_line "$d/nas.err"), $said notices"
+	elif [ $((records + unsent)) -ne "$(sed -n 's/.* \([0-9]*\) rows$/\1/p' "$d/nas.err")" ]; then
+		fail "$t" "sent $records + not sent $unsent is not every row: $(grep ' rows$' "$d/nas.err")"
+	else
+		pass "$t"
+		echo "    $(export_line "$d/nas.err")"
 	fi
 }
 
