@@ -59,7 +59,7 @@ struct exporter {
 	bool trouble;
 	uint64_t unsent_at_trouble;
 	uint64_t failed_at_ms; /* UDP: the last failed send */
-	_Atomic uint64_t records, messages, templates, unsent, connects;
+	_Atomic uint64_t records, messages, templates, unsent, connects, busy_ns;
 };
 
 static uint64_t mono_ms(void)
@@ -396,10 +396,19 @@ static void finish_message(struct exporter *x)
 		send_message(x, msg, len, records);
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static int on_expired(const struct nasoone_flow *flows, size_t count, void *ctx)
 {
 	struct exporter *x = ctx;
 	uint32_t now = (uint32_t)time(NULL);
+	uint64_t start = mono_ns();
 	size_t i;
 
 	for (i = 0; i < count; i++) {
@@ -409,6 +418,7 @@ static int on_expired(const struct nasoone_flow *flows, size_t count, void *ctx)
 		ipfix_add(x->enc, &flows[i], now); /* an empty message has room for any record */
 	}
 	finish_message(x);
+	atomic_fetch_add(&x->busy_ns, mono_ns() - start);
 	return 0;
 }
 
@@ -557,6 +567,9 @@ void exporter_print_stats(const struct exporter *x, FILE *f)
 		"export: %" PRIu64 " records in %" PRIu64 " messages to %s, %" PRIu64
 		" records not sent\n",
 		s.records, s.messages, x->url, s.unsent);
+	if (s.records && s.busy_ns)
+		fprintf(f, "export time: %.3f s encoding and sending, %.0f records/s\n",
+			(double)s.busy_ns / 1e9, (double)s.records * 1e9 / (double)s.busy_ns);
 }
 
 void exporter_stats(const struct exporter *x, struct export_stats *s)
@@ -568,6 +581,7 @@ void exporter_stats(const struct exporter *x, struct export_stats *s)
 	s->templates = atomic_load(&m->templates);
 	s->unsent = atomic_load(&m->unsent);
 	s->connects = atomic_load(&m->connects);
+	s->busy_ns = atomic_load(&m->busy_ns);
 }
 
 const char *exporter_target(const struct exporter *x)

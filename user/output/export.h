@@ -41,6 +41,7 @@ struct export_stats {
 	uint64_t templates; /* template messages */
 	uint64_t unsent;    /* records that could not be sent (collector gone, slow, refusing) */
 	uint64_t connects;  /* TCP: connections made */
+	uint64_t busy_ns;   /* time spent encoding and sending, on the consumer thread */
 };
 
 /* Split a target: 0, or -EINVAL with a reason in err. */
