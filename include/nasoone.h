@@ -201,6 +201,8 @@ int nasoone_get_error(struct nasoone *n);
  */
 #define NASOONE_PROTO_TCP 0x1
 #define NASOONE_PROTO_UDP 0x2
+/* The 4-tuple has a row of the other protocol too (the report merges the two). */
+#define NASOONE_PROTO_TWIN 0x4
 
 /* Why a row ended: IPFIX flowEndReason (RFC 7012, IE 136) values. */
 enum nasoone_end_reason {

@@ -43,9 +43,12 @@ static inline uint64_t mum(uint64_t a, uint64_t b)
  */
 uint32_t row_hash(const struct nn_flow_key *key)
 {
+	struct nn_flow_key tuple = *key;
 	uint64_t w[sizeof(*key) / 8], h;
 
-	memcpy(w, key, sizeof(w));
+	/* The protocol stays out: TCP and UDP of a 4-tuple share a shard and a probe chain. */
+	tuple.pad[NN_KEY_PROTO] = 0;
+	memcpy(w, &tuple, sizeof(w));
 	h = mum(w[0] ^ hash_key[0], w[1] ^ hash_key[1]);
 	h = mum(h ^ w[2] ^ hash_key[2], w[3] ^ hash_key[3]);
 	h = mum(h ^ w[4] ^ hash_key[4], hash_key[5] | 1);

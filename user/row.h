@@ -7,8 +7,10 @@
 #ifndef NASOONE_ROW_H
 #define NASOONE_ROW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "nasoone.h"
 #include "nasoone/flow.h"
@@ -64,7 +66,23 @@ static inline void row_fold(struct flow_row *row, const struct flow_row *delta)
 	row->protos |= delta->protos;
 }
 
-/* The hash every module uses for a key (tables, shards, fragments), keyed per process. */
+/*
+ * A row whose 4-tuple has a row of the other protocol too (set by the flow
+ * table on both): the report merges such rows, and only those, per 4-tuple.
+ */
+#define ROW_TWIN NASOONE_PROTO_TWIN
+
+/* Whether two keys differ in their protocol only. */
+static inline bool row_keys_twins(const struct nn_flow_key *a, const struct nn_flow_key *b)
+{
+	return a->pad[NN_KEY_PROTO] != b->pad[NN_KEY_PROTO] &&
+	       !memcmp(a, b, offsetof(struct nn_flow_key, pad) + NN_KEY_PROTO);
+}
+
+/*
+ * The hash every module uses for a key (tables, shards, fragments), keyed
+ * per process; the protocol is left out (see ROW_TWIN).
+ */
 uint32_t row_hash(const struct nn_flow_key *key);
 
 #endif /* NASOONE_ROW_H */

@@ -204,6 +204,39 @@ static void test_insertion_order(void **state)
  * Keys that differ in exactly one byte (address bytes, ports, family, the
  * pad bytes) are different rows: the table compares every byte.
  */
+/* TCP and UDP of one 4-tuple: two rows that share a hash and know of each other. */
+static void test_twins(void **state)
+{
+	struct flowtab *t = new_table();
+	struct nn_flow_key tcp = key4(0x0a0b0c, 1000, 53), udp = tcp,
+			   other = key4(0x0a0b0d, 1000, 53);
+	struct flow_row d;
+
+	(void)state;
+	tcp.pad[NN_KEY_PROTO] = 6;
+	udp.pad[NN_KEY_PROTO] = 17;
+	other.pad[NN_KEY_PROTO] = 17;
+	assert_int_equal(row_hash(&tcp), row_hash(&udp));
+	assert_true(row_keys_twins(&tcp, &udp));
+	assert_false(row_keys_twins(&tcp, &tcp));
+	assert_false(row_keys_twins(&udp, &other));
+	d = delta(&tcp, 1, 1, 100, 1, NN_PROTO_TCP);
+	add(t, &d);
+	d = delta(&other, 1, 1, 100, 1, NN_PROTO_UDP);
+	add(t, &d);
+	assert_int_equal(flowtab_row(t, 0)->protos, NN_PROTO_TCP); /* no twin yet */
+	d = delta(&udp, 2, 2, 50, 1, NN_PROTO_UDP);
+	add(t, &d);
+	assert_int_equal(flowtab_size(t), 3);
+	assert_int_equal(flowtab_row(t, 0)->protos, NN_PROTO_TCP | ROW_TWIN);
+	assert_int_equal(flowtab_row(t, 1)->protos, NN_PROTO_UDP);
+	assert_int_equal(flowtab_row(t, 2)->protos, NN_PROTO_UDP | ROW_TWIN);
+	/* Counts stay apart. */
+	assert_int_equal(flowtab_row(t, 0)->bytes, 100);
+	assert_int_equal(flowtab_row(t, 2)->bytes, 50);
+	flowtab_free(t);
+}
+
 static void test_one_byte_differences(void **state)
 {
 	struct flowtab *t = new_table();
@@ -230,9 +263,10 @@ static void test_one_byte_differences(void **state)
 		n++;
 	}
 	assert_int_equal(flowtab_size(t), n);
-	/* The base row was not touched by any of its neighbours. */
+	/* The base row was not touched by any of its neighbours, but learnt that the
+	 * one that differs in the protocol byte is its twin. */
 	assert_int_equal(flowtab_row(t, 0)->bytes, 1);
-	assert_int_equal(flowtab_row(t, 0)->protos, NN_PROTO_TCP);
+	assert_int_equal(flowtab_row(t, 0)->protos, NN_PROTO_TCP | ROW_TWIN);
 	/* Adding them all again merges, creating nothing. */
 	for (i = 0; i < sizeof(k); i++) {
 		k = base;
@@ -612,6 +646,7 @@ int main(void)
 		cmocka_unit_test(test_merge_extreme_times),
 		cmocka_unit_test(test_insertion_order),
 		cmocka_unit_test(test_one_byte_differences),
+		cmocka_unit_test(test_twins),
 		cmocka_unit_test(test_family_and_pad_make_different_rows),
 		cmocka_unit_test(test_directional),
 		cmocka_unit_test(test_port_byte_order),

@@ -34,6 +34,9 @@ static struct flow_row row(uint8_t last_octet, uint8_t proto, uint64_t first, ui
 	r.key.dport = htons(53);
 	r.key.pad[NN_KEY_PROTO] = proto;
 	r.protos = proto == 6 ? NN_PROTO_TCP : NN_PROTO_UDP;
+	if (last_octet == 1)
+		r.protos |=
+			ROW_TWIN; /* rows of 192.0.0.1 come in pairs: the flow table marks them */
 	r.first_ms = first;
 	r.last_ms = last;
 	r.bytes = bytes;

@@ -130,15 +130,19 @@ static size_t slot_of(const struct flowtab *t, size_t index)
 int flowtab_add(struct flowtab *t, const struct flow_row *delta, size_t *index)
 {
 	uint64_t tag = (uint64_t)delta->hash << 32, s;
-	struct flow_row *row;
+	struct flow_row *row, *twin = NULL;
 	size_t i;
 
 	for (i = delta->hash & t->mask; (s = t->slots[i]); i = (i + 1) & t->mask) {
 		if ((s & 0xffffffff00000000ull) != tag)
 			continue;
 		row = row_at(t, (s & 0xffffffffu) - 1);
-		if (memcmp(&row->key, &delta->key, sizeof(row->key)))
+		if (memcmp(&row->key, &delta->key, sizeof(row->key))) {
+			/* Twins share the hash (row_hash() leaves the protocol out). */
+			if (row_keys_twins(&row->key, &delta->key))
+				twin = row;
 			continue;
+		}
 		row_fold(row, delta);
 		if (index)
 			*index = (s & 0xffffffffu) - 1;
@@ -154,6 +158,10 @@ int flowtab_add(struct flowtab *t, const struct flow_row *delta, size_t *index)
 	if (!row)
 		return -ENOMEM;
 	*row = *delta;
+	if (twin) {
+		twin->protos |= ROW_TWIN;
+		row->protos |= ROW_TWIN;
+	}
 	t->slots[i] = tag | (t->size + 1);
 	if (index)
 		*index = t->size;

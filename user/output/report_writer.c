@@ -29,8 +29,7 @@ struct report_writer {
 	char previous[PATH_MAX];
 	struct flow_row **store; /* rows that ended in this period, in chunks that never move */
 	size_t count, nchunks;
-	bool merge;	 /* a key may be in the store twice, or in the store and a snapshot */
-	uint32_t protos; /* of the stored rows: both, and a 4-tuple may have a row for each */
+	bool merge; /* a key may be in the store twice, or in the store and a snapshot */
 	char error[PATH_MAX + 128];
 };
 
@@ -92,20 +91,23 @@ static int merge_row(struct flowtab *merged, const struct flow_row *row)
 	return flowtab_add(merged, &tuple, NULL);
 }
 
-/* The protocol bits found among rows, stopping once both are. */
-static uint32_t protocols_of(const struct nasoone_flow *flows, size_t count, uint32_t protos)
+/* A row, or into the table of twins (ROW_TWIN: TCP and UDP of one 4-tuple) to merge first. */
+static int take_row(const struct flow_row *row, const struct flow_row **rows, size_t *n,
+		    struct flowtab **twins)
 {
-	size_t i;
-
-	for (i = 0; i < count && protos != (NN_PROTO_TCP | NN_PROTO_UDP); i++)
-		protos |= flows[i].protos;
-	return protos;
+	if (!(row->protos & ROW_TWIN)) {
+		rows[(*n)++] = row;
+		return 0;
+	}
+	if (!*twins && !(*twins = flowtab_new()))
+		return -ENOMEM;
+	return merge_row(*twins, row);
 }
 
 /*
  * The rows of the report, in the report's order: the store and the live
- * rows, merged through a table only when a 4-tuple can be in both, twice
- * in the store, or once per protocol.
+ * rows, merged through a table only when a 4-tuple can be in both or twice
+ * in the store; else only the twins are.
  */
 static int write_period(struct report_writer *w, const struct nasoone_snapshot *snap, bool final)
 {
@@ -117,9 +119,7 @@ static int write_period(struct report_writer *w, const struct nasoone_snapshot *
 	rows = malloc((w->count + live + 1) * sizeof(*rows));
 	if (!rows)
 		return -ENOMEM;
-	if ((w->count && (live || w->merge)) ||
-	    protocols_of(live ? snap->flows : NULL, live, w->protos) ==
-		    (NN_PROTO_TCP | NN_PROTO_UDP)) {
+	if (w->count && (live || w->merge)) {
 		merged = flowtab_new();
 		for (i = 0; merged && i < w->count && !err; i++)
 			err = merge_row(merged, stored(w, i));
@@ -132,10 +132,14 @@ static int write_period(struct report_writer *w, const struct nasoone_snapshot *
 		for (i = 0; i < flowtab_size(merged); i++)
 			rows[n++] = flowtab_row(merged, i);
 	} else {
-		for (i = 0; i < w->count; i++)
-			rows[n++] = stored(w, i);
-		for (i = 0; i < live; i++)
-			rows[n++] = flow_as_row(&snap->flows[i]);
+		for (i = 0; i < w->count && !err; i++)
+			err = take_row(stored(w, i), rows, &n, &merged);
+		for (i = 0; i < live && !err; i++)
+			err = take_row(flow_as_row(&snap->flows[i]), rows, &n, &merged);
+		if (err)
+			goto out;
+		for (i = 0; merged && i < flowtab_size(merged); i++)
+			rows[n++] = flowtab_row(merged, i);
 	}
 	report_sort(rows, n);
 	if (w->out->kind == REPORT_REGULAR)
@@ -188,7 +192,6 @@ static int on_expired(const struct nasoone_flow *flows, size_t count, void *ctx)
 		/* Only a flush ends every row at once: after expiry a key can come back. */
 		if (row->key.pad[0] != NASOONE_END_FORCED && row->key.pad[0] != NASOONE_END_EVICTED)
 			w->merge = true;
-		w->protos |= row->protos;
 		row->key.pad[0] = 0; /* the key again, as the tables compare it */
 	}
 	return 0;
@@ -218,7 +221,6 @@ static int on_flush(uint64_t clock_ms, void *ctx)
 	w->current[0] = '\0';
 	free_store(w);
 	w->merge = false;
-	w->protos = 0;
 	w->period++;
 	return err ? failed(w, err) : 0;
 }
