@@ -66,7 +66,7 @@ static const char usage_text[] =
 	"\n"
 	"Signals and keys (when standard input is a terminal):\n"
 	"  SIGUSR1, p   pause        SIGUSR2, r   resume\n"
-	"  SIGINT, SIGTERM, q        stop, write the final report and exit\n"
+	"  SIGINT, SIGTERM, SIGHUP, q  stop, write the final report and exit\n"
 	"\n"
 	"EXAMPLES:\n"
 	"  nasoone -r trace.pcap                    report of a capture file on stdout\n"
@@ -439,6 +439,8 @@ static int install_signals(void)
 	} table[] = {
 		{ SIGINT, on_stop_signal, SA_RESETHAND },
 		{ SIGTERM, on_stop_signal, SA_RESETHAND },
+		/* A dropped ssh session must not lose the report. */
+		{ SIGHUP, on_stop_signal, SA_RESETHAND },
 		{ SIGUSR1, on_pause_signal, 0 },
 		{ SIGUSR2, on_resume_signal, 0 },
 	};

@@ -225,14 +225,21 @@ int report_output_set(struct report_output *out, const char *path, bool overwrit
 
 int report_output_create(struct report_output *out)
 {
-	int fd;
+	int fd, err;
 
 	if (out->kind != REPORT_REGULAR || out->created)
 		return 0;
 	fd = open(out->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	close(fd);
+	/* A valid, empty report from the start: a run killed early leaves no blank file. */
+	err = report_write_fd(fd, NULL, 0);
+	if (close(fd) && !err)
+		err = -errno;
+	if (err) {
+		unlink(out->path);
+		return err;
+	}
 	out->created = true;
 	return 0;
 }

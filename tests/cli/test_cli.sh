@@ -454,5 +454,42 @@ else
 	fi
 fi
 
+# SIGHUP (an ssh session that drops) stops like SIGTERM: final report,
+# statistics, exit 0. The report file holds its header from the start, long
+# before the first interval (-t 60).
+t="sighup-live"
+if [ "$(id -u)" -ne 0 ]; then
+	skip $t "capturing needs root"
+else
+	rm -f "$TMP/hup.txt"
+	"$NASOONE" -i lo -w "$TMP/hup.txt" -t 60 </dev/null >"$TMP/out" 2>"$TMP/err" &
+	pid=$!
+	for _ in $(seq 50); do
+		if [ -e "$TMP/hup.txt" ] || ! kill -0 $pid 2>/dev/null; then
+			break
+		fi
+		sleep 0.1
+	done
+	sleep 0.5
+	header_at_start=$(head -n 1 "$TMP/hup.txt" 2>/dev/null)
+	kill -HUP $pid 2>/dev/null
+	for _ in $(seq 100); do
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	rc=$?
+	if grep -qi 'permission\|not permitted\|CAP_NET' "$TMP/err"; then
+		skip $t "no permission to capture on lo"
+	elif [ "$header_at_start" != "$HEADER" ]; then
+		fail $t "the report file had no header before the first interval"
+	elif [ $rc -ne 0 ] || ! is_report "$TMP/hup.txt" || ! grep -q 'packets received' "$TMP/err"; then
+		fail $t "exit status $rc, or no final report and statistics after SIGHUP"
+	else
+		pass $t
+	fi
+fi
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
