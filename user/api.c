@@ -429,6 +429,19 @@ static int open_sources(struct nasoone *n, struct source **src, struct bpf_src *
 	return 0;
 }
 
+/* -F on the capture file itself would replace the capture by its report. */
+static int check_output_is_not_input(struct nasoone *n, struct source *src)
+{
+	struct stat st;
+
+	if (!src || source_file_stat(src, &st) || !S_ISREG(st.st_mode) ||
+	    !report_output_is_file(&n->output, &st))
+		return 0;
+	return fail(n, NASOONE_EOUTPUT,
+		    "the report %s is the capture file %s: write the report to another file",
+		    n->output.path, n->file);
+}
+
 int nasoone_start(struct nasoone *n)
 {
 	struct pipeline_config cfg = { 0 };
@@ -445,6 +458,12 @@ int nasoone_start(struct nasoone *n)
 	if (ret)
 		return unlock_ret(n, ret);
 
+	ret = check_output_is_not_input(n, cfg.src);
+	if (ret) {
+		source_close(cfg.src);
+		bpf_src_close(cfg.bpf);
+		return unlock_ret(n, ret);
+	}
 	ret = report_output_create(&n->output);
 	if (ret) {
 		source_close(cfg.src);

@@ -302,6 +302,15 @@ int report_output_write(struct report_output *out, const struct flow_row *const 
 	}
 }
 
+bool report_output_is_file(const struct report_output *out, const struct stat *st)
+{
+	struct stat mine;
+
+	if (out->kind == REPORT_NONE || !out->path || stat(out->path, &mine))
+		return false; /* standard output, or a file that does not exist yet */
+	return mine.st_dev == st->st_dev && mine.st_ino == st->st_ino;
+}
+
 void report_output_clear(struct report_output *out)
 {
 	free(out->path);

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "flowtab.h"
 
@@ -55,6 +56,8 @@ int report_output_create(struct report_output *out);
  */
 int report_output_write(struct report_output *out, const struct flow_row *const *rows, size_t count,
 			bool final);
+/* True when the output is the file st describes (same device and inode). */
+bool report_output_is_file(const struct report_output *out, const struct stat *st);
 void report_output_clear(struct report_output *out);
 
 #endif /* NASOONE_REPORT_H */

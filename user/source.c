@@ -429,6 +429,13 @@ void source_progress(struct source *s, uint64_t *position, uint64_t *size)
 	*size = s->live ? 0 : s->in.size;
 }
 
+int source_file_stat(struct source *s, struct stat *st)
+{
+	if (s->live || s->in.fd < 0)
+		return -EBADF;
+	return fstat(s->in.fd, st) ? -errno : 0;
+}
+
 void source_close(struct source *s)
 {
 	int i;

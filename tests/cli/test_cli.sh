@@ -375,6 +375,23 @@ else
 	fail $t "exit status $rc, or /dev/null was replaced"
 fi
 
+# The report never replaces the capture it is made from, whatever the name
+# (the same path, another spelling of it, a hard link): same device and inode.
+cp "$SAMPLE" "$TMP/self.pcap"
+ln -f "$TMP/self.pcap" "$TMP/self-link.pcap"
+for out in "$TMP/self.pcap" "$TMP/../${TMP##*/}/self.pcap" "$TMP/self-link.pcap"; do
+	t="output-is-input ${out##*/}"
+	run -r "$TMP/self.pcap" -w "$out" -F
+	if [ $rc -eq 1 ] && one_error_line && grep -q 'capture' "$TMP/err" &&
+		cmp -s "$TMP/self.pcap" "$SAMPLE"; then
+		pass "$t"
+	else
+		fail "$t" "exit status $rc (expected 1), not one line, or the capture was changed"
+	fi
+	cp "$SAMPLE" "$TMP/self.pcap" 2>/dev/null
+	ln -f "$TMP/self.pcap" "$TMP/self-link.pcap"
+done
+
 # -- determinism -------------------------------------------------------------
 
 t="threads-deterministic"
