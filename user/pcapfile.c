@@ -4,8 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "byteorder.h"
+#include "mapguard.h"
 #include "pcapfile.h"
 #include "pcapng.h"
 
@@ -16,16 +19,23 @@
 #define CHUNK	       (256u << 10) /* read size: stays in cache until parsed */
 #define MAP_WINDOW     (32u << 20)  /* mapped at once; far above one record */
 #define PREFETCH_AHEAD (8u << 10)
+#define SIZE_CHECK     (64u << 10) /* a mapped file's size is looked at once per this much */
 
 /*
  * Regular uncompressed files are mapped, a window at a time: records are
  * then parsed in the page cache itself, with no copy at all. Compressed
- * files and pipes are read into buf.
+ * files and pipes are read into buf. A mapped file that shrinks while it
+ * is read ends the reading as a damaged file does: its size is looked at
+ * every SIZE_CHECK bytes, and a load past its new end (SIGBUS) is caught
+ * by the map guard.
  */
 struct pcapfile_reader {
 	struct input_file *in;
 	bool mapped;
-	uint64_t map_off; /* file offset of buf[0] when mapped */
+	int guard;	       /* map guard slot, when mapped */
+	size_t page;	       /* the system's page size */
+	uint64_t map_off;      /* file offset of buf[0] when mapped */
+	uint64_t size_checked; /* the file was known to hold this many bytes */
 	bool swap;
 	bool nsec;
 	int linktype;
@@ -50,7 +60,7 @@ bool pcapfile_magic(const uint8_t magic[4])
 /* Map the window that starts at the page of the next unread byte. */
 static int remap(struct pcapfile_reader *r)
 {
-	uint64_t next = r->map_off + r->pos, off = next & ~(uint64_t)4095, len;
+	uint64_t next = r->map_off + r->pos, off = next & ~(uint64_t)(r->page - 1), len;
 	void *map;
 
 	if (r->map_off + r->end >= r->in->size)
@@ -60,6 +70,7 @@ static int remap(struct pcapfile_reader *r)
 	if (map == MAP_FAILED)
 		return -errno;
 	madvise(map, len, MADV_SEQUENTIAL);
+	mapguard_set(r->guard, map, len);
 	if (r->buf)
 		munmap(r->buf, r->end);
 	r->buf = map;
@@ -83,6 +94,47 @@ static void prefetch_ahead(struct pcapfile_reader *r)
 		r->prefetched = r->pos;
 	for (; r->prefetched < limit; r->prefetched += 64)
 		__builtin_prefetch(r->buf + r->prefetched);
+}
+
+/*
+ * Mapped: true when the file no longer holds the bytes up to offset upto
+ * (a load faulted past its end, or its size went below the size at open).
+ */
+static bool shrank(struct pcapfile_reader *r, uint64_t upto)
+{
+	struct stat st;
+
+	if (mapguard_cut(r->guard))
+		return true;
+	if (upto <= r->size_checked)
+		return false;
+	if (fstat(r->in->fd, &st) || (uint64_t)st.st_size < r->in->size)
+		return true;
+	r->size_checked = upto + SIZE_CHECK;
+	return false;
+}
+
+/* Load one byte of every page of a record, so that a fault (then a cut) shows before it is used. */
+static void touch_pages(const struct pcapfile_reader *r, const uint8_t *p, size_t len)
+{
+	const volatile uint8_t *v = p;
+	size_t off;
+
+	for (off = 0; off < len; off += r->page)
+		(void)v[off];
+	(void)v[len - 1];
+}
+
+static void shrank_message(struct pcapfile_reader *r, char *err, size_t errlen)
+{
+	struct stat st;
+	long long now = fstat(r->in->fd, &st) ? -1 : (long long)st.st_size;
+
+	snprintf(err, errlen,
+		 "packet %llu (offset %llu): the file shrank while it was read "
+		 "(%llu bytes at the start, %lld now)",
+		 (unsigned long long)r->packets + 1, (unsigned long long)r->offset,
+		 (unsigned long long)r->in->size, now);
 }
 
 /* Make at least need bytes available at buf[pos]: 1, 0 at the end of the data, or -errno. */
@@ -127,7 +179,9 @@ struct pcapfile_reader *pcapfile_open(struct input_file *in, int *ret, char *err
 		return NULL;
 	}
 	r->in = in;
-	r->mapped = in->regular && !in->gz && in->size > 0;
+	r->page = (size_t)sysconf(_SC_PAGESIZE);
+	r->guard = in->regular && !in->gz && in->size > 0 ? mapguard_acquire() : -1;
+	r->mapped = r->guard >= 0; /* without a guard, reading is safe, mapping is not */
 	if (!r->mapped) {
 		r->size = CHUNK + REC_HDR + CAPLEN_MAX;
 		r->buf = malloc(r->size);
@@ -157,6 +211,11 @@ struct pcapfile_reader *pcapfile_open(struct input_file *in, int *ret, char *err
 	}
 	/* The low 26 bits are the link type; the upper bits say how FCS is carried. */
 	r->linktype = (int)(load_u32(h + 20, r->swap) & 0x03ffffff);
+	if (r->mapped && shrank(r, FILE_HDR)) {
+		shrank_message(r, err, errlen);
+		*ret = -EBADMSG;
+		goto fail;
+	}
 	r->pos = FILE_HDR;
 	r->offset = FILE_HDR;
 	*ret = 0;
@@ -180,6 +239,8 @@ int pcapfile_next(struct pcapfile_reader *r, struct packet *p, char *err, size_t
 			goto truncated;
 		return 0;
 	}
+	if (r->mapped && shrank(r, r->map_off + r->pos + REC_HDR))
+		goto cut;
 	h = r->buf + r->pos;
 	caplen = load_u32(h + 8, r->swap);
 	if (caplen > CAPLEN_MAX) {
@@ -193,6 +254,11 @@ int pcapfile_next(struct pcapfile_reader *r, struct packet *p, char *err, size_t
 	if (ret <= 0)
 		goto truncated;
 	h = r->buf + r->pos;
+	if (r->mapped) {
+		touch_pages(r, h, REC_HDR + caplen);
+		if (shrank(r, r->map_off + r->pos + REC_HDR + caplen))
+			goto cut;
+	}
 	sec = load_u32(h, r->swap);
 	frac = load_u32(h + 4, r->swap);
 	p->ts_ms = (uint64_t)sec * 1000 + frac / (r->nsec ? 1000000 : 1000);
@@ -206,6 +272,9 @@ int pcapfile_next(struct pcapfile_reader *r, struct packet *p, char *err, size_t
 		prefetch_ahead(r);
 	r->packets++;
 	return 1;
+cut:
+	shrank_message(r, err, errlen);
+	return -EBADMSG;
 truncated:
 	snprintf(err, errlen, "packet %llu (offset %llu): %s", (unsigned long long)r->packets + 1,
 		 (unsigned long long)r->offset,
@@ -234,6 +303,7 @@ void pcapfile_close(struct pcapfile_reader *r)
 	if (!r)
 		return;
 	if (r->mapped) {
+		mapguard_release(r->guard);
 		if (r->buf)
 			munmap(r->buf, r->end);
 	} else {

@@ -1878,6 +1878,49 @@ static void test_pcapng_huge_tsoffset(void **state)
 		assert_int_equal(ts[i], (uint64_t)offsets[i] * 1000u + 5u);
 }
 
+/*
+ * A mapped file cut while it is read: the records before the cut, then
+ * -EBADMSG saying the file shrank; never SIGBUS on the pages past the new end.
+ * Cut at a record boundary too: that must not read as a clean end.
+ */
+static void test_pcap_file_shrinks_while_read(void **state)
+{
+	enum { N = 4000, CAPLEN = 1000, REC = 16 + CAPLEN };
+	const char *path = tpath("shrinks.pcap");
+	struct pcapfile_reader *r;
+	struct wbuf w = { 0 };
+	struct input_file in;
+	struct packet p;
+	char err[512];
+	size_t got, cuts[2] = { 24 + REC * (N / 2) + REC / 2, 24 + REC * (N / 2) };
+	int ret, k;
+	uint32_t i;
+
+	(void)state;
+	pcap_header(&w, MAGIC_USEC, 2, 4, 1);
+	for (i = 0; i < N; i++)
+		pcap_record(&w, TS_SEC + i, 0, CAPLEN, CAPLEN, i);
+	for (k = 0; k < 2; k++) {
+		write_file(path, w.b, w.len);
+		open_input(&in, path);
+		r = pcapfile_open(&in, &ret, err, sizeof(err));
+		assert_non_null(r);
+		for (got = 0; got < 10; got++)
+			assert_int_equal(pcapfile_next(r, &p, err, sizeof(err)), 1);
+		assert_int_equal(truncate(path, (off_t)cuts[k]), 0);
+		while ((ret = pcapfile_next(r, &p, err, sizeof(err))) == 1) {
+			assert_true(payload_ok((uint32_t)got, p.data, p.caplen));
+			got++;
+		}
+		assert_int_equal(ret, -EBADMSG);
+		expect_contains(err, "shrank");
+		assert_true(got <= N / 2);
+		pcapfile_close(r);
+		input_close(&in);
+	}
+	w_free(&w);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, make_tmpdir, remove_tmpdir)
 
 int main(void)
@@ -1904,6 +1947,7 @@ int main(void)
 		T(test_pcap_caplen_limit),
 		T(test_pcap_truncated_record),
 		T(test_pcap_many_records),
+		T(test_pcap_file_shrinks_while_read),
 		T(test_pcap_gzip),
 		T(test_pcap_gzip_truncated_mid_record),
 		T(test_pcap_gzip_truncated_at_record_boundary),
