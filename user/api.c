@@ -192,10 +192,11 @@ int nasoone_set_capture_file(struct nasoone *n, const char *path)
 		return ret;
 	if (!path || !*path)
 		return unlock_ret(n, fail(n, NASOONE_EINVAL, "empty capture file name"));
-	if (stat(path, &st) || access(path, R_OK))
+	/* "-" is standard input; any other name must be a readable file, FIFO or device. */
+	if (strcmp(path, "-") && (stat(path, &st) || access(path, R_OK)))
 		return unlock_ret(
 			n, fail(n, NASOONE_EINPUT, "cannot open %s: %s", path, strerror(errno)));
-	if (S_ISDIR(st.st_mode))
+	if (strcmp(path, "-") && S_ISDIR(st.st_mode))
 		return unlock_ret(
 			n, fail(n, NASOONE_EINPUT, "cannot open %s: %s", path, strerror(EISDIR)));
 	ret = set_string(n, &n->file, path);
@@ -420,7 +421,8 @@ static int open_sources(struct nasoone *n, struct source **src, struct bpf_src *
 		return source_error_code(ret);
 	}
 	if (n->file)
-		snprintf(n->path, sizeof(n->path), "libpcap: reading %s", n->file);
+		snprintf(n->path, sizeof(n->path), "libpcap: reading %s",
+			 strcmp(n->file, "-") ? n->file : "standard input");
 	else if (n->mode == NASOONE_MODE_PCAP)
 		snprintf(n->path, sizeof(n->path), "libpcap on %s (requested)", n->device);
 	else

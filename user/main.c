@@ -41,7 +41,8 @@ static const char usage_text[] =
 	"file or captured live on an interface.\n"
 	"\n"
 	"Options:\n"
-	"  -r, --read FILE          read packets from FILE (pcap, pcapng, gzip'd)\n"
+	"  -r, --read FILE          read packets from FILE (pcap, pcapng, gzip'd; a pipe\n"
+	"                           or FIFO too; '-': standard input)\n"
 	"  -i, --interface IFACE    capture live on IFACE (default: the first interface\n"
 	"                           that is up, has an address and is not loopback)\n"
 	"  -w, --write REPORT       write the report to REPORT ('-' or none: standard\n"
@@ -600,7 +601,8 @@ static const char *output_name(const struct options *o)
 static void input_error(struct nasoone *n, int err, const struct options *o, const char *device)
 {
 	if (o->file)
-		api_error(n, err, "cannot read the capture file", NULL, o->file);
+		api_error(n, err, "cannot read the capture file", NULL,
+			  strcmp(o->file, "-") ? o->file : "standard input");
 	else
 		api_error(n, err, "cannot capture", "on", device);
 }
@@ -719,7 +721,8 @@ static int run(const struct options *o)
 	if (!o->file || o->mode != NASOONE_MODE_AUTO)
 		fprintf(stderr, "nasoone: %s\n", nasoone_get_path(n));
 
-	keys = enable_keys();
+	/* Standard input carrying the capture holds no keys. */
+	keys = !(o->file && !strcmp(o->file, "-")) && enable_keys();
 	progress.enabled = o->file && isatty(STDERR_FILENO);
 	run_loop(n, keys, &progress);
 	restore_terminal();

@@ -61,11 +61,12 @@ bool pcapfile_magic(const uint8_t magic[4])
 static int remap(struct pcapfile_reader *r)
 {
 	uint64_t next = r->map_off + r->pos, off = next & ~(uint64_t)(r->page - 1), len;
+	uint64_t file_end = r->in->start + r->in->size;
 	void *map;
 
-	if (r->map_off + r->end >= r->in->size)
+	if (r->map_off + r->end >= file_end)
 		return 0; /* the window already reaches the end of the file */
-	len = r->in->size - off < MAP_WINDOW ? r->in->size - off : MAP_WINDOW;
+	len = file_end - off < MAP_WINDOW ? file_end - off : MAP_WINDOW;
 	map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, r->in->fd, (off_t)off);
 	if (map == MAP_FAILED)
 		return -errno;
@@ -108,7 +109,7 @@ static bool shrank(struct pcapfile_reader *r, uint64_t upto)
 		return true;
 	if (upto <= r->size_checked)
 		return false;
-	if (fstat(r->in->fd, &st) || (uint64_t)st.st_size < r->in->size)
+	if (fstat(r->in->fd, &st) || (uint64_t)st.st_size < r->in->start + r->in->size)
 		return true;
 	r->size_checked = upto + SIZE_CHECK;
 	return false;
@@ -134,7 +135,7 @@ static void shrank_message(struct pcapfile_reader *r, char *err, size_t errlen)
 		 "packet %llu (offset %llu): the file shrank while it was read "
 		 "(%llu bytes at the start, %lld now)",
 		 (unsigned long long)r->packets + 1, (unsigned long long)r->offset,
-		 (unsigned long long)r->in->size, now);
+		 (unsigned long long)(r->in->start + r->in->size), now);
 }
 
 /* Make at least need bytes available at buf[pos]: 1, 0 at the end of the data, or -errno. */
@@ -182,6 +183,7 @@ struct pcapfile_reader *pcapfile_open(struct input_file *in, int *ret, char *err
 	r->page = (size_t)sysconf(_SC_PAGESIZE);
 	r->guard = in->regular && !in->gz && in->size > 0 ? mapguard_acquire() : -1;
 	r->mapped = r->guard >= 0; /* without a guard, reading is safe, mapping is not */
+	r->map_off = in->start;	   /* standard input may start inside the file */
 	if (!r->mapped) {
 		r->size = CHUNK + REC_HDR + CAPLEN_MAX;
 		r->buf = malloc(r->size);
@@ -198,7 +200,7 @@ struct pcapfile_reader *pcapfile_open(struct input_file *in, int *ret, char *err
 			      : "file too short for a pcap header");
 		goto fail;
 	}
-	h = r->buf;
+	h = r->buf + r->pos; /* past a page-aligned start when mapped */
 	memcpy(&magic, h, 4);
 	r->swap = magic == __builtin_bswap32(MAGIC_USEC) || magic == __builtin_bswap32(MAGIC_NSEC);
 	r->nsec = load_u32(h, r->swap) == MAGIC_NSEC;
@@ -211,12 +213,12 @@ struct pcapfile_reader *pcapfile_open(struct input_file *in, int *ret, char *err
 	}
 	/* The low 26 bits are the link type; the upper bits say how FCS is carried. */
 	r->linktype = (int)(load_u32(h + 20, r->swap) & 0x03ffffff);
-	if (r->mapped && shrank(r, FILE_HDR)) {
+	if (r->mapped && shrank(r, r->map_off + r->pos + FILE_HDR)) {
 		shrank_message(r, err, errlen);
 		*ret = -EBADMSG;
 		goto fail;
 	}
-	r->pos = FILE_HDR;
+	r->pos += FILE_HDR;
 	r->offset = FILE_HDR;
 	*ret = 0;
 	return r;

@@ -279,6 +279,97 @@ else
 	pass $t
 fi
 
+# -- pipes, FIFOs, standard input ---------------------------------------------
+
+# run_stdin FILE ARGS...: like run, with stdin from FILE.
+run_stdin()
+{
+	local f=$1
+	shift
+	timeout -k 5 60 "$NASOONE" "$@" <"$f" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+}
+
+# run_pipe FILE ARGS...: like run, with FILE piped into stdin by cat.
+run_pipe()
+{
+	local f=$1
+	shift
+	cat "$f" | timeout -k 5 60 "$NASOONE" "$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+}
+
+t="read-stdin-dash"
+run_stdin "$SAMPLE" -r -
+if [ $rc -eq 0 ] && cmp -s "$TMP/out" "$TMP/full.txt"; then
+	pass $t
+else
+	fail $t "exit status $rc, or the report differs from the file's"
+fi
+
+t="read-pipe-dev-stdin"
+run_pipe "$SAMPLE" -r /dev/stdin
+if [ $rc -eq 0 ] && cmp -s "$TMP/out" "$TMP/full.txt"; then
+	pass $t
+else
+	fail $t "exit status $rc, or the report differs from the file's"
+fi
+
+t="read-gzip-fifo"
+rm -f "$TMP/in.fifo"
+mkfifo "$TMP/in.fifo"
+gzip -c "$SAMPLE" >"$TMP/in.fifo" &
+gzpid=$!
+run -r "$TMP/in.fifo"
+kill $gzpid 2>/dev/null
+wait $gzpid 2>/dev/null
+if [ $rc -eq 0 ] && cmp -s "$TMP/out" "$TMP/full.txt"; then
+	pass $t
+else
+	fail $t "exit status $rc, or the report differs from the file's"
+fi
+
+# Standard input already inside a file (a script read a preamble first): the
+# capture starts there, mapped or not.
+t="read-stdin-offset"
+{ head -c 100 /dev/zero; cat "$SAMPLE"; } >"$TMP/preamble.bin"
+{ dd bs=100 count=1 of=/dev/null 2>/dev/null; timeout -k 5 60 "$NASOONE" -r -; } \
+	<"$TMP/preamble.bin" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+if [ $rc -eq 0 ] && cmp -s "$TMP/out" "$TMP/full.txt"; then
+	pass $t
+else
+	fail $t "exit status $rc, or the report differs from the file's"
+fi
+
+# Every generated capture, damaged ones too, gives through a pipe (and as
+# standard input redirected from the file) the exit status and report it
+# gives as a file; a pcapng with interfaces of several link types included.
+mkdir -p "$TMP/rules"
+if ! "$PCAPGEN" rules "$TMP/rules" >/dev/null 2>"$TMP/err"; then
+	fail pipes "pcapgen rules failed"
+else
+	for f in "$TMP"/rules/*.pcap* "$TMP"/corrupt/*.pcap*; do
+		[ -f "$f" ] || continue
+		t="pipe ${f#"$TMP"/}"
+		run -r "$f"
+		rc_file=$rc
+		cp "$TMP/out" "$TMP/file-report.txt"
+		run_pipe "$f" -r -
+		rc_pipe=$rc
+		cp "$TMP/out" "$TMP/pipe-report.txt"
+		run_stdin "$f" -r -
+		if [ $rc_pipe -ne $rc_file ] || [ $rc -ne $rc_file ]; then
+			fail "$t" "exit status $rc_pipe (pipe), $rc (stdin), $rc_file as a file"
+		elif ! cmp -s "$TMP/pipe-report.txt" "$TMP/file-report.txt" ||
+			! cmp -s "$TMP/out" "$TMP/file-report.txt"; then
+			fail "$t" "the report differs from the file's"
+		else
+			pass "$t"
+		fi
+	done
+fi
+
 # -- filter ------------------------------------------------------------------
 
 t="bad-filter"
