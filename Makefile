@@ -19,7 +19,7 @@ endif
 
 CFLAGS ?= -O2 -g
 WARNINGS := -Wall -Wextra -Werror -Wmissing-field-initializers -Werror=undef
-ALL_CFLAGS := -std=gnu11 $(WARNINGS) -Iinclude -I$(OUTPUT) -fPIC -pthread \
+ALL_CFLAGS := -std=gnu11 $(WARNINGS) -Iinclude -Iuser -I$(OUTPUT) -fPIC -pthread \
 	-D_GNU_SOURCE $(CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS := -lbpf -lelf -lpcap -lz -lpthread
 ALL_LDFLAGS := -pthread $(LDFLAGS) $(EXTRA_LDFLAGS)
@@ -37,9 +37,13 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-LIB_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
-LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(LIB_SRCS))
-HEADERS := $(wildcard include/*.h include/nasoone/*.h user/*.h)
+# user/ follows the data flow: capture/ (packet sources) -> count/ (flow
+# tables, threads) -> output/ (consumers of rows), api/ on top, cli/ last;
+# row.h, the shared vocabulary, lies below them all.
+USER_DIRS := user user/capture user/count user/output user/api
+LIB_SRCS := $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.c))
+LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/obj/%.o,$(LIB_SRCS))
+HEADERS := $(wildcard include/*.h include/nasoone/*.h $(addsuffix /*.h,$(USER_DIRS)))
 
 .PHONY: all deps run test test-suite test-asan bench install uninstall clean format format-check vmlinux
 .DELETE_ON_ERROR:
@@ -60,8 +64,9 @@ deps:
 $(OUTPUT):
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/%.o: user/%.c $(HEADERS) | $(OUTPUT)
+$(OUTPUT)/obj/%.o: user/%.c $(HEADERS) | $(OUTPUT)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(OUTPUT)/libnasoone.a: $(LIB_OBJS)
@@ -72,7 +77,7 @@ $(OUTPUT)/libnasoone.so: $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) -shared -Wl,-soname,libnasoone.so.$(SOVERSION) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUTPUT)/nasoone: $(OUTPUT)/main.o $(OUTPUT)/libnasoone.a
+$(OUTPUT)/nasoone: $(OUTPUT)/obj/cli/main.o $(OUTPUT)/libnasoone.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
 
@@ -122,7 +127,8 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig/nasoone.pc $(DESTDIR)$(PREFIX)/include/nasoone.h \
 		$(DESTDIR)$(PREFIX)/share/man/man8/nasoone.8
 
-FORMAT_FILES = $(wildcard include/*.h include/nasoone/*.h user/*.c user/*.h bpf/*.c bpf/*.h \
+FORMAT_FILES = $(wildcard include/*.h include/nasoone/*.h user/*.c user/*.h user/*/*.c user/*/*.h \
+	bpf/*.c bpf/*.h \
 	tests/*/*.c tests/*/*.h)
 format:
 	clang-format -i $(FORMAT_FILES)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Unit tests of the report, user/report.h: the text of a row (every field,
+ * Unit tests of the report, user/output/report.h: the text of a row (every field,
  * IPv4 and IPv6 addresses as glibc's inet_ntop prints them, protocols,
  * 64-bit numbers), the order of README "Report format" (checked against an
  * independent comparator that works on the printed text), report_write_fd,
@@ -25,7 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../user/report.h"
+#include "output/report.h"
 
 #define U64_MAX_TEXT "18446744073709551615"
 #define ONE_MIB	     (1u << 20)
@@ -61,7 +61,7 @@ static struct flow_row row(const char *src, unsigned int sport, const char *dst,
 	r.last_ms = last;
 	r.bytes = bytes;
 	r.packets = packets;
-	r.hash = flowtab_hash(&r.key);
+	r.hash = row_hash(&r.key);
 	return r;
 }
 

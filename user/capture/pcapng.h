@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "packet.h"
+#include "capture/packet.h"
 
 /* Records above this captured length end the file, as they do for libpcap. */
 #define CAPLEN_MAX 262144u

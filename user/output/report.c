@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "report.h"
+#include "output/report.h"
 
 #define WRITE_BUFFER (1u << 20)
 
@@ -57,10 +57,11 @@ static char *put_addr(char *p, const uint8_t *addr, uint8_t family)
 	return put_str(p, "; ", 2);
 }
 
+static const char *const proto_names[] = { "[]", "[TCP]", "[UDP]", "[TCP, UDP]" };
+
 size_t report_format_row(char *buf, const struct flow_row *row)
 {
-	static const char *const protos[] = { "[]", "[TCP]", "[UDP]", "[TCP, UDP]" };
-	const char *proto = protos[row->protos & 3];
+	const char *proto = proto_names[row->protos & 3];
 	char *p = buf;
 
 	p = put_addr(p, row->key.saddr, row->key.family);
@@ -74,6 +75,86 @@ size_t report_format_row(char *buf, const struct flow_row *row)
 	p = put_u64(p, row->packets);
 	*p++ = '\n';
 	return (size_t)(p - buf);
+}
+
+/* RFC 4180: fields with a comma are quoted; records end with CRLF. */
+static size_t format_csv(char *buf, const struct flow_row *row)
+{
+	const char *proto = proto_names[row->protos & 3];
+	char *p = buf;
+
+	p = put_addr(p, row->key.saddr, row->key.family) - 2;
+	p = put_u64(put_str(p, ",", 1), ntohs(row->key.sport));
+	p = put_addr(put_str(p, ",", 1), row->key.daddr, row->key.family) - 2;
+	p = put_u64(put_str(p, ",", 1), ntohs(row->key.dport));
+	if (strchr(proto, ','))
+		p = put_str(put_str(put_str(p, ",\"", 2), proto, strlen(proto)), "\"", 1);
+	else
+		p = put_str(put_str(p, ",", 1), proto, strlen(proto));
+	p = put_u64(put_str(p, ",", 1), row->first_ms);
+	p = put_u64(put_str(p, ",", 1), row->last_ms);
+	p = put_u64(put_str(p, ",", 1), row->bytes);
+	p = put_u64(put_str(p, ",", 1), row->packets);
+	return (size_t)(put_str(p, "\r\n", 2) - buf);
+}
+
+static const char *const end_names[] = {
+	[NASOONE_END_LIVE] = "live",	 [NASOONE_END_IDLE] = "idle",
+	[NASOONE_END_ACTIVE] = "active", [3] = "end",
+	[NASOONE_END_FORCED] = "forced", [NASOONE_END_EVICTED] = "evicted",
+};
+
+/* JSON Lines: one object a row, numbers as numbers, addresses as in the report. */
+static size_t format_json(char *buf, const struct flow_row *row, bool with_end)
+{
+	static const char *const protos[] = { "[]", "[\"TCP\"]", "[\"UDP\"]", "[\"TCP\",\"UDP\"]" };
+	const char *proto = protos[row->protos & 3];
+	char *p = put_str(buf, "{\"source_ip\":\"", 14);
+
+	p = put_addr(p, row->key.saddr, row->key.family) - 2;
+	p = put_u64(put_str(p, "\",\"source_port\":", 16), ntohs(row->key.sport));
+	p = put_str(p, ",\"destination_ip\":\"", 19);
+	p = put_addr(p, row->key.daddr, row->key.family) - 2;
+	p = put_u64(put_str(p, "\",\"destination_port\":", 21), ntohs(row->key.dport));
+	p = put_str(put_str(p, ",\"protocols\":", 13), proto, strlen(proto));
+	p = put_u64(put_str(p, ",\"first\":", 9), row->first_ms);
+	p = put_u64(put_str(p, ",\"last\":", 8), row->last_ms);
+	p = put_u64(put_str(p, ",\"bytes\":", 9), row->bytes);
+	p = put_u64(put_str(p, ",\"packets\":", 11), row->packets);
+	if (with_end) {
+		uint8_t end = row->key.pad[0] <= NASOONE_END_EVICTED ? row->key.pad[0] : 3;
+
+		p = put_str(p, ",\"end\":\"", 8);
+		p = put_str(p, end_names[end], strlen(end_names[end]));
+		p = put_str(p, "\"", 1);
+	}
+	return (size_t)(put_str(p, "}\n", 2) - buf);
+}
+
+size_t report_format_row_as(char *buf, const struct flow_row *row, enum nasoone_format format,
+			    bool with_end)
+{
+	switch (format) {
+	case NASOONE_FORMAT_CSV:
+		return format_csv(buf, row);
+	case NASOONE_FORMAT_JSON:
+		return format_json(buf, row, with_end);
+	default:
+		return report_format_row(buf, row);
+	}
+}
+
+const char *report_header(enum nasoone_format format)
+{
+	switch (format) {
+	case NASOONE_FORMAT_CSV:
+		return "source ip,source port,destination ip,destination port,protocols,first,last,"
+		       "bytes,packets\r\n";
+	case NASOONE_FORMAT_JSON:
+		return ""; /* JSON Lines: every line stands alone */
+	default:
+		return REPORT_HEADER;
+	}
 }
 
 int report_row_cmp(const struct flow_row *a, const struct flow_row *b)
@@ -155,14 +236,20 @@ static int write_all(int fd, const char *buf, size_t len)
 
 int report_write_fd(int fd, const struct flow_row *const *rows, size_t count)
 {
+	return report_write_fd_as(fd, rows, count, NASOONE_FORMAT_NASOONE);
+}
+
+int report_write_fd_as(int fd, const struct flow_row *const *rows, size_t count,
+		       enum nasoone_format format)
+{
 	char *buf = malloc(WRITE_BUFFER);
 	size_t used, i;
 	int err = 0;
 
 	if (!buf)
 		return -ENOMEM;
-	used = strlen(REPORT_HEADER);
-	memcpy(buf, REPORT_HEADER, used);
+	used = strlen(report_header(format));
+	memcpy(buf, report_header(format), used);
 	for (i = 0; i < count; i++) {
 		if (used > WRITE_BUFFER - REPORT_ROW_MAX) {
 			err = write_all(fd, buf, used);
@@ -170,7 +257,7 @@ int report_write_fd(int fd, const struct flow_row *const *rows, size_t count)
 				goto out;
 			used = 0;
 		}
-		used += report_format_row(buf + used, rows[i]);
+		used += report_format_row_as(buf + used, rows[i], format, false);
 	}
 	err = write_all(fd, buf, used);
 out:
@@ -275,7 +362,7 @@ int report_output_create(struct report_output *out)
 	if (fd < 0)
 		return -errno;
 	/* A valid, empty report from the start: a run killed early leaves no blank file. */
-	err = report_write_fd(fd, NULL, 0);
+	err = report_write_fd_as(fd, NULL, 0, out->format);
 	if (!err && fstat(fd, &st))
 		err = -errno;
 	if (close(fd) && !err)
@@ -291,7 +378,7 @@ int report_output_create(struct report_output *out)
 
 /* A temporary file next to the target, so that rename() stays on one file system. */
 static int replace_file(const char *path, mode_t mode, const struct flow_row *const *rows,
-			size_t count)
+			size_t count, enum nasoone_format format)
 {
 	const char *base = strrchr(path, '/');
 	int dirlen = base ? (int)(base - path + 1) : 0;
@@ -308,7 +395,7 @@ static int replace_file(const char *path, mode_t mode, const struct flow_row *co
 		err = -errno;
 		goto out;
 	}
-	err = report_write_fd(fd, rows, count);
+	err = report_write_fd_as(fd, rows, count, format);
 	if (!err && fchmod(fd, mode))
 		err = -errno;
 	if (!err && fsync(fd))
@@ -322,6 +409,13 @@ static int replace_file(const char *path, mode_t mode, const struct flow_row *co
 out:
 	free(tmp);
 	return err;
+}
+
+/* A new file (a rotated report): the mode the umask gives. */
+int report_replace(const char *path, const struct flow_row *const *rows, size_t count,
+		   enum nasoone_format format)
+{
+	return replace_file(path, 0666 & ~current_umask(), rows, count, format);
 }
 
 static bool same_file(const struct stat *a, const struct stat *b)
@@ -367,16 +461,16 @@ int report_output_write(struct report_output *out, const struct flow_row *const 
 	switch (out->kind) {
 	case REPORT_REGULAR:
 		return replace_file(out->path, out->mode ? out->mode : 0666 & ~current_umask(),
-				    rows, count);
+				    rows, count, out->format);
 	case REPORT_DIRECT:
 		if (!final)
 			return 0;
 		if (!out->path)
-			return report_write_fd(STDOUT_FILENO, rows, count);
+			return report_write_fd_as(STDOUT_FILENO, rows, count, out->format);
 		fd = out->pinned ? open_pinned(out) : -EBADF;
 		if (fd < 0)
 			return fd;
-		err = report_write_fd(fd, rows, count);
+		err = report_write_fd_as(fd, rows, count, out->format);
 		close(fd);
 		return err;
 	default:

@@ -7,7 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "mapguard.h"
+#include "capture/mapguard.h"
 
 #define SLOTS 64
 

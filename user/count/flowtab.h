@@ -11,22 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "nasoone/flow.h"
-
-struct flow_row {
-	struct nn_flow_key key;
-	uint64_t first_ms; /* ms since the epoch, truncated */
-	uint64_t last_ms;
-	uint64_t bytes; /* original frame lengths */
-	uint64_t packets;
-	uint32_t protos; /* NN_PROTO_* bits */
-	uint32_t hash;	 /* flowtab_hash(&key), cached */
-};
+#include "row.h"
 
 struct flowtab;
-
-/* The hash every module uses for a key (tables, shards). */
-uint32_t flowtab_hash(const struct nn_flow_key *key);
 
 /* An empty table, or NULL with errno set. */
 struct flowtab *flowtab_new(void);
@@ -35,13 +22,22 @@ void flowtab_free(struct flowtab *t);
 /*
  * Fold delta into the row of delta->key (created if new): the earliest
  * first, the latest last, bytes and packets added, protocols or-ed.
- * delta->hash must be flowtab_hash(&delta->key). 0 or -ENOMEM.
+ * delta->hash must be row_hash(&delta->key). 0 or -ENOMEM; *index (may
+ * be NULL) gets the row's index.
  */
-int flowtab_add(struct flowtab *t, const struct flow_row *delta);
+int flowtab_add(struct flowtab *t, const struct flow_row *delta, size_t *index);
+/* Remove row index: the last row takes its place (rows below index keep theirs). */
+void flowtab_remove(struct flowtab *t, size_t index);
+/* Remove every row, giving back all but one chunk of rows. */
+void flowtab_clear(struct flowtab *t);
 
 /* Number of rows; rows are numbered 0 .. size-1 in insertion order. */
 size_t flowtab_size(const struct flowtab *t);
-const struct flow_row *flowtab_row(const struct flowtab *t, size_t index);
+struct flow_row *flowtab_row(const struct flowtab *t, size_t index);
+/* Rows from index on that lie contiguously in memory (at least 1 when index < size). */
+size_t flowtab_chunk_rows(const struct flowtab *t, size_t index);
+/* The longest distance of a row's slot from its hash's home slot (probe chains). */
+size_t flowtab_longest_probe(const struct flowtab *t);
 /* Bytes allocated by the table (for memory accounting). */
 size_t flowtab_memory(const struct flowtab *t);
 

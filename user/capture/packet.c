@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "nasoone/parse.h"
-#include "packet.h"
+#include "capture/packet.h"
 
 /*
  * Link types as libpcap reports them (DLT_) and as pcapng stores them

@@ -7,10 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "byteorder.h"
-#include "mapguard.h"
-#include "pcapfile.h"
-#include "pcapng.h"
+#include "capture/byteorder.h"
+#include "capture/mapguard.h"
+#include "capture/pcapfile.h"
+#include "capture/pcapng.h"
 
 #define MAGIC_USEC     0xa1b2c3d4u
 #define MAGIC_NSEC     0xa1b23c4du

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-#include "cbpf.h" /* first: it reads <linux/bpf.h> with eBPF's bpf_insn renamed */
+#include "capture/cbpf.h" /* first: it reads <linux/bpf.h> with eBPF's bpf_insn renamed */
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bpf_src.h"
+#include "capture/bpf_src.h"
 #include "nasoone.skel.h"
 #include "nasoone/flow.h"
 #include "nasoone/parse.h"
@@ -103,7 +103,7 @@ static void row_from(const struct bpf_src *b, struct flow_row *row, const struct
 	row->bytes = val->bytes;
 	row->packets = val->packets;
 	row->protos = val->protos;
-	row->hash = flowtab_hash(key);
+	row->hash = row_hash(key);
 }
 
 static int new_inner_map(const struct bpf_src *b)

@@ -14,9 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "flowtab.h"
+#include "row.h"
 #include "nasoone.h"
-#include "packet.h"
+#include "capture/packet.h"
 
 enum bpf_src_mode {
 	BPF_SRC_XDP, /* XDP on ingress, TC on egress */

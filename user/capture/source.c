@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "input.h"
-#include "pcapfile.h"
-#include "pcapng.h"
-#include "source.h"
+#include "capture/input.h"
+#include "capture/pcapfile.h"
+#include "capture/pcapng.h"
+#include "capture/source.h"
 
 #define SNAPLEN	       262144
 #define LIVE_TIMEOUT   100 /* ms: how long a live read waits before we look at the flags */

@@ -27,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cbpf.h"
+#include "capture/cbpf.h"
 #include <pcap/pcap.h>
 
 #include "nasoone/flow.h"

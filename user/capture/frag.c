@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flowtab.h"
-#include "frag.h"
+#include "row.h"
+#include "capture/frag.h"
 
 /* 64k datagrams in flight, far above what a capture needs; ~6 MiB. */
 #define FRAG_SLOTS  (1u << 16)
@@ -64,7 +64,7 @@ static uint32_t datagram_hash(const struct frag_id *id)
 	memcpy(&k.sport, &id->id, 4);
 	k.family = id->family;
 	k.pad[0] = id->proto;
-	return flowtab_hash(&k);
+	return row_hash(&k);
 }
 
 static bool expired(const struct frag_entry *e, uint64_t ts_ms)

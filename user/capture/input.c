@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "input.h"
+#include "capture/input.h"
 
 /* Small enough to stay in the L2 cache between the kernel's copy and ours. */
 #define STREAM_BUFFER (128u << 10)

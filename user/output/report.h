@@ -10,17 +10,24 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
-#include "flowtab.h"
+#include "nasoone.h"
+#include "row.h"
 
 #define REPORT_HEADER                                                                              \
 	"source ip; source port; destination ip; destination port; protocols; first; last; "       \
 	"bytes; packets\n"
 
-/* Longest row: two IPv6 addresses, five 20-digit numbers and separators. */
-#define REPORT_ROW_MAX 256
+/* Longest row: two IPv6 addresses, five 20-digit numbers and separators (JSON's names too). */
+#define REPORT_ROW_MAX 512
 
 /* Format one row, newline included, into buf (>= REPORT_ROW_MAX). Returns its length. */
 size_t report_format_row(char *buf, const struct flow_row *row);
+
+/* The same row in another format; with_end adds a JSON row's end reason. */
+size_t report_format_row_as(char *buf, const struct flow_row *row, enum nasoone_format format,
+			    bool with_end);
+/* The header line of a format ("" for JSON Lines). */
+const char *report_header(enum nasoone_format format);
 
 /* The report's order: first, source ip (IPv4 first), source port, destination ip, port. */
 int report_row_cmp(const struct flow_row *a, const struct flow_row *b);
@@ -28,6 +35,8 @@ void report_sort(const struct flow_row **rows, size_t count);
 
 /* Header and rows to fd, through a large buffer (one write per MiB). 0 or -errno. */
 int report_write_fd(int fd, const struct flow_row *const *rows, size_t count);
+int report_write_fd_as(int fd, const struct flow_row *const *rows, size_t count,
+		       enum nasoone_format format);
 
 enum report_kind {
 	REPORT_NONE,	/* no output configured */
@@ -38,6 +47,7 @@ enum report_kind {
 struct report_output {
 	enum report_kind kind;
 	char *path; /* NULL for stdout */
+	enum nasoone_format format;
 	bool overwrite;
 	bool created;
 	bool pinned; /* a direct output's file is held open (O_PATH) since set time */
@@ -65,5 +75,11 @@ int report_output_write(struct report_output *out, const struct flow_row *const 
 /* True when the output is the file st describes (same device and inode). */
 bool report_output_is_file(const struct report_output *out, const struct stat *st);
 void report_output_clear(struct report_output *out);
+/*
+ * Replace the file at path atomically (temporary file in its directory,
+ * fsync, rename), with the mode a new file gets (0666 & ~umask).
+ */
+int report_replace(const char *path, const struct flow_row *const *rows, size_t count,
+		   enum nasoone_format format);
 
 #endif /* NASOONE_REPORT_H */

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
-#include "packet.h"
+#include "capture/packet.h"
 
 struct source;
 

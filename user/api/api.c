@@ -15,14 +15,26 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bpf_src.h"
+#include "capture/bpf_src.h"
 #include "nasoone.h"
-#include "pipeline.h"
-#include "report.h"
-#include "source.h"
+#include "count/pipeline.h"
+#include "output/report.h"
+#include "output/report_writer.h"
+#include "capture/source.h"
 
-#define DEFAULT_INTERVAL 10
-#define MAX_THREADS	 64
+#define DEFAULT_INTERVAL   10
+#define MAX_THREADS	   64
+#define MAX_USER_CONSUMERS 15 /* and the report */
+
+/*
+ * Expiry and the cap on an interface, where a run lasts days: nfpcapd's
+ * timeouts (a minute idle, five minutes active), and a million rows --
+ * about 100 MB of live rows and as much for the report's period. A file
+ * needs none: its report is cumulative and the file bounds it.
+ */
+#define LIVE_IDLE_S    60
+#define LIVE_ACTIVE_S  300
+#define LIVE_MAX_FLOWS 1000000
 
 struct nasoone {
 	pthread_mutex_t lock;
@@ -36,6 +48,12 @@ struct nasoone {
 	enum nasoone_mode mode;
 	uint32_t bpf_flows, bpf_ring;
 	unsigned int drain_ms;
+	bool expiry_set, max_flows_set;
+	unsigned int idle_s, active_s, rotation_s;
+	uint64_t max_flows;
+	struct nasoone_consumer consumers[MAX_USER_CONSUMERS + 1]; /* [0]: the report */
+	unsigned int nconsumers;				   /* the user's */
+	struct report_writer *writer;
 	char path[1536]; /* which capture path runs, and why */
 	struct report_output output;
 	struct pipeline *_Atomic pipeline; /* set at start, freed by nasoone_free() */
@@ -128,6 +146,7 @@ void nasoone_free(struct nasoone *n)
 	if (state == NASOONE_RUNNING || state == NASOONE_PAUSED || state == NASOONE_FINISHED)
 		nasoone_stop(n, NULL);
 	pipeline_free(n->pipeline);
+	report_writer_free(n->writer);
 	report_output_clear(&n->output);
 	free(n->device);
 	free(n->file);
@@ -256,6 +275,67 @@ int nasoone_set_timeout(struct nasoone *n, unsigned int seconds)
 	if (!seconds)
 		return unlock_ret(n, fail(n, NASOONE_EINVAL, "the report interval must be > 0 s"));
 	n->interval_s = seconds;
+	return unlock_ret(n, 0);
+}
+
+int nasoone_set_format(struct nasoone *n, enum nasoone_format format)
+{
+	int ret = lock_initial(n, "set_format");
+
+	if (ret)
+		return ret;
+	if (format < NASOONE_FORMAT_NASOONE || format > NASOONE_FORMAT_JSON)
+		return unlock_ret(n,
+				  fail(n, NASOONE_EINVAL, "unknown report format %d", (int)format));
+	n->output.format = format;
+	return unlock_ret(n, 0);
+}
+
+int nasoone_set_expiry(struct nasoone *n, unsigned int idle_s, unsigned int active_s)
+{
+	int ret = lock_initial(n, "set_expiry");
+
+	if (ret)
+		return ret;
+	n->idle_s = idle_s;
+	n->active_s = active_s;
+	n->expiry_set = true;
+	return unlock_ret(n, 0);
+}
+
+int nasoone_set_max_flows(struct nasoone *n, uint64_t max_flows)
+{
+	int ret = lock_initial(n, "set_max_flows");
+
+	if (ret)
+		return ret;
+	n->max_flows = max_flows;
+	n->max_flows_set = true;
+	return unlock_ret(n, 0);
+}
+
+int nasoone_set_rotation(struct nasoone *n, unsigned int seconds)
+{
+	int ret = lock_initial(n, "set_rotation");
+
+	if (ret)
+		return ret;
+	n->rotation_s = seconds;
+	return unlock_ret(n, 0);
+}
+
+int nasoone_add_consumer(struct nasoone *n, const struct nasoone_consumer *consumer)
+{
+	int ret = lock_initial(n, "add_consumer");
+
+	if (ret)
+		return ret;
+	if (!consumer)
+		return unlock_ret(n, fail(n, NASOONE_EINVAL, "no consumer given"));
+	if (n->nconsumers == MAX_USER_CONSUMERS)
+		return unlock_ret(
+			n, fail(n, NASOONE_EINVAL, "at most %d consumers", MAX_USER_CONSUMERS));
+	n->consumers[1 + n->nconsumers++] = *consumer;
 	return unlock_ret(n, 0);
 }
 
@@ -466,7 +546,7 @@ int nasoone_start(struct nasoone *n)
 		bpf_src_close(cfg.bpf);
 		return unlock_ret(n, ret);
 	}
-	ret = report_output_create(&n->output);
+	ret = n->rotation_s ? 0 : report_output_create(&n->output);
 	if (ret) {
 		source_close(cfg.src);
 		bpf_src_close(cfg.bpf);
@@ -477,7 +557,19 @@ int nasoone_start(struct nasoone *n)
 	cfg.threads = n->threads ? n->threads : cpus > 0 ? (unsigned int)cpus : 1;
 	cfg.interval_s = n->interval_s;
 	cfg.drain_ms = n->drain_ms;
-	cfg.report = &n->output;
+	cfg.live = !n->file;
+	cfg.idle_ms = (n->expiry_set ? n->idle_s : cfg.live ? LIVE_IDLE_S : 0) * 1000ull;
+	cfg.active_ms = (n->expiry_set ? n->active_s : cfg.live ? LIVE_ACTIVE_S : 0) * 1000ull;
+	cfg.max_flows = n->max_flows_set ? n->max_flows : cfg.live ? LIVE_MAX_FLOWS : 0;
+	cfg.rotation_ms = n->rotation_s * 1000ull;
+	n->writer = report_writer_new(&n->output, n->rotation_s > 0, &n->consumers[0]);
+	if (!n->writer) {
+		source_close(cfg.src);
+		bpf_src_close(cfg.bpf);
+		return unlock_ret(n, fail(n, NASOONE_ENOMEM, "out of memory"));
+	}
+	cfg.consumers = n->consumers;
+	cfg.nconsumers = 1 + n->nconsumers;
 	ret = pipeline_start(&p, &cfg);
 	if (ret)
 		return unlock_ret(n, ret == -ENOMEM ? fail(n, NASOONE_ENOMEM, "out of memory")
@@ -515,6 +607,7 @@ int nasoone_resume(struct nasoone *n)
 int nasoone_stop(struct nasoone *n, struct nasoone_stats *stats)
 {
 	enum nasoone_state state;
+	const char *text;
 	int ret;
 
 	if (!n)
@@ -523,16 +616,89 @@ int nasoone_stop(struct nasoone *n, struct nasoone_stats *stats)
 	state = current_state(n);
 	if (state != NASOONE_RUNNING && state != NASOONE_PAUSED && state != NASOONE_FINISHED)
 		return unlock_ret(n, wrong_state(n, "stop"));
-	ret = pipeline_stop(n->pipeline);
+	pipeline_stop(n->pipeline);
 	pipeline_stats(n->pipeline, &n->final_stats);
 	pipeline_release(n->pipeline);
 	n->state = NASOONE_STOPPED;
 	if (stats)
 		*stats = n->final_stats;
-	if (ret)
-		ret = fail(n, NASOONE_EOUTPUT, "cannot write the report to %s: %s",
-			   n->output.path ? n->output.path : "standard output", strerror(-ret));
+	ret = pipeline_error(n->pipeline, &text);
+	/* A consumer (the report among them) that failed: the output is incomplete. */
+	ret = ret == -EPIPE ? fail(n, NASOONE_EOUTPUT, "%s", text) : 0;
 	return unlock_ret(n, ret);
+}
+
+/* The pipeline of a capture that is running, paused or finished, with n locked; else NULL. */
+static struct pipeline *running_pipeline(struct nasoone *n, const char *call, int *ret)
+{
+	enum nasoone_state state;
+
+	pthread_mutex_lock(&n->lock);
+	state = current_state(n);
+	if (state != NASOONE_RUNNING && state != NASOONE_PAUSED && state != NASOONE_FINISHED) {
+		*ret = wrong_state(n, call);
+		pthread_mutex_unlock(&n->lock);
+		return NULL;
+	}
+	return n->pipeline;
+}
+
+int nasoone_snapshot(struct nasoone *n, struct nasoone_snapshot **snapshot)
+{
+	struct pipeline *p;
+	int ret = 0;
+
+	if (!n || !snapshot)
+		return NASOONE_EINVAL;
+	*snapshot = NULL;
+	p = running_pipeline(n, "snapshot", &ret);
+	if (!p)
+		return ret;
+	/*
+	 * Under the handle's lock: stop() waits for the copy, and the copy
+	 * waits only for the counters' next step.
+	 */
+	ret = pipeline_snapshot(p, snapshot);
+	return unlock_ret(n, ret ? fail(n, NASOONE_ENOMEM, "out of memory for a snapshot") : 0);
+}
+
+void nasoone_snapshot_free(struct nasoone_snapshot *snapshot)
+{
+	pipeline_snapshot_free(snapshot);
+}
+
+int nasoone_flush(struct nasoone *n)
+{
+	struct pipeline *p;
+	int ret = 0;
+
+	if (!n)
+		return NASOONE_EINVAL;
+	p = running_pipeline(n, "flush", &ret);
+	if (!p)
+		return ret;
+	pipeline_flush(p);
+	return unlock_ret(n, 0);
+}
+
+static int flow_ptr_cmp(const void *a, const void *b)
+{
+	return report_row_cmp(flow_as_row(a), flow_as_row(b));
+}
+
+void nasoone_sort_flows(struct nasoone_flow *flows, size_t count)
+{
+	if (flows && count)
+		qsort(flows, count, sizeof(*flows), flow_ptr_cmp);
+}
+
+int nasoone_format_flow(char *buf, size_t size, const struct nasoone_flow *flow,
+			enum nasoone_format format)
+{
+	if (!buf || !flow || size < REPORT_ROW_MAX || format < NASOONE_FORMAT_NASOONE ||
+	    format > NASOONE_FORMAT_JSON)
+		return NASOONE_EINVAL;
+	return (int)report_format_row_as(buf, flow_as_row(flow), format, false);
 }
 
 int nasoone_wait(struct nasoone *n, int timeout_ms)

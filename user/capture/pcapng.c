@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "byteorder.h"
-#include "pcapng.h"
+#include "capture/byteorder.h"
+#include "capture/pcapng.h"
 
 #define BT_SHB		 0x0A0D0D0Au
 #define BT_IDB		 1u

@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "input.h"
-#include "packet.h"
+#include "capture/input.h"
+#include "capture/packet.h"
 
 struct pcapfile_reader;
 

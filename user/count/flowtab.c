@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flowtab.h"
+#include "count/flowtab.h"
 
 /* Rows live in chunks of this many, so that growing never moves a row. */
 #define CHUNK_SHIFT 12
@@ -21,24 +21,6 @@ struct flowtab {
 	struct flow_row **chunks;
 	size_t nchunks;
 };
-
-uint32_t flowtab_hash(const struct nn_flow_key *key)
-{
-	uint64_t words[sizeof(*key) / 8], h = 0x9e3779b97f4a7c15ull;
-	size_t i;
-
-	memcpy(words, key, sizeof(words));
-	for (i = 0; i < sizeof(words) / 8; i++) {
-		h ^= words[i];
-		h *= 0xff51afd7ed558ccdull;
-		h ^= h >> 32;
-	}
-	/* Final avalanche, so that every key byte reaches the low (index) bits. */
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 32;
-	return (uint32_t)h;
-}
 
 struct flowtab *flowtab_new(void)
 {
@@ -78,9 +60,16 @@ size_t flowtab_size(const struct flowtab *t)
 	return t->size;
 }
 
-const struct flow_row *flowtab_row(const struct flowtab *t, size_t index)
+struct flow_row *flowtab_row(const struct flowtab *t, size_t index)
 {
 	return row_at(t, index);
+}
+
+size_t flowtab_chunk_rows(const struct flowtab *t, size_t index)
+{
+	size_t left = t->size - index, in_chunk = CHUNK_ROWS - (index & (CHUNK_ROWS - 1));
+
+	return left < in_chunk ? left : in_chunk;
 }
 
 size_t flowtab_memory(const struct flowtab *t)
@@ -128,7 +117,17 @@ static struct flow_row *new_row(struct flowtab *t)
 	return row_at(t, t->size);
 }
 
-int flowtab_add(struct flowtab *t, const struct flow_row *delta)
+/* The slot that holds row index, found by probing from the row's hash. */
+static size_t slot_of(const struct flowtab *t, size_t index)
+{
+	size_t i = row_at(t, index)->hash & t->mask;
+
+	while ((t->slots[i] & 0xffffffffu) != index + 1)
+		i = (i + 1) & t->mask;
+	return i;
+}
+
+int flowtab_add(struct flowtab *t, const struct flow_row *delta, size_t *index)
 {
 	uint64_t tag = (uint64_t)delta->hash << 32, s;
 	struct flow_row *row;
@@ -140,13 +139,9 @@ int flowtab_add(struct flowtab *t, const struct flow_row *delta)
 		row = row_at(t, (s & 0xffffffffu) - 1);
 		if (memcmp(&row->key, &delta->key, sizeof(row->key)))
 			continue;
-		if (delta->first_ms < row->first_ms)
-			row->first_ms = delta->first_ms;
-		if (delta->last_ms > row->last_ms)
-			row->last_ms = delta->last_ms;
-		row->bytes += delta->bytes;
-		row->packets += delta->packets;
-		row->protos |= delta->protos;
+		row_fold(row, delta);
+		if (index)
+			*index = (s & 0xffffffffu) - 1;
 		return 0;
 	}
 	if ((t->size + 1) * 4 > (t->mask + 1) * 3) {
@@ -160,6 +155,84 @@ int flowtab_add(struct flowtab *t, const struct flow_row *delta)
 		return -ENOMEM;
 	*row = *delta;
 	t->slots[i] = tag | (t->size + 1);
+	if (index)
+		*index = t->size;
 	t->size++;
 	return 0;
+}
+
+/*
+ * Linear probing deletes by shifting back: every later slot of the run
+ * that may sit at or before the hole moves into it (Knuth 6.4, algorithm R),
+ * so no tombstone slows later lookups.
+ */
+static void delete_slot(struct flowtab *t, size_t hole)
+{
+	size_t i = hole, home;
+
+	for (;;) {
+		i = (i + 1) & t->mask;
+		if (!t->slots[i])
+			break;
+		home = (t->slots[i] >> 32) & t->mask;
+		/* Leave the entry if its home lies cyclically in (hole, i]. */
+		if (hole <= i ? (hole < home && home <= i) : (hole < home || home <= i))
+			continue;
+		t->slots[hole] = t->slots[i];
+		hole = i;
+	}
+	t->slots[hole] = 0;
+}
+
+void flowtab_remove(struct flowtab *t, size_t index)
+{
+	size_t last = t->size - 1;
+
+	delete_slot(t, slot_of(t, index));
+	if (index != last) {
+		size_t s = slot_of(t, last);
+
+		*row_at(t, index) = *row_at(t, last);
+		t->slots[s] = (t->slots[s] & 0xffffffff00000000ull) | (index + 1);
+	}
+	t->size--;
+	/* Give memory back as the table shrinks, keeping one spare chunk. */
+	while (t->nchunks > 1 && t->size + 2 * CHUNK_ROWS <= t->nchunks * CHUNK_ROWS) {
+		t->nchunks--;
+		free(t->chunks[t->nchunks]);
+	}
+}
+
+void flowtab_clear(struct flowtab *t)
+{
+	size_t i;
+
+	for (i = 1; i < t->nchunks; i++)
+		free(t->chunks[i]);
+	t->nchunks = t->nchunks ? 1 : 0;
+	if (t->mask > 1023) {
+		uint64_t *slots = calloc(1024, sizeof(*slots));
+
+		if (slots) {
+			free(t->slots);
+			t->slots = slots;
+			t->mask = 1023;
+		}
+	}
+	memset(t->slots, 0, (t->mask + 1) * sizeof(*t->slots));
+	t->size = 0;
+}
+
+size_t flowtab_longest_probe(const struct flowtab *t)
+{
+	size_t i, home, longest = 0;
+
+	for (i = 0; i <= t->mask; i++) {
+		if (!t->slots[i])
+			continue;
+		home = (t->slots[i] >> 32) & t->mask;
+		if (((i - home) & t->mask) > longest)
+			longest = (i - home) & t->mask;
+	}
+	return longest;
 }

@@ -14,20 +14,24 @@
 #include <stddef.h>
 
 #include "nasoone.h"
-#include "report.h"
-#include "source.h"
+#include "capture/source.h"
 
 struct pipeline;
 
 struct bpf_src;
 
 struct pipeline_config {
-	struct source *src;	 /* pcap path: the source; eBPF: the file to replay, or NULL */
-	struct bpf_src *bpf;	 /* the eBPF path, or NULL */
-	unsigned int threads;	 /* counter threads */
-	unsigned int interval_s; /* report rewrite period */
-	unsigned int drain_ms;	 /* eBPF drain period, 0: half the interval */
-	struct report_output *report;
+	struct source *src;	     /* pcap path: the source; eBPF: the file to replay, or NULL */
+	struct bpf_src *bpf;	     /* the eBPF path, or NULL */
+	unsigned int threads;	     /* counter threads */
+	unsigned int interval_s;     /* snapshot period for the consumers */
+	unsigned int drain_ms;	     /* eBPF drain period, 0: half the interval */
+	bool live;		     /* expiry and rotation on the wall clock */
+	uint64_t idle_ms, active_ms; /* expiry, 0: never */
+	uint64_t max_flows;	     /* rows in memory before a flush, 0: no cap */
+	uint64_t rotation_ms;	     /* flush period, 0: none */
+	const struct nasoone_consumer *consumers;
+	unsigned int nconsumers;
 };
 
 /* Start the threads; the pipeline owns the sources from now on, even on failure. */
@@ -36,8 +40,13 @@ void pipeline_set_paused(struct pipeline *p, bool paused);
 /* 0 once the source is exhausted and everything is counted, else -ETIMEDOUT. */
 int pipeline_wait(struct pipeline *p, int timeout_ms);
 bool pipeline_finished(struct pipeline *p);
-/* Join every thread, write the final report; 0 or -errno of the final write. */
+/* Join every thread, end every row and close the consumers; 0 or -errno. */
 int pipeline_stop(struct pipeline *p);
+/* A snapshot of the live rows while counting goes on; 0 or -ENOMEM. */
+int pipeline_snapshot(struct pipeline *p, struct nasoone_snapshot **out);
+void pipeline_snapshot_free(struct nasoone_snapshot *snap);
+/* Ask the consumer thread to end every row now. */
+void pipeline_flush(struct pipeline *p);
 /* After pipeline_stop(): free the tables and the source, keep the statistics. */
 void pipeline_release(struct pipeline *p);
 void pipeline_stats(struct pipeline *p, struct nasoone_stats *stats);
