@@ -102,6 +102,11 @@ bool mapguard_cut(int slot)
 	return atomic_load_explicit(&slots[slot].cut, memory_order_relaxed);
 }
 
+const atomic_bool *mapguard_flag(int slot)
+{
+	return &slots[slot].cut;
+}
+
 void mapguard_release(int slot)
 {
 	if (slot < 0)

@@ -9,6 +9,7 @@
 #ifndef NASOONE_MAPGUARD_H
 #define NASOONE_MAPGUARD_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -18,6 +19,8 @@ int mapguard_acquire(void);
 void mapguard_set(int slot, const void *start, size_t len);
 /* True once a load in the slot's window faulted past the end of the file. */
 bool mapguard_cut(int slot);
+/* The same, as a flag to load inline on a hot path. */
+const atomic_bool *mapguard_flag(int slot);
 void mapguard_release(int slot);
 
 #endif /* NASOONE_MAPGUARD_H */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,10 +33,11 @@
 struct pcapfile_reader {
 	struct input_file *in;
 	bool mapped;
-	int guard;	       /* map guard slot, when mapped */
-	size_t page;	       /* the system's page size */
-	uint64_t map_off;      /* file offset of buf[0] when mapped */
-	uint64_t size_checked; /* the file was known to hold this many bytes */
+	int guard;		/* map guard slot, when mapped */
+	const atomic_bool *cut; /* its flag: a load faulted past the end of the file */
+	size_t page;		/* the system's page size */
+	uint64_t map_off;	/* file offset of buf[0] when mapped */
+	uint64_t size_checked;	/* the file was known to hold this many bytes */
 	bool swap;
 	bool nsec;
 	int linktype;
@@ -105,7 +107,7 @@ static bool shrank(struct pcapfile_reader *r, uint64_t upto)
 {
 	struct stat st;
 
-	if (mapguard_cut(r->guard))
+	if (atomic_load_explicit(r->cut, memory_order_relaxed))
 		return true;
 	if (upto <= r->size_checked)
 		return false;
@@ -115,15 +117,19 @@ static bool shrank(struct pcapfile_reader *r, uint64_t upto)
 	return false;
 }
 
-/* Load one byte of every page of a record, so that a fault (then a cut) shows before it is used. */
-static void touch_pages(const struct pcapfile_reader *r, const uint8_t *p, size_t len)
+/*
+ * Load one byte of every page of a record past its first (which its header
+ * is in), so that a fault, then a cut, shows before the record is used.
+ */
+static inline void touch_pages(const struct pcapfile_reader *r, const uint8_t *p, size_t len)
 {
 	const volatile uint8_t *v = p;
 	size_t off;
 
-	for (off = 0; off < len; off += r->page)
+	if (((uintptr_t)p & (r->page - 1)) + len <= r->page)
+		return; /* within the header's page */
+	for (off = r->page - ((uintptr_t)p & (r->page - 1)); off < len; off += r->page)
 		(void)v[off];
-	(void)v[len - 1];
 }
 
 static void shrank_message(struct pcapfile_reader *r, char *err, size_t errlen)
@@ -183,7 +189,8 @@ struct pcapfile_reader *pcapfile_open(struct input_file *in, int *ret, char *err
 	r->page = (size_t)sysconf(_SC_PAGESIZE);
 	r->guard = in->regular && !in->gz && in->size > 0 ? mapguard_acquire() : -1;
 	r->mapped = r->guard >= 0; /* without a guard, reading is safe, mapping is not */
-	r->map_off = in->start;	   /* standard input may start inside the file */
+	r->cut = r->mapped ? mapguard_flag(r->guard) : NULL;
+	r->map_off = in->start; /* standard input may start inside the file */
 	if (!r->mapped) {
 		r->size = CHUNK + REC_HDR + CAPLEN_MAX;
 		r->buf = malloc(r->size);
@@ -241,8 +248,6 @@ int pcapfile_next(struct pcapfile_reader *r, struct packet *p, char *err, size_t
 			goto truncated;
 		return 0;
 	}
-	if (r->mapped && shrank(r, r->map_off + r->pos + REC_HDR))
-		goto cut;
 	h = r->buf + r->pos;
 	caplen = load_u32(h + 8, r->swap);
 	if (caplen > CAPLEN_MAX) {
@@ -257,8 +262,12 @@ int pcapfile_next(struct pcapfile_reader *r, struct packet *p, char *err, size_t
 		goto truncated;
 	h = r->buf + r->pos;
 	if (r->mapped) {
+		uint64_t end = r->map_off + r->pos + REC_HDR + caplen;
+
+		/* One flag load and one compare per record; fstat once per SIZE_CHECK bytes. */
 		touch_pages(r, h, REC_HDR + caplen);
-		if (shrank(r, r->map_off + r->pos + REC_HDR + caplen))
+		if (atomic_load_explicit(r->cut, memory_order_relaxed) ||
+		    (end > r->size_checked && shrank(r, end)))
 			goto cut;
 	}
 	sec = load_u32(h, r->swap);
