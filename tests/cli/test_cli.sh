@@ -562,6 +562,50 @@ else
 	fi
 fi
 
+# The same without root, reading a FIFO whose writer stays silent after the
+# sample: SIGHUP must stop the reader waiting on it (within 10 s), with the
+# header in the report file from the start and the sample's rows at the end.
+t="sighup-fifo"
+rm -f "$TMP/hup.fifo" "$TMP/hup2.txt"
+mkfifo "$TMP/hup.fifo"
+exec 7<>"$TMP/hup.fifo" # a writer that never closes, without a child process
+"$NASOONE" -r "$TMP/hup.fifo" -w "$TMP/hup2.txt" -t 60 </dev/null >"$TMP/out" 2>"$TMP/err" &
+pid=$!
+cat "$SAMPLE" >&7 & # more than a pipe holds: blocks until read
+catpid=$!
+for _ in $(seq 50); do
+	if [ -s "$TMP/hup2.txt" ] || ! kill -0 $pid 2>/dev/null; then
+		break
+	fi
+	sleep 0.1
+done
+sleep 0.5
+header_at_start=$(head -n 1 "$TMP/hup2.txt" 2>/dev/null)
+kill -HUP $pid 2>/dev/null
+hung=1
+for _ in $(seq 100); do
+	if ! kill -0 $pid 2>/dev/null; then
+		hung=0
+		break
+	fi
+	sleep 0.1
+done
+kill -KILL $pid 2>/dev/null
+wait $pid 2>/dev/null
+rc=$?
+kill $catpid 2>/dev/null
+wait $catpid 2>/dev/null
+exec 7>&-
+if [ "$header_at_start" != "$HEADER" ]; then
+	fail $t "the report file had no header before the first interval"
+elif [ $hung -eq 1 ]; then
+	fail $t "still running 10 s after SIGHUP (the reader waits on the FIFO)"
+elif [ $rc -ne 0 ] || ! cmp -s "$TMP/hup2.txt" "$TMP/full.txt" || ! grep -q 'packets received' "$TMP/err"; then
+	fail $t "exit status $rc, or not the sample's report and statistics after SIGHUP"
+else
+	pass $t
+fi
+
 # SIGHUP (an ssh session that drops) stops like SIGTERM: final report,
 # statistics, exit 0. The report file holds its header from the start, long
 # before the first interval (-t 60).

@@ -57,6 +57,7 @@ struct nasoone {
 	char path[1536]; /* which capture path runs, and why */
 	struct report_output output;
 	struct pipeline *_Atomic pipeline; /* set at start, freed by nasoone_free() */
+	struct source *file_src;	   /* the file being read, from start to stop */
 	struct nasoone_stats final_stats;
 	char last_error[1024];
 };
@@ -576,6 +577,7 @@ int nasoone_start(struct nasoone *n)
 						    : fail(n, NASOONE_ETHREAD,
 							   "cannot start the capture threads"));
 	atomic_store(&n->pipeline, p);
+	n->file_src = cfg.src;
 	n->state = NASOONE_RUNNING;
 	return unlock_ret(n, 0);
 }
@@ -616,7 +618,11 @@ int nasoone_stop(struct nasoone *n, struct nasoone_stats *stats)
 	state = current_state(n);
 	if (state != NASOONE_RUNNING && state != NASOONE_PAUSED && state != NASOONE_FINISHED)
 		return unlock_ret(n, wrong_state(n, "stop"));
+	/* A reader waiting on a silent pipe or FIFO must see the stop too. */
+	if (n->file_src)
+		source_cancel(n->file_src);
 	pipeline_stop(n->pipeline);
+	n->file_src = NULL; /* closed by the pipeline */
 	pipeline_stats(n->pipeline, &n->final_stats);
 	pipeline_release(n->pipeline);
 	n->state = NASOONE_STOPPED;

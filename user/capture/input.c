@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -29,6 +30,22 @@ struct input_gz {
 	bool failed; /* damaged or cut short: -EIO from now on */
 };
 
+/* A pipe's writer may stay silent forever: wait in short polls, so that a stop is seen. */
+static bool cancelled_while_waiting(struct input_file *in)
+{
+	struct pollfd pfd = { .fd = in->fd, .events = POLLIN };
+	int ret;
+
+	if (!in->cancel || in->seekable)
+		return false;
+	while (!atomic_load(in->cancel)) {
+		ret = poll(&pfd, 1, 100);
+		if (ret > 0 || (ret < 0 && errno != EINTR))
+			return false;
+	}
+	return true;
+}
+
 /* Raw bytes: the sniffed head first, then the descriptor. */
 static ssize_t raw_read(struct input_file *in, void *buf, size_t size)
 {
@@ -40,6 +57,8 @@ static ssize_t raw_read(struct input_file *in, void *buf, size_t size)
 		memcpy(buf, in->head + in->head_pos, (size_t)n);
 		in->head_pos += (size_t)n;
 	} else {
+		if (cancelled_while_waiting(in))
+			return 0;
 		do {
 			n = read(in->fd, buf, size);
 		} while (n < 0 && errno == EINTR);

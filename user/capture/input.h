@@ -10,6 +10,7 @@
 #ifndef NASOONE_INPUT_H
 #define NASOONE_INPUT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,6 +35,8 @@ struct input_file {
 	uint8_t replay[INPUT_REPLAY];
 	size_t replay_len, replay_pos;
 	bool replay_full; /* more was read than replay holds */
+	/* When set, reads of a pipe wait for data in short polls and end (0) once it is true. */
+	const atomic_bool *cancel;
 };
 
 /* 0, or -errno (-ENOENT, -EACCES, -EISDIR, ...). "-" is standard input. */

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,7 @@ struct source {
 	struct compiled_filter filters[MAX_LINKTYPES];
 	int nfilters;
 	struct source_counters counters;
+	atomic_bool cancelled; /* source_cancel() was called */
 	char err[PCAP_ERRBUF_SIZE + 512];
 };
 
@@ -187,6 +189,7 @@ int source_open_file(struct source **out, const char *path, const char *filter, 
 		return -ENOMEM;
 	name = s->path; /* "standard input" for "-" */
 	ret = input_open(&s->in, path);
+	s->in.cancel = &s->cancelled;
 	if (ret) {
 		snprintf(err, errlen, "cannot open %s: %s", name, strerror(-ret));
 		goto fail;
@@ -420,6 +423,9 @@ int source_next(struct source *s, struct packet *p)
 
 	for (;;) {
 		ret = next_frame(s, p);
+		/* Cancelled: a record cut by the stop is not damage, just the end. */
+		if (ret < 0 && atomic_load(&s->cancelled))
+			return -ENODATA;
 		if (ret != 1)
 			return ret;
 		s->counters.received++;
@@ -456,6 +462,11 @@ void source_progress(struct source *s, uint64_t *position, uint64_t *size)
 	else
 		*position = s->live ? 0 : input_position(&s->in);
 	*size = s->live ? 0 : s->in.size;
+}
+
+void source_cancel(struct source *s)
+{
+	atomic_store(&s->cancelled, true);
 }
 
 int source_file_stat(struct source *s, struct stat *st)

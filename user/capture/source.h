@@ -45,6 +45,11 @@ void source_counters(struct source *s, struct source_counters *c);
 /* File progress: bytes consumed and total size (0, 0 for live). */
 void source_progress(struct source *s, uint64_t *position, uint64_t *size);
 void source_close(struct source *s);
+/*
+ * Stop reading a capture file (from another thread): a read waiting on a
+ * silent pipe returns, and the source then ends as at the end of the file.
+ */
+void source_cancel(struct source *s);
 /* fstat() of an opened capture file (not of a live source): 0 or -errno. */
 int source_file_stat(struct source *s, struct stat *st);
 
