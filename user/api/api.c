@@ -57,7 +57,7 @@ struct nasoone {
 	char path[1536]; /* which capture path runs, and why */
 	struct report_output output;
 	struct pipeline *_Atomic pipeline; /* set at start, freed by nasoone_free() */
-	struct source *file_src;	   /* the file being read, from start to stop */
+	struct source *file_src; /* the libpcap source (file or live), from start to stop */
 	struct nasoone_stats final_stats;
 	char last_error[1024];
 };
