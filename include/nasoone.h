@@ -108,7 +108,10 @@ struct nasoone *nasoone_new(void);
 /* Stop the capture if it runs (the final report is written) and free it. NULL is fine. */
 void nasoone_free(struct nasoone *n);
 
-/* Input: exactly one of a device (live capture) or a file (pcap, pcapng, gzip'd). */
+/*
+ * Input: exactly one of a device (live capture) or a file (pcap, pcapng,
+ * gzip'd; a regular file, a FIFO or a pipe; "-" is standard input).
+ */
 int nasoone_set_capture_device(struct nasoone *n, const char *ifname);
 int nasoone_set_capture_file(struct nasoone *n, const char *path);
 

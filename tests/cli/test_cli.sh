@@ -279,6 +279,97 @@ else
 	pass $t
 fi
 
+# -- pipes, FIFOs, standard input ---------------------------------------------
+
+# run_stdin FILE ARGS...: like run, with stdin from FILE.
+run_stdin()
+{
+	local f=$1
+	shift
+	timeout -k 5 60 "$NASOONE" "$@" <"$f" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+}
+
+# run_pipe FILE ARGS...: like run, with FILE piped into stdin by cat.
+run_pipe()
+{
+	local f=$1
+	shift
+	cat "$f" | timeout -k 5 60 "$NASOONE" "$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+}
+
+t="read-stdin-dash"
+run_stdin "$SAMPLE" -r -
+if [ $rc -eq 0 ] && cmp -s "$TMP/out" "$TMP/full.txt"; then
+	pass $t
+else
+	fail $t "exit status $rc, or the report differs from the file's"
+fi
+
+t="read-pipe-dev-stdin"
+run_pipe "$SAMPLE" -r /dev/stdin
+if [ $rc -eq 0 ] && cmp -s "$TMP/out" "$TMP/full.txt"; then
+	pass $t
+else
+	fail $t "exit status $rc, or the report differs from the file's"
+fi
+
+t="read-gzip-fifo"
+rm -f "$TMP/in.fifo"
+mkfifo "$TMP/in.fifo"
+gzip -c "$SAMPLE" >"$TMP/in.fifo" &
+gzpid=$!
+run -r "$TMP/in.fifo"
+kill $gzpid 2>/dev/null
+wait $gzpid 2>/dev/null
+if [ $rc -eq 0 ] && cmp -s "$TMP/out" "$TMP/full.txt"; then
+	pass $t
+else
+	fail $t "exit status $rc, or the report differs from the file's"
+fi
+
+# Standard input already inside a file (a script read a preamble first): the
+# capture starts there, mapped or not.
+t="read-stdin-offset"
+{ head -c 100 /dev/zero; cat "$SAMPLE"; } >"$TMP/preamble.bin"
+{ dd bs=100 count=1 of=/dev/null 2>/dev/null; timeout -k 5 60 "$NASOONE" -r -; } \
+	<"$TMP/preamble.bin" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+if [ $rc -eq 0 ] && cmp -s "$TMP/out" "$TMP/full.txt"; then
+	pass $t
+else
+	fail $t "exit status $rc, or the report differs from the file's"
+fi
+
+# Every generated capture, damaged ones too, gives through a pipe (and as
+# standard input redirected from the file) the exit status and report it
+# gives as a file; a pcapng with interfaces of several link types included.
+mkdir -p "$TMP/rules"
+if ! "$PCAPGEN" rules "$TMP/rules" >/dev/null 2>"$TMP/err"; then
+	fail pipes "pcapgen rules failed"
+else
+	for f in "$TMP"/rules/*.pcap* "$TMP"/corrupt/*.pcap*; do
+		[ -f "$f" ] || continue
+		t="pipe ${f#"$TMP"/}"
+		run -r "$f"
+		rc_file=$rc
+		cp "$TMP/out" "$TMP/file-report.txt"
+		run_pipe "$f" -r -
+		rc_pipe=$rc
+		cp "$TMP/out" "$TMP/pipe-report.txt"
+		run_stdin "$f" -r -
+		if [ $rc_pipe -ne $rc_file ] || [ $rc -ne $rc_file ]; then
+			fail "$t" "exit status $rc_pipe (pipe), $rc (stdin), $rc_file as a file"
+		elif ! cmp -s "$TMP/pipe-report.txt" "$TMP/file-report.txt" ||
+			! cmp -s "$TMP/out" "$TMP/file-report.txt"; then
+			fail "$t" "the report differs from the file's"
+		else
+			pass "$t"
+		fi
+	done
+fi
+
 # -- filter ------------------------------------------------------------------
 
 t="bad-filter"
@@ -375,6 +466,23 @@ else
 	fail $t "exit status $rc, or /dev/null was replaced"
 fi
 
+# The report never replaces the capture it is made from, whatever the name
+# (the same path, another spelling of it, a hard link): same device and inode.
+cp "$SAMPLE" "$TMP/self.pcap"
+ln -f "$TMP/self.pcap" "$TMP/self-link.pcap"
+for out in "$TMP/self.pcap" "$TMP/../${TMP##*/}/self.pcap" "$TMP/self-link.pcap"; do
+	t="output-is-input ${out##*/}"
+	run -r "$TMP/self.pcap" -w "$out" -F
+	if [ $rc -eq 1 ] && one_error_line && grep -q 'capture' "$TMP/err" &&
+		cmp -s "$TMP/self.pcap" "$SAMPLE"; then
+		pass "$t"
+	else
+		fail "$t" "exit status $rc (expected 1), not one line, or the capture was changed"
+	fi
+	cp "$SAMPLE" "$TMP/self.pcap" 2>/dev/null
+	ln -f "$TMP/self.pcap" "$TMP/self-link.pcap"
+done
+
 # -- determinism -------------------------------------------------------------
 
 t="threads-deterministic"
@@ -449,6 +557,87 @@ else
 		fail $t "exit status $rc, or no final report and statistics after SIGINT"
 	elif ! grep -q 'paused' "$TMP/err" || ! grep -q 'resumed' "$TMP/err"; then
 		fail $t "SIGUSR1 and SIGUSR2 did not pause and resume"
+	else
+		pass $t
+	fi
+fi
+
+# The same without root, reading a FIFO whose writer stays silent after the
+# sample: SIGHUP must stop the reader waiting on it (within 10 s), with the
+# header in the report file from the start and the sample's rows at the end.
+t="sighup-fifo"
+rm -f "$TMP/hup.fifo" "$TMP/hup2.txt"
+mkfifo "$TMP/hup.fifo"
+exec 7<>"$TMP/hup.fifo" # a writer that never closes, without a child process
+"$NASOONE" -r "$TMP/hup.fifo" -w "$TMP/hup2.txt" -t 60 </dev/null >"$TMP/out" 2>"$TMP/err" &
+pid=$!
+cat "$SAMPLE" >&7 & # more than a pipe holds: blocks until read
+catpid=$!
+for _ in $(seq 50); do
+	if [ -s "$TMP/hup2.txt" ] || ! kill -0 $pid 2>/dev/null; then
+		break
+	fi
+	sleep 0.1
+done
+sleep 0.5
+header_at_start=$(head -n 1 "$TMP/hup2.txt" 2>/dev/null)
+kill -HUP $pid 2>/dev/null
+hung=1
+for _ in $(seq 100); do
+	if ! kill -0 $pid 2>/dev/null; then
+		hung=0
+		break
+	fi
+	sleep 0.1
+done
+kill -KILL $pid 2>/dev/null
+wait $pid 2>/dev/null
+rc=$?
+kill $catpid 2>/dev/null
+wait $catpid 2>/dev/null
+exec 7>&-
+if [ "$header_at_start" != "$HEADER" ]; then
+	fail $t "the report file had no header before the first interval"
+elif [ $hung -eq 1 ]; then
+	fail $t "still running 10 s after SIGHUP (the reader waits on the FIFO)"
+elif [ $rc -ne 0 ] || ! cmp -s "$TMP/hup2.txt" "$TMP/full.txt" || ! grep -q 'packets received' "$TMP/err"; then
+	fail $t "exit status $rc, or not the sample's report and statistics after SIGHUP"
+else
+	pass $t
+fi
+
+# SIGHUP (an ssh session that drops) stops like SIGTERM: final report,
+# statistics, exit 0. The report file holds its header from the start, long
+# before the first interval (-t 60).
+t="sighup-live"
+if [ "$(id -u)" -ne 0 ]; then
+	skip $t "capturing needs root"
+else
+	rm -f "$TMP/hup.txt"
+	"$NASOONE" -i lo -w "$TMP/hup.txt" -t 60 </dev/null >"$TMP/out" 2>"$TMP/err" &
+	pid=$!
+	for _ in $(seq 50); do
+		if [ -e "$TMP/hup.txt" ] || ! kill -0 $pid 2>/dev/null; then
+			break
+		fi
+		sleep 0.1
+	done
+	sleep 0.5
+	header_at_start=$(head -n 1 "$TMP/hup.txt" 2>/dev/null)
+	kill -HUP $pid 2>/dev/null
+	for _ in $(seq 100); do
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	rc=$?
+	if grep -qi 'permission\|not permitted\|CAP_NET' "$TMP/err"; then
+		skip $t "no permission to capture on lo"
+	elif [ "$header_at_start" != "$HEADER" ]; then
+		fail $t "the report file had no header before the first interval"
+	elif [ $rc -ne 0 ] || ! is_report "$TMP/hup.txt" || ! grep -q 'packets received' "$TMP/err"; then
+		fail $t "exit status $rc, or no final report and statistics after SIGHUP"
 	else
 		pass $t
 	fi

@@ -605,6 +605,67 @@ static void test_filter_on_file(void **state)
 
 /* ---- RUNNING and PAUSED ------------------------------------------------------- */
 
+/* A copy of src at dst, byte for byte. */
+static void copy_file(const char *src, const char *dst)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", src, dst);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * The capture file shrinks while it is read (paused, cut, resumed): the
+ * reader must end as on a damaged file, with NASOONE_ECORRUPT, a message and
+ * the rows counted so far in the report; not with SIGBUS on the mapping.
+ */
+static void test_file_shrinks_while_read(void **state)
+{
+	struct nasoone_progress progress;
+	struct nasoone_stats stats;
+	char path[256], out[256], *text;
+	struct nasoone *n = NULL;
+	uint64_t cut = 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/shrinks.pcap", tmpdir);
+	report_path(out, sizeof(out), "shrinks.txt");
+	for (int i = 0; i < PAUSE_TRIES && !n; i++) {
+		copy_file(big_path, path);
+		unlink(out);
+		n = new_with_file(path, out);
+		assert_int_equal(nasoone_set_threads(n, 1), 0);
+		if (start_paused(n)) {
+			assert_int_equal(nasoone_get_progress(n, &progress), 0);
+			/* Cut well after what was read, in the middle of the rest. */
+			if (progress.input_size - progress.input_bytes > (1u << 20)) {
+				cut = progress.input_bytes +
+				      (progress.input_size - progress.input_bytes) / 2;
+				break;
+			}
+		}
+		assert_int_equal(nasoone_stop(n, NULL), 0);
+		nasoone_free(n);
+		n = NULL;
+	}
+	if (!n) {
+		print_message("the big capture was read before pause, %d times\n", PAUSE_TRIES);
+		skip();
+	}
+	assert_int_equal(truncate(path, (off_t)cut), 0);
+	assert_int_equal(nasoone_resume(n), 0);
+	assert_int_equal(nasoone_wait(n, 30000), 0);
+	assert_int_equal(nasoone_get_error(n), NASOONE_ECORRUPT);
+	assert_non_null(strstr(nasoone_last_error(n), "shrank"));
+	nasoone_stop(n, &stats);
+	assert_true(stats.received > 0 && stats.received < BIG_PACKETS);
+	text = slurp(out);
+	assert_true(strncmp(text, REPORT_HEADER, strlen(REPORT_HEADER)) == 0);
+	assert_true(strlen(text) > strlen(REPORT_HEADER)); /* the rows counted before the cut */
+	free(text);
+	nasoone_free(n);
+}
+
 static void test_paused_then_running(void **state)
 {
 	struct nasoone_stats stats;
@@ -912,6 +973,7 @@ int main(void)
 		cmocka_unit_test(test_stop_right_after_start),
 		cmocka_unit_test(test_filter_on_file),
 		cmocka_unit_test(test_paused_then_running),
+		cmocka_unit_test(test_file_shrinks_while_read),
 		cmocka_unit_test(test_progress_while_paused),
 		cmocka_unit_test(test_stop_while_paused),
 		cmocka_unit_test(test_free_in_every_state),

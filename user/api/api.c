@@ -57,6 +57,7 @@ struct nasoone {
 	char path[1536]; /* which capture path runs, and why */
 	struct report_output output;
 	struct pipeline *_Atomic pipeline; /* set at start, freed by nasoone_free() */
+	struct source *file_src; /* the libpcap source (file or live), from start to stop */
 	struct nasoone_stats final_stats;
 	char last_error[1024];
 };
@@ -211,10 +212,11 @@ int nasoone_set_capture_file(struct nasoone *n, const char *path)
 		return ret;
 	if (!path || !*path)
 		return unlock_ret(n, fail(n, NASOONE_EINVAL, "empty capture file name"));
-	if (stat(path, &st) || access(path, R_OK))
+	/* "-" is standard input; any other name must be a readable file, FIFO or device. */
+	if (strcmp(path, "-") && (stat(path, &st) || access(path, R_OK)))
 		return unlock_ret(
 			n, fail(n, NASOONE_EINPUT, "cannot open %s: %s", path, strerror(errno)));
-	if (S_ISDIR(st.st_mode))
+	if (strcmp(path, "-") && S_ISDIR(st.st_mode))
 		return unlock_ret(
 			n, fail(n, NASOONE_EINPUT, "cannot open %s: %s", path, strerror(EISDIR)));
 	ret = set_string(n, &n->file, path);
@@ -500,13 +502,27 @@ static int open_sources(struct nasoone *n, struct source **src, struct bpf_src *
 		return source_error_code(ret);
 	}
 	if (n->file)
-		snprintf(n->path, sizeof(n->path), "libpcap: reading %s", n->file);
+		snprintf(n->path, sizeof(n->path), "libpcap: reading %s",
+			 strcmp(n->file, "-") ? n->file : "standard input");
 	else if (n->mode == NASOONE_MODE_PCAP)
 		snprintf(n->path, sizeof(n->path), "libpcap on %s (requested)", n->device);
 	else
 		snprintf(n->path, sizeof(n->path), "libpcap on %s, because eBPF cannot run: %s",
 			 n->device, why);
 	return 0;
+}
+
+/* -F on the capture file itself would replace the capture by its report. */
+static int check_output_is_not_input(struct nasoone *n, struct source *src)
+{
+	struct stat st;
+
+	if (!src || source_file_stat(src, &st) || !S_ISREG(st.st_mode) ||
+	    !report_output_is_file(&n->output, &st))
+		return 0;
+	return fail(n, NASOONE_EOUTPUT,
+		    "the report %s is the capture file %s: write the report to another file",
+		    n->output.path, n->file);
 }
 
 int nasoone_start(struct nasoone *n)
@@ -525,6 +541,12 @@ int nasoone_start(struct nasoone *n)
 	if (ret)
 		return unlock_ret(n, ret);
 
+	ret = check_output_is_not_input(n, cfg.src);
+	if (ret) {
+		source_close(cfg.src);
+		bpf_src_close(cfg.bpf);
+		return unlock_ret(n, ret);
+	}
 	ret = n->rotation_s ? 0 : report_output_create(&n->output);
 	if (ret) {
 		source_close(cfg.src);
@@ -555,6 +577,7 @@ int nasoone_start(struct nasoone *n)
 						    : fail(n, NASOONE_ETHREAD,
 							   "cannot start the capture threads"));
 	atomic_store(&n->pipeline, p);
+	n->file_src = cfg.src;
 	n->state = NASOONE_RUNNING;
 	return unlock_ret(n, 0);
 }
@@ -595,7 +618,11 @@ int nasoone_stop(struct nasoone *n, struct nasoone_stats *stats)
 	state = current_state(n);
 	if (state != NASOONE_RUNNING && state != NASOONE_PAUSED && state != NASOONE_FINISHED)
 		return unlock_ret(n, wrong_state(n, "stop"));
+	/* A reader waiting on a silent pipe or FIFO must see the stop too. */
+	if (n->file_src)
+		source_cancel(n->file_src);
 	pipeline_stop(n->pipeline);
+	n->file_src = NULL; /* closed by the pipeline */
 	pipeline_stats(n->pipeline, &n->final_stats);
 	pipeline_release(n->pipeline);
 	n->state = NASOONE_STOPPED;

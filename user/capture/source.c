@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,7 @@ struct source {
 	struct compiled_filter filters[MAX_LINKTYPES];
 	int nfilters;
 	struct source_counters counters;
+	atomic_bool cancelled; /* source_cancel() was called */
 	char err[PCAP_ERRBUF_SIZE + 512];
 };
 
@@ -155,7 +157,7 @@ static struct source *source_new(const char *name, const char *filter)
 	if (!s)
 		return NULL;
 	s->in.fd = -1;
-	s->path = strdup(name);
+	s->path = strdup(strcmp(name, "-") ? name : "standard input"); /* for the messages */
 	s->filter = filter && *filter ? strdup(filter) : NULL;
 	if (!s->path || (filter && *filter && !s->filter)) {
 		source_close(s);
@@ -164,31 +166,46 @@ static struct source *source_new(const char *name, const char *filter)
 	return s;
 }
 
+/* A pcapng section header block, in either byte order (its type is a palindrome). */
+static bool pcapng_magic(const uint8_t magic[4])
+{
+	return magic[0] == 0x0a && magic[1] == 0x0d && magic[2] == 0x0d && magic[3] == 0x0a;
+}
+
 int source_open_file(struct source **out, const char *path, const char *filter, char *err,
 		     size_t errlen)
 {
 	char msg[PCAP_ERRBUF_SIZE + 256];
-	uint8_t magic[4];
+	uint8_t magic[4] = { 0 };
+	const char *name;
 	struct source *s;
 	FILE *stream;
+	ssize_t n;
 	int ret;
 
 	*out = NULL;
 	s = source_new(path, filter);
 	if (!s)
 		return -ENOMEM;
+	name = s->path; /* "standard input" for "-" */
 	ret = input_open(&s->in, path);
+	s->in.cancel = &s->cancelled;
 	if (ret) {
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(-ret));
+		snprintf(err, errlen, "cannot open %s: %s", name, strerror(-ret));
+		goto fail;
+	}
+	/* A peek at the magic: input_rewind() replays it, on pipes too. */
+	n = input_read(&s->in, magic, sizeof(magic));
+	ret = n < 0 ? (int)n : input_rewind(&s->in);
+	if (ret) {
+		snprintf(err, errlen, "cannot read %s: %s", name, strerror(-ret));
 		goto fail;
 	}
 	/* Classic pcap goes to the own reader; pcapng and the rest to libpcap. */
-	if (input_read(&s->in, magic, sizeof(magic)) == sizeof(magic) && pcapfile_magic(magic)) {
-		ret = input_rewind(&s->in);
-		if (!ret)
-			s->classic = pcapfile_open(&s->in, &ret, msg, sizeof(msg));
+	if (n == sizeof(magic) && pcapfile_magic(magic)) {
+		s->classic = pcapfile_open(&s->in, &ret, msg, sizeof(msg));
 		if (ret) {
-			snprintf(err, errlen, "%s is not a capture file nasoone can read: %s", path,
+			snprintf(err, errlen, "%s is not a capture file nasoone can read: %s", name,
 				 ret == -EBADMSG ? msg : strerror(-ret));
 			goto fail;
 		}
@@ -199,16 +216,30 @@ int source_open_file(struct source **out, const char *path, const char *filter, 
 		*out = s;
 		return 0;
 	}
-	ret = input_rewind(&s->in);
-	stream = ret ? NULL : input_stream(&s->in);
+	stream = input_stream(&s->in);
 	if (!stream) {
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(ret ? -ret : ENOMEM));
-		ret = ret ? ret : -ENOMEM;
+		snprintf(err, errlen, "cannot read %s: %s", name, strerror(ENOMEM));
+		ret = -ENOMEM;
 		goto fail;
+	}
+	/*
+	 * A pipe cannot be read again if libpcap stops at an interface of
+	 * another link type: its pcapng goes to the own reader from the start.
+	 */
+	if (!s->in.seekable && n == sizeof(magic) && pcapng_magic(magic)) {
+		s->ng = pcapng_open(stream, msg, sizeof(msg));
+		if (!s->ng) {
+			snprintf(err, errlen, "%s is not a capture file nasoone can read: %s", name,
+				 msg);
+			ret = -EBADMSG;
+			goto fail;
+		}
+		*out = s;
+		return 0;
 	}
 	s->pcap = pcap_fopen_offline_with_tstamp_precision(stream, PCAP_TSTAMP_PRECISION_NANO, msg);
 	if (!s->pcap) {
-		snprintf(err, errlen, "%s is not a capture file nasoone can read: %s", path, msg);
+		snprintf(err, errlen, "%s is not a capture file nasoone can read: %s", name, msg);
 		ret = -EBADMSG;
 		goto fail;
 	}
@@ -318,10 +349,11 @@ static int switch_to_pcapng(struct source *s)
 	pcap_close(s->pcap); /* closes in.fp */
 	s->pcap = NULL;
 	s->in.fp = NULL;
-	input_close(&s->in);
-	ret = input_open(&s->in, s->path);
+	/* The same descriptor from its first byte, not the name again (it may be "-"). */
+	ret = input_rewind(&s->in);
 	if (ret) {
-		snprintf(s->err, sizeof(s->err), "cannot reopen %s: %s", s->path, strerror(-ret));
+		snprintf(s->err, sizeof(s->err), "cannot read %s again from the start: %s", s->path,
+			 strerror(-ret));
 		return -EIO;
 	}
 	s->ng = input_stream(&s->in) ? pcapng_open(s->in.fp, s->err, sizeof(s->err)) : NULL;
@@ -391,6 +423,9 @@ int source_next(struct source *s, struct packet *p)
 
 	for (;;) {
 		ret = next_frame(s, p);
+		/* Cancelled: a record cut by the stop is not damage, just the end. */
+		if (ret < 0 && atomic_load(&s->cancelled))
+			return -ENODATA;
 		if (ret != 1)
 			return ret;
 		s->counters.received++;
@@ -427,6 +462,18 @@ void source_progress(struct source *s, uint64_t *position, uint64_t *size)
 	else
 		*position = s->live ? 0 : input_position(&s->in);
 	*size = s->live ? 0 : s->in.size;
+}
+
+void source_cancel(struct source *s)
+{
+	atomic_store(&s->cancelled, true);
+}
+
+int source_file_stat(struct source *s, struct stat *st)
+{
+	if (s->live || s->in.fd < 0)
+		return -EBADF;
+	return fstat(s->in.fd, st) ? -errno : 0;
 }
 
 void source_close(struct source *s)

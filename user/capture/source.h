@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "capture/packet.h"
 
@@ -44,6 +45,13 @@ void source_counters(struct source *s, struct source_counters *c);
 /* File progress: bytes consumed and total size (0, 0 for live). */
 void source_progress(struct source *s, uint64_t *position, uint64_t *size);
 void source_close(struct source *s);
+/*
+ * Stop reading a capture file (from another thread): a read waiting on a
+ * silent pipe returns, and the source then ends as at the end of the file.
+ */
+void source_cancel(struct source *s);
+/* fstat() of an opened capture file (not of a live source): 0 or -errno. */
+int source_file_stat(struct source *s, struct stat *st);
 
 /* Check that a filter expression compiles (for Ethernet), err filled when not. */
 int source_check_filter(const char *filter, char *err, size_t errlen);

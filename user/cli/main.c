@@ -42,7 +42,8 @@ static const char usage_text[] =
 	"file or captured live on an interface.\n"
 	"\n"
 	"Options:\n"
-	"  -r, --read FILE          read packets from FILE (pcap, pcapng, gzip'd)\n"
+	"  -r, --read FILE          read packets from FILE (pcap, pcapng, gzip'd; a pipe\n"
+	"                           or FIFO too; '-': standard input)\n"
 	"  -i, --interface IFACE    capture live on IFACE (default: the first interface\n"
 	"                           that is up, has an address and is not loopback)\n"
 	"  -w, --write REPORT       write the report to REPORT ('-' or none: standard\n"
@@ -80,7 +81,7 @@ static const char usage_text[] =
 	"\n"
 	"Signals and keys (when standard input is a terminal):\n"
 	"  SIGUSR1, p   pause        SIGUSR2, r   resume\n"
-	"  SIGINT, SIGTERM, q        stop, write the final report and exit\n"
+	"  SIGINT, SIGTERM, SIGHUP, q  stop, write the final report and exit\n"
 	"\n"
 	"EXAMPLES:\n"
 	"  nasoone -r trace.pcap                    report of a capture file on stdout\n"
@@ -505,6 +506,8 @@ static int install_signals(void)
 	} table[] = {
 		{ SIGINT, on_stop_signal, SA_RESETHAND },
 		{ SIGTERM, on_stop_signal, SA_RESETHAND },
+		/* A dropped ssh session must not lose the report. */
+		{ SIGHUP, on_stop_signal, SA_RESETHAND },
 		{ SIGUSR1, on_pause_signal, 0 },
 		{ SIGUSR2, on_resume_signal, 0 },
 	};
@@ -664,7 +667,8 @@ static const char *output_name(const struct options *o)
 static void input_error(struct nasoone *n, int err, const struct options *o, const char *device)
 {
 	if (o->file)
-		api_error(n, err, "cannot read the capture file", NULL, o->file);
+		api_error(n, err, "cannot read the capture file", NULL,
+			  strcmp(o->file, "-") ? o->file : "standard input");
 	else
 		api_error(n, err, "cannot capture", "on", device);
 }
@@ -813,7 +817,8 @@ static int run(const struct options *o)
 	if (!o->file || o->mode != NASOONE_MODE_AUTO)
 		fprintf(stderr, "nasoone: %s\n", nasoone_get_path(n));
 
-	keys = enable_keys();
+	/* Standard input carrying the capture holds no keys. */
+	keys = !(o->file && !strcmp(o->file, "-")) && enable_keys();
 	progress.enabled = o->file && isatty(STDERR_FILENO);
 	run_loop(n, keys, &progress);
 	restore_terminal();
