@@ -25,15 +25,28 @@
 #define EXIT_USAGE 2
 
 /* How long the main loop waits between looks at flags, keys and progress. */
-#define TICK_MS	     100
-#define PROGRESS_MS  250
+#define TICK_MS		100
+#define PROGRESS_MS	250
 
-#define INTERVAL_MAX 86400
-#define THREADS_MAX  64
+#define INTERVAL_MAX	86400
+#define THREADS_MAX	64
+#define DURATION_MAX	(10l * 365 * 86400)
+#define BUFFER_KIB_MAX	(2l << 20) /* 2 GiB, libpcap's int */
+#define FILTER_FILE_MAX (1 << 20)
+
+/* Long options without a letter. */
+enum {
+	OPT_FORCE = 256,
+	OPT_DURATION,
+	OPT_MAP_ENTRIES,
+	OPT_RING_BYTES,
+	OPT_DRAIN_MS,
+	OPT_VERSION,
+};
 
 static const char usage_text[] =
-	"Usage: nasoone [-F] [-j THREADS] [-t SECONDS] [-m MODE] [-w REPORT] [-r FILE | -i IFACE] "
-	"[expression]\n"
+	"Usage: nasoone [-npqv] [-c COUNT] [-B KIB] [-F FILE] [-j THREADS] [-t SECONDS]\n"
+	"               [-m MODE] [-w REPORT] [-Z USER] [-r FILE | -i IFACE] [expression]\n"
 	"       nasoone -D | -h | --version\n"
 	"\n"
 	"Write one report row per directional 4-tuple (source ip and port,\n"
@@ -42,37 +55,55 @@ static const char usage_text[] =
 	"\n"
 	"Options:\n"
 	"  -r, --read FILE          read packets from FILE (pcap, pcapng, gzip'd)\n"
-	"  -i, --interface IFACE    capture live on IFACE (default: the first interface\n"
-	"                           that is up, has an address and is not loopback)\n"
+	"  -i, --interface IFACE    capture live on IFACE, or on 'any' (libpcap) (default:\n"
+	"                           the first interface that is up, has an address and\n"
+	"                           is not loopback)\n"
 	"  -w, --write REPORT       write the report to REPORT ('-' or none: standard\n"
 	"                           output); a regular file is rewritten atomically\n"
-	"                           every interval\n"
-	"  -F, --force              replace REPORT if it exists\n"
+	"                           every interval; a text report, never a capture file\n"
+	"      --force              replace REPORT if it exists\n"
 	"  -t, --interval SECONDS   rewrite the report every SECONDS (1-86400, default 10)\n"
+	"  -c, --count COUNT        stop after COUNT packets passed the filter\n"
+	"      --duration SECONDS   stop after SECONDS\n"
+	"  -F, --filter-file FILE   read the filter expression from FILE ('#' starts a\n"
+	"                           comment)\n"
+	"  -p, --no-promiscuous-mode  leave the interface's promiscuous mode alone\n"
+	"  -B, --buffer-size KIB    libpcap's capture buffer in KiB (default 32768)\n"
+	"  -Z, --relinquish-privileges USER\n"
+	"                           once the capture is open, run as USER (default as\n"
+	"                           root: nasoone if that user exists, else nobody;\n"
+	"                           -Z root keeps root)\n"
 	"  -j, --threads THREADS    counting threads (0-64, default 0 = one per CPU)\n"
 	"  -m, --mode MODE          capture path: auto (default: eBPF on an interface\n"
-	"                           when it can run, else libpcap; libpcap for files),\n"
-	"                           xdp (XDP ingress + TC egress), tc (TC both ways),\n"
-	"                           pcap; with -r, xdp and tc replay the file through\n"
-	"                           the in-kernel program\n"
+	"                           when it can run and take the run, else libpcap;\n"
+	"                           libpcap for files), xdp (XDP ingress + TC egress),\n"
+	"                           tc (TC both ways), pcap; with -r, xdp and tc replay\n"
+	"                           the file through the in-kernel program\n"
 	"      --map-entries N      eBPF: flows per CPU map (default 65536)\n"
 	"      --ring-bytes N       eBPF: overflow ring size, a power of 2 (default 4 MiB)\n"
 	"      --drain-ms N         eBPF: drain period (default: half the interval)\n"
+	"  -n                       accepted: addresses are always numeric\n"
+	"  -q                       quiet: no path line, no statistics at the end\n"
+	"  -v                       verbose: the path line for files too, and the user\n"
+	"                           and capabilities left after the drop\n"
 	"  -D, --list-interfaces    list the capture devices and exit\n"
 	"  -h, --help               show this help and exit\n"
 	"      --version            show the version and exit\n"
 	"  expression               a pcap-filter(7) expression; only matching packets\n"
 	"                           are counted\n"
 	"\n"
-	"Signals and keys (when standard input is a terminal):\n"
-	"  SIGUSR1, p   pause        SIGUSR2, r   resume\n"
-	"  SIGINT, SIGTERM, q        stop, write the final report and exit\n"
+	"Signals and keys (keys when standard input is a terminal):\n"
+	"  SIGUSR1, s                     print the statistics to stderr\n"
+	"  SIGRTMIN, p                    pause\n"
+	"  SIGRTMIN+1, SIGUSR2, r         resume\n"
+	"  SIGINT, SIGTERM, q             stop, write the final report and exit\n"
 	"\n"
 	"EXAMPLES:\n"
 	"  nasoone -r trace.pcap                    report of a capture file on stdout\n"
 	"  nasoone -r trace.pcap.gz -w report.txt   the same into report.txt\n"
 	"  nasoone -r trace.pcap -j 1 udp port 53   DNS over UDP only, one thread\n"
-	"  nasoone -i eth0 -w /tmp/r.txt -F -t 5    live on eth0, report rewritten every 5 s\n"
+	"  nasoone -i eth0 -w /tmp/r.txt --force -t 5  live on eth0, rewritten every 5 s\n"
+	"  nasoone -i eth0 -c 1000 -F dns.filter    the first 1000 packets the filter takes\n"
 	"  nasoone -i eth0 --mode tc                live on eth0 through TC only\n"
 	"  nasoone -r trace.pcap --mode xdp         replay a file through the XDP program\n"
 	"  nasoone -D                               list the capture devices\n";
@@ -83,14 +114,20 @@ static const struct option long_options[] = {
 	{ "write", required_argument, NULL, 'w' },
 	{ "interval", required_argument, NULL, 't' },
 	{ "threads", required_argument, NULL, 'j' },
-	{ "force", no_argument, NULL, 'F' },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "count", required_argument, NULL, 'c' },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "filter-file", required_argument, NULL, 'F' },
+	{ "no-promiscuous-mode", no_argument, NULL, 'p' },
+	{ "buffer-size", required_argument, NULL, 'B' },
+	{ "relinquish-privileges", required_argument, NULL, 'Z' },
 	{ "mode", required_argument, NULL, 'm' },
-	{ "map-entries", required_argument, NULL, 'M' },
-	{ "ring-bytes", required_argument, NULL, 'B' },
-	{ "drain-ms", required_argument, NULL, 'T' },
+	{ "map-entries", required_argument, NULL, OPT_MAP_ENTRIES },
+	{ "ring-bytes", required_argument, NULL, OPT_RING_BYTES },
+	{ "drain-ms", required_argument, NULL, OPT_DRAIN_MS },
 	{ "list-interfaces", no_argument, NULL, 'D' },
 	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
+	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -104,13 +141,21 @@ struct options {
 	bool list;
 	enum nasoone_mode mode;
 	long map_entries, ring_bytes, drain_ms; /* 0: the library's defaults */
-	char *expression;			/* trailing words, NULL when none */
+	long count;				/* -c, 0: none */
+	long duration;				/* --duration seconds, 0: none */
+	long buffer_kib;			/* -B, 0: the library's default */
+	const char *filter_file;		/* -F */
+	const char *user;			/* -Z, NULL: the default */
+	bool no_promisc;			/* -p */
+	int verbose;				/* -v: 1 and more; -q: -1 */
+	char *expression;			/* trailing words or -F's file, NULL when none */
 };
 
 /* Set by the signal handlers, acted on by the main loop. */
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t pause_requested;
 static volatile sig_atomic_t resume_requested;
+static volatile sig_atomic_t stats_requested;
 
 /* The terminal settings to restore when keys were read in raw mode. */
 static struct termios saved_termios;
@@ -132,6 +177,12 @@ static void on_resume_signal(int sig)
 {
 	(void)sig;
 	resume_requested = 1;
+}
+
+static void on_stats_signal(int sig)
+{
+	(void)sig;
+	stats_requested = 1;
 }
 
 /* One line on stderr for a usage error; the caller exits with EXIT_USAGE. */
@@ -250,6 +301,80 @@ static int parse_mode(const char *arg, enum nasoone_mode *mode)
 	return -1;
 }
 
+/* Why tcpdump's -t forms are refused, for a -t value that is not a number. */
+static void bad_interval(const char *arg)
+{
+	bool tcpdump_form = arg[strspn(arg, "t")] == '\0';
+
+	usage_error("%s%s: -t SECONDS is the report interval (1-%d); tcpdump's timestamp formats "
+		    "(-t, -tt, -ttt, -tttt, -ttttt) do not apply, as nasoone prints no packets",
+		    tcpdump_form ? "-t" : "invalid -t value ", tcpdump_form ? arg : arg,
+		    INTERVAL_MAX);
+}
+
+/* tcpdump's -w writes a capture; nasoone's writes a text report: refuse a capture's name. */
+static bool capture_name(const char *path)
+{
+	static const char *const ends[] = { ".pcap", ".pcapng", ".cap", ".pcap.gz", ".pcapng.gz" };
+	size_t len = strlen(path);
+
+	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+		size_t l = strlen(ends[i]);
+
+		if (len > l && !strcasecmp(path + len - l, ends[i]))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * -F FILE: the expression in FILE, as tcpdump reads it, with '#' comments
+ * (to the end of the line) left out. NULL after one error line.
+ */
+static char *read_filter_file(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0;
+	bool comment = false;
+	int c;
+
+	if (!f) {
+		fprintf(stderr,
+			"nasoone: cannot read the filter file %s: %s (-F FILE reads the filter "
+			"expression from FILE, as in tcpdump; to replace an existing report use "
+			"--force)\n",
+			path, strerror(errno));
+		return NULL;
+	}
+	buf = malloc(FILTER_FILE_MAX + 1);
+	while (buf && (c = getc(f)) != EOF && len < FILTER_FILE_MAX) {
+		if (c == '#')
+			comment = true;
+		else if (c == '\n')
+			comment = false;
+		if (!comment)
+			buf[len++] = c == '\n' || c == '\t' || c == '\r' ? ' ' : (char)c;
+	}
+	if (!buf || ferror(f) || len == FILTER_FILE_MAX) {
+		fprintf(stderr, "nasoone: cannot read the filter file %s: %s\n", path,
+			!buf	    ? strerror(ENOMEM)
+			: ferror(f) ? strerror(errno)
+				    : "larger than 1 MiB");
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	buf[len] = '\0';
+	if (!buf[strspn(buf, " ")]) {
+		fprintf(stderr, "nasoone: the filter file %s holds no expression\n", path);
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	char name[8];
@@ -258,7 +383,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 	o->threads = -1;
 	opterr = 0; /* our own one-line messages */
-	while ((c = getopt_long(argc, argv, ":r:i:w:t:j:m:FDh", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:i:w:t:j:m:c:F:B:Z:pnqvDh", long_options, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'r':
 			o->file = optarg;
@@ -267,9 +393,21 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->device = optarg;
 			break;
 		case 'w':
+			if (capture_name(optarg)) {
+				usage_error(
+					"-w %s: nasoone writes a text report, not a capture file "
+					"(tcpdump -w saves packets); name the report e.g. "
+					"report.txt",
+					optarg);
+				return EXIT_USAGE;
+			}
 			o->output = optarg;
 			break;
 		case 't':
+			if (strspn(optarg, "0123456789") != strlen(optarg) || !*optarg) {
+				bad_interval(optarg);
+				return EXIT_USAGE;
+			}
 			if (parse_bounded_long("-t", optarg, 1, INTERVAL_MAX, &v))
 				return EXIT_USAGE;
 			o->interval = (unsigned int)v;
@@ -279,24 +417,60 @@ static int parse_args(int argc, char **argv, struct options *o)
 				return EXIT_USAGE;
 			o->threads = v;
 			break;
-		case 'F':
+		case OPT_FORCE:
 			o->force = true;
+			break;
+		case 'c':
+			if (parse_bounded_long("-c", optarg, 1, LONG_MAX, &o->count))
+				return EXIT_USAGE;
+			break;
+		case OPT_DURATION:
+			if (parse_bounded_long("--duration", optarg, 1, DURATION_MAX, &o->duration))
+				return EXIT_USAGE;
+			break;
+		case 'F':
+			if (optarg[0] == '-') {
+				usage_error(
+					"-F %s: -F FILE reads the filter expression from FILE, as "
+					"in tcpdump; to replace an existing report use --force",
+					optarg);
+				return EXIT_USAGE;
+			}
+			o->filter_file = optarg;
+			break;
+		case 'B':
+			if (parse_bounded_long("-B", optarg, 1, BUFFER_KIB_MAX, &o->buffer_kib))
+				return EXIT_USAGE;
+			break;
+		case 'Z':
+			o->user = optarg;
+			break;
+		case 'p':
+			o->no_promisc = true;
+			break;
+		case 'n':
+			break; /* nasoone never resolves names */
+		case 'q':
+			o->verbose = -1;
+			break;
+		case 'v':
+			o->verbose = o->verbose < 0 ? 1 : o->verbose + 1;
 			break;
 		case 'm':
 			if (parse_mode(optarg, &o->mode))
 				return EXIT_USAGE;
 			break;
-		case 'M':
+		case OPT_MAP_ENTRIES:
 			if (parse_bounded_long("--map-entries", optarg, 1, 1l << 26,
 					       &o->map_entries))
 				return EXIT_USAGE;
 			break;
-		case 'B':
+		case OPT_RING_BYTES:
 			if (parse_bounded_long("--ring-bytes", optarg, 4096, 1l << 30,
 					       &o->ring_bytes))
 				return EXIT_USAGE;
 			break;
-		case 'T':
+		case OPT_DRAIN_MS:
 			if (parse_bounded_long("--drain-ms", optarg, 1, 3600000, &o->drain_ms))
 				return EXIT_USAGE;
 			break;
@@ -306,12 +480,20 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'h':
 			fputs(usage_text, stdout);
 			return -1;
-		case 'V':
+		case OPT_VERSION:
 			printf("nasoone %s\n", NASOONE_VERSION);
 			return -1;
 		case ':':
-			usage_error("option %s needs an argument",
-				    bad_option_name(c, argv, name, sizeof(name)));
+			if (optopt == 't')
+				bad_interval("");
+			else if (optopt == 'F')
+				usage_error(
+					"option -F needs an argument: a file holding the filter "
+					"expression, as in tcpdump (to replace an existing report "
+					"use --force)");
+			else
+				usage_error("option %s needs an argument",
+					    bad_option_name(c, argv, name, sizeof(name)));
 			return EXIT_USAGE;
 		default:
 			usage_error("unknown option %s",
@@ -323,7 +505,16 @@ static int parse_args(int argc, char **argv, struct options *o)
 		usage_error("-r and -i cannot be used together: read a file or capture live");
 		return EXIT_USAGE;
 	}
-	if (optind < argc) {
+	if (o->filter_file && optind < argc) {
+		usage_error("-F %s and an expression on the command line: give the filter one way",
+			    o->filter_file);
+		return EXIT_USAGE;
+	}
+	if (o->filter_file) {
+		o->expression = read_filter_file(o->filter_file);
+		if (!o->expression)
+			return EXIT_FAILURE;
+	} else if (optind < argc) {
 		o->expression = copy_argv(&argv[optind]);
 		if (!o->expression) {
 			fprintf(stderr, "nasoone: cannot copy the filter expression: %s\n",
@@ -421,6 +612,10 @@ static void read_keys(void)
 		case 'Q':
 			stop_requested = 1;
 			break;
+		case 's':
+		case 'S':
+			stats_requested = 1;
+			break;
 		}
 	}
 }
@@ -439,19 +634,25 @@ static int install_signals(void)
 	} table[] = {
 		{ SIGINT, on_stop_signal, SA_RESETHAND },
 		{ SIGTERM, on_stop_signal, SA_RESETHAND },
-		{ SIGUSR1, on_pause_signal, 0 },
-		{ SIGUSR2, on_resume_signal, 0 },
+		/* tcpdump's: SIGUSR1 prints the statistics; pause and resume are our own. */
+		{ SIGUSR1, on_stats_signal, SA_RESTART },
+		{ 0 /* SIGRTMIN */, on_pause_signal, SA_RESTART },
+		{ 1 /* SIGRTMIN + 1 */, on_resume_signal, SA_RESTART },
+		{ SIGUSR2, on_resume_signal, SA_RESTART },
 	};
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		/* SIGRTMIN is not a constant: the first two entries count from it. */
+		int sig = table[i].sig <= 1 ? SIGRTMIN + table[i].sig : table[i].sig;
+
 		sa.sa_handler = table[i].handler;
 		sa.sa_flags = table[i].flags;
-		if (sigaction(table[i].sig, &sa, NULL)) {
+		if (sigaction(sig, &sa, NULL)) {
 			fprintf(stderr, "nasoone: cannot install the handler for signal %d: %s\n",
-				table[i].sig, strerror(errno));
+				sig, strerror(errno));
 			return -1;
 		}
 	}
@@ -520,7 +721,8 @@ static void apply_pause_resume(struct nasoone *n, struct progress *p)
 			if (err && err != NASOONE_ESTATE)
 				api_error(n, err, "cannot pause", NULL, NULL);
 			else if (!err)
-				fputs("nasoone: paused (SIGUSR2 or r resumes)\n", stderr);
+				fputs("nasoone: paused (SIGRTMIN+1, SIGUSR2 or r resumes)\n",
+				      stderr);
 		}
 	}
 	if (resume_requested) {
@@ -536,56 +738,100 @@ static void apply_pause_resume(struct nasoone *n, struct progress *p)
 	}
 }
 
-/*
- * Wait for the end of the run: a file read to its end (FINISHED), a reading
- * error, or a stop request (signal or key). Never blocks longer than a tick,
- * so flags and keys are handled promptly.
- */
-static void run_loop(struct nasoone *n, bool keys, struct progress *p)
+/* "1 packet", "2 packets": the noun in the singular for exactly one. */
+static const char *plural(uint64_t n, const char *one, const char *many)
 {
+	return n == 1 ? one : many;
+}
+
+/* The statistics on stderr: two lines, and the eBPF line on that path. */
+static void print_stats(const struct nasoone_stats *s)
+{
+	fprintf(stderr,
+		"%" PRIu64 " %s received, %" PRIu64 " counted, %" PRIu64 " skipped, %" PRIu64
+		" filtered\n",
+		s->received, plural(s->received, "packet", "packets"), s->counted, s->skipped,
+		s->filtered);
+	fprintf(stderr,
+		"%" PRIu64 " %s dropped, %" PRIu64 " dropped by interface, %" PRIu64
+		" seen while paused, %" PRIu64 " %s\n",
+		s->dropped, plural(s->dropped, "packet", "packets"), s->if_dropped, s->paused,
+		s->rows, plural(s->rows, "row", "rows"));
+	if (s->map_capacity) {
+		char run_time[64];
+
+		if (s->run_count)
+			snprintf(run_time, sizeof(run_time), "%" PRIu64 " ns program run time",
+				 s->run_time_ns);
+		else
+			snprintf(run_time, sizeof(run_time),
+				 "program run time not measured (kernel.bpf_stats_enabled=0)");
+		fprintf(stderr,
+			"eBPF: %" PRIu64 " %s through the overflow ring, %" PRIu64
+			" unattributed, at most %" PRIu64 " of %" PRIu64 " flows in one CPU map"
+			", %s\n",
+			s->overflow, plural(s->overflow, "packet", "packets"), s->unattributed,
+			s->map_fill_max, s->map_capacity, run_time);
+	}
+	if (s->unattributed)
+		fprintf(stderr,
+			"nasoone: warning: %" PRIu64 " %s could not be attributed to a flow "
+			"(map and overflow ring full): raise --map-entries or --ring-bytes\n",
+			s->unattributed, plural(s->unattributed, "packet", "packets"));
+}
+
+/* SIGUSR1 or s: the statistics so far, as tcpdump prints them on SIGUSR1. */
+static void apply_stats_request(struct nasoone *n, struct progress *p)
+{
+	struct nasoone_stats stats;
+
+	if (!stats_requested)
+		return;
+	stats_requested = 0;
+	if (nasoone_get_stats(n, &stats))
+		return;
+	progress_clear(p);
+	print_stats(&stats);
+}
+
+/*
+ * Wait for the end of the run: a file read to its end (FINISHED, also
+ * after -c COUNT packets), a reading error, --duration passed, or a stop
+ * request (signal or key). Never blocks longer than a tick, so flags and
+ * keys are handled promptly.
+ */
+static void run_loop(struct nasoone *n, bool keys, struct progress *p, const struct options *o)
+{
+	uint64_t deadline = o->duration ? now_ms() + (uint64_t)o->duration * 1000 : 0;
+
 	while (!stop_requested) {
 		enum nasoone_state state;
-		int rc;
+		int rc, wait_ms = TICK_MS;
 
 		if (keys)
 			read_keys();
 		apply_pause_resume(n, p);
+		apply_stats_request(n, p);
 		if (stop_requested)
 			break;
+		if (deadline) {
+			uint64_t t = now_ms();
+
+			if (t >= deadline)
+				break;
+			if (deadline - t < (uint64_t)wait_ms)
+				wait_ms = (int)(deadline - t);
+		}
 		state = nasoone_get_state(n);
 		if (state == NASOONE_FINISHED || nasoone_get_error(n))
 			break;
-		rc = state == NASOONE_RUNNING ? nasoone_wait(n, TICK_MS) : NASOONE_ESTATE;
+		rc = state == NASOONE_RUNNING ? nasoone_wait(n, wait_ms) : NASOONE_ESTATE;
 		if (rc == 0)
 			break;
 		if (rc != NASOONE_ETIMEDOUT)
-			poll(NULL, 0, TICK_MS); /* paused, or a wait that cannot block */
+			poll(NULL, 0, wait_ms); /* paused, or a wait that cannot block */
 		progress_draw(p, n, state == NASOONE_PAUSED);
 	}
-}
-
-static void print_stats(const struct nasoone_stats *s)
-{
-	fprintf(stderr,
-		"%" PRIu64 " packets received, %" PRIu64 " counted, %" PRIu64 " skipped, %" PRIu64
-		" filtered\n",
-		s->received, s->counted, s->skipped, s->filtered);
-	fprintf(stderr,
-		"%" PRIu64 " packets dropped, %" PRIu64 " dropped by interface, %" PRIu64
-		" seen while paused, %" PRIu64 " rows\n",
-		s->dropped, s->if_dropped, s->paused, s->rows);
-	if (s->map_capacity)
-		fprintf(stderr,
-			"eBPF: %" PRIu64 " packets through the overflow ring, %" PRIu64
-			" unattributed, at most %" PRIu64 " of %" PRIu64 " flows in one CPU map"
-			", %" PRIu64 " ns program run time\n",
-			s->overflow, s->unattributed, s->map_fill_max, s->map_capacity,
-			s->run_time_ns);
-	if (s->unattributed)
-		fprintf(stderr,
-			"nasoone: warning: %" PRIu64 " packets could not be attributed to a flow "
-			"(map and overflow ring full): raise --map-entries or --ring-bytes\n",
-			s->unattributed);
 }
 
 /* The report destination as the user knows it. */
@@ -614,6 +860,9 @@ static void start_error(struct nasoone *n, int err, const struct options *o, con
 		break;
 	case NASOONE_EFILTER:
 		api_error(n, err, "cannot set the filter", NULL, NULL);
+		break;
+	case NASOONE_EPRIVS:
+		api_error(n, err, "cannot drop privileges", NULL, NULL);
 		break;
 	default:
 		input_error(n, err, o, device);
@@ -669,6 +918,24 @@ static int configure(struct nasoone *n, const struct options *o, const char *dev
 		api_error(n, err, "cannot set the filter", NULL, NULL);
 		return EXIT_FAILURE;
 	}
+	if (o->no_promisc && (err = nasoone_set_promiscuous(n, false))) {
+		api_error(n, err, "cannot leave promiscuous mode off", NULL, NULL);
+		return EXIT_FAILURE;
+	}
+	if (o->buffer_kib && (err = nasoone_set_buffer_size(n, (size_t)o->buffer_kib * 1024))) {
+		api_error(n, err, "cannot set the capture buffer size", NULL, NULL);
+		return EXIT_FAILURE;
+	}
+	if (o->count && (err = nasoone_set_packet_limit(n, (uint64_t)o->count))) {
+		api_error(n, err, "cannot set the packet count", NULL, NULL);
+		return EXIT_FAILURE;
+	}
+	/* -Z root: keep root, as tcpdump does for the user it runs as. */
+	if ((!o->user || strcmp(o->user, "root")) &&
+	    (err = nasoone_set_privilege_drop(n, true, o->user))) {
+		api_error(n, err, "cannot drop privileges", NULL, NULL);
+		return EXIT_FAILURE;
+	}
 	if ((err = nasoone_set_mode(n, o->mode)) ||
 	    (err = nasoone_set_bpf_tuning(n, (uint32_t)o->map_entries, (uint32_t)o->ring_bytes,
 					  (unsigned int)o->drain_ms))) {
@@ -683,6 +950,7 @@ static int run(const struct options *o)
 	struct progress progress = { 0 };
 	struct nasoone_stats stats = { 0 };
 	char device[256] = "";
+	const char *privileges;
 	struct nasoone *n;
 	int ret = EXIT_FAILURE;
 	bool keys;
@@ -714,19 +982,25 @@ static int run(const struct options *o)
 		goto out;
 	}
 	/* Which path counts, and why: a live capture always says so, a file when forced. */
-	if (!o->file || o->mode != NASOONE_MODE_AUTO)
+	if (o->verbose > 0 || (o->verbose == 0 && (!o->file || o->mode != NASOONE_MODE_AUTO)))
 		fprintf(stderr, "nasoone: %s\n", nasoone_get_path(n));
+	privileges = nasoone_get_privileges(n);
+	if (o->verbose > 0 && *privileges)
+		fprintf(stderr, "nasoone: running as %s\n", privileges);
+	else if (o->verbose == 0 && strstr(privileges, "uid 0 kept"))
+		fprintf(stderr, "nasoone: note: running as %s\n", privileges);
 
 	keys = enable_keys();
-	progress.enabled = o->file && isatty(STDERR_FILENO);
-	run_loop(n, keys, &progress);
+	progress.enabled = o->file && isatty(STDERR_FILENO) && o->verbose >= 0;
+	run_loop(n, keys, &progress, o);
 	restore_terminal();
 	progress_clear(&progress);
 
+	/* 0, the report's failure, or (report written) the error that ended reading early. */
 	err = nasoone_stop(n, &stats);
-	if (err)
+	if (err == NASOONE_EOUTPUT)
 		api_error(n, err, "cannot write the final report", "to", output_name(o));
-	else
+	else if (o->verbose >= 0)
 		print_stats(&stats);
 	/* A damaged file or a failed live capture: the rows before it were written. */
 	rerr = nasoone_get_error(n);
