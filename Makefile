@@ -24,10 +24,13 @@ ALL_CFLAGS := -std=gnu11 $(WARNINGS) -Iinclude -I$(OUTPUT) -fPIC -pthread \
 LDLIBS := -lbpf -lelf -lpcap -lz -lpthread
 ALL_LDFLAGS := -pthread $(LDFLAGS) $(EXTRA_LDFLAGS)
 
-# Debian packages for building, and for the tests.
+# Debian packages for building, and for the tests. libsystemd-dev: a static
+# link (`pkg-config --static --libs nasoone`) reaches -lsystemd through
+# libpcap's dbus-1; systemd: systemd-analyze checks the unit.
 BUILD_DEPS := gcc make pkg-config clang llvm libbpf-dev libelf-dev zlib1g-dev \
-	libpcap-dev bpftool libcmocka-dev clang-format
-TEST_DEPS := tcpdump iproute2 valgrind tshark bc time python3 ethtool netsniff-ng
+	libpcap-dev bpftool libcmocka-dev clang-format \
+	libsystemd-dev
+TEST_DEPS := tcpdump iproute2 valgrind tshark bc time python3 ethtool netsniff-ng systemd
 
 ifeq ($(V),1)
 Q :=
