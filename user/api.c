@@ -537,7 +537,15 @@ static int open_sources(struct nasoone *n, struct source **src, struct bpf_src *
 		 * (nasoone_set_filter() checked it) but that the translation to eBPF
 		 * refuses runs on libpcap in auto mode.
 		 */
-		if (want_bpf || ret == NASOONE_ENODEV || (ret == NASOONE_EFILTER && n->file))
+		if (ret == NASOONE_EFILTER) {
+			char text[sizeof(n->last_error)];
+
+			snprintf(text, sizeof(text), "%s", n->last_error);
+			snprintf(n->last_error, sizeof(n->last_error),
+				 "the filter cannot be translated to eBPF: %.900s%s", text,
+				 want_bpf ? " (use --mode pcap or auto)" : "");
+		}
+		if (want_bpf || ret == NASOONE_ENODEV)
 			return ret;
 		snprintf(why, sizeof(why), "%.*s", (int)sizeof(why) - 1, n->last_error);
 	}

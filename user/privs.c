@@ -50,6 +50,22 @@ static int lookup(const char *name, struct target *t)
 	return 0;
 }
 
+/* Keep only the capabilities in keep (a bit per capability) in every set of this thread. */
+static int set_caps(uint64_t keep)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	memset(data, 0, sizeof(data));
+	data[0].effective = data[0].permitted = (uint32_t)keep;
+	data[1].effective = data[1].permitted = (uint32_t)(keep >> 32);
+	if (syscall(SYS_capset, &hdr, data))
+		return -errno;
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL)
+		return -errno;
+	return 0;
+}
+
 /*
  * Can t create and rename files in dir? Asked of the kernel by a child
  * that takes t's identity (ACLs and every parent directory count), so
@@ -63,8 +79,9 @@ static bool can_write(const struct target *t, const char *path, int mode)
 	if (pid < 0)
 		return false;
 	if (pid == 0) {
+		/* uid 0 is asked without capabilities: access() then checks as for anyone. */
 		if (setgroups(0, NULL) || setresgid(t->gid, t->gid, t->gid) ||
-		    setresuid(t->uid, t->uid, t->uid))
+		    setresuid(t->uid, t->uid, t->uid) || (t->uid == 0 && set_caps(0)))
 			_exit(2);
 		_exit(access(path, mode) ? 1 : 0);
 	}
@@ -95,22 +112,6 @@ bool privs_bpf_needs_cap(void)
 	return major < 6 || (major == 6 && minor < 5);
 }
 
-/* Keep only the capabilities in keep (a bit per capability) in every set of this thread. */
-static int set_caps(uint64_t keep)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2];
-
-	memset(data, 0, sizeof(data));
-	data[0].effective = data[0].permitted = (uint32_t)keep;
-	data[1].effective = data[1].permitted = (uint32_t)(keep >> 32);
-	if (syscall(SYS_capset, &hdr, data))
-		return -errno;
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL)
-		return -errno;
-	return 0;
-}
-
 static int drop_bounding(uint64_t keep)
 {
 	int cap, last = last_cap();
@@ -124,22 +125,30 @@ static int drop_bounding(uint64_t keep)
 	return 0;
 }
 
-static const char *cap_names(uint64_t keep)
+/* "none", or the names of the capabilities in keep, comma-separated. */
+static const char *cap_names(uint64_t keep, char *buf, size_t size)
 {
-	if (!keep)
-		return "none";
-	if (keep == (1ull << CAP_NET_ADMIN))
-		return "cap_net_admin";
-	if (keep == (1ull << CAP_BPF))
-		return "cap_bpf";
-	return "cap_net_admin,cap_bpf";
+	static const struct {
+		int cap;
+		const char *name;
+	} names[] = { { CAP_DAC_OVERRIDE, "cap_dac_override" },
+		      { CAP_NET_ADMIN, "cap_net_admin" },
+		      { CAP_BPF, "cap_bpf" } };
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (keep & (1ull << names[i].cap))
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "," : "",
+						names[i].name);
+	return len ? buf : "none";
 }
 
 int privs_drop(const struct privs_request *r, char *summary, size_t len, char *err, size_t errlen)
 {
 	uint64_t keep = 0;
 	struct target t;
-	char why[512] = "";
+	char why[512] = "", caps[64];
 	const char *where;
 	bool switch_user;
 	int ret;
@@ -183,10 +192,16 @@ int privs_drop(const struct privs_request *r, char *summary, size_t len, char *e
 				 t.name, where, t.name);
 			return -EACCES;
 		}
-		/* The default user: stay uid 0, but without the capabilities of root. */
+		/*
+		 * The default user: stay uid 0 without the capabilities of root,
+		 * but with CAP_DAC_OVERRIDE when even that cannot rewrite the report
+		 * (a directory of another user, as with sudo in a home directory).
+		 */
 		snprintf(why, sizeof(why), "%s cannot write %s (-Z USER or another directory)",
 			 t.name, where);
-		switch_user = false;
+		t = (struct target){ .uid = 0, .gid = 0, .name = "root" };
+		if (unwritable(&t, r))
+			keep |= 1ull << CAP_DAC_OVERRIDE;
 	}
 	/* The bounding set needs CAP_SETPCAP, which goes with the uid. */
 	ret = drop_bounding(keep);
@@ -208,9 +223,7 @@ int privs_drop(const struct privs_request *r, char *summary, size_t len, char *e
 		return ret;
 	}
 	snprintf(summary, len, "uid %u (%s), gid %u, capabilities: %s%s%s", (unsigned)getuid(),
-		 switch_user ? t.name
-		 : getuid()  ? "unchanged"
-			     : "root",
-		 (unsigned)getgid(), cap_names(keep), *why ? "; uid 0 kept because " : "", why);
+		 switch_user ? t.name : "unchanged", (unsigned)getgid(),
+		 cap_names(keep, caps, sizeof(caps)), *why ? "; uid 0 kept because " : "", why);
 	return 0;
 }
