@@ -1,0 +1,218 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
+#
+# Privileges dropped once the capture is open (-Z nobody), in every mode:
+# reading a file (libpcap, and replayed through XDP and TC), and live on a
+# veth in namespaces of our own through libpcap, XDP, TC (tcx links) and TC
+# through netlink cls_bpf (forced with NASOONE_TC_NETLINK=1). While nasoone
+# runs, /proc/PID/status of every thread must show nobody's uid and gid, no
+# supplementary groups, no-new-privs and only the capabilities left needed
+# (none; cap_net_admin for netlink, to detach) in every set, bounding set
+# included; and the counting stays exact: the report holds the expected
+# rows. Also: the interface is promiscuous while nasoone runs, in every
+# live mode, and the statistics add up the same way in every mode.
+
+# shellcheck disable=SC2034 # run_tests (lib.sh) reads it
+ALL_TESTS="test_privs_file test_privs_live"
+
+CAP_NET_ADMIN_MASK=0000000000001000
+NO_CAPS=0000000000000000
+PRIV_DATAGRAMS=20
+
+# creds_why PID CAPS: "" when every thread of PID runs as nobody with
+# exactly CAPS (16 hex digits) in its permitted, effective and bounding
+# sets, nothing inheritable or ambient, no groups and no-new-privs; else
+# what differs.
+creds_why()
+{
+	local pid=$1 caps=$2 uid gid st task
+
+	uid=$(id -u nobody)
+	gid=$(id -g nobody)
+	for st in /proc/"$pid"/status /proc/"$pid"/task/*/status; do
+		[ -r "$st" ] || continue
+		task=${st%/status}
+		task=${task##*/}
+		awk -v uid="$uid" -v gid="$gid" -v caps="$caps" -v task="$task" '
+			/^Uid:/ && ($2 != uid || $3 != uid || $4 != uid || $5 != uid) { print task ": " $0 }
+			/^Gid:/ && ($2 != gid || $3 != gid || $4 != gid || $5 != gid) { print task ": " $0 }
+			/^Groups:/ && NF > 1 { print task ": " $0 }
+			/^Cap(Prm|Eff|Bnd):/ && $2 != caps { print task ": " $0 " (want " caps ")" }
+			/^Cap(Inh|Amb):/ && $2 != "0000000000000000" { print task ": " $0 }
+			/^NoNewPrivs:/ && $2 != 1 { print task ": " $0 }
+		' "$st"
+	done | head -n 3 | tr '\n' ';'
+}
+
+# caught PID SIG: PID has a handler for signal number SIG.
+caught()
+{
+	local mask
+
+	mask=$(awk '/^SigCgt:/ { print $2 }' /proc/"$1"/status 2>/dev/null)
+	[ -n "$mask" ] && (((0x$mask >> ($2 - 1)) & 1))
+}
+
+# stats_add_up ERRFILE: received = counted + skipped + filtered + paused + dropped.
+stats_add_up()
+{
+	awk '
+		/packets? received,/ { r = $1; c = $4; s = $6; f = $8 }
+		/packets? dropped,/ { d = $1; p = $8 }
+		END { exit !(r != "" && r == c + s + f + p + d) }' "$1"
+}
+
+# The file paths: a capture long enough to be paused right after start.
+test_privs_file()
+{
+	local t m d pid why
+
+	need_root "privs file" && need_tools "privs file" setpriv || return 0
+	make_tmp && trap cleanup EXIT
+	if ! id nobody >/dev/null 2>&1; then
+		skip "privs file" "no user nobody"
+		return 0
+	fi
+	d=$TMP/file
+	mkdir -p "$d" && chown nobody "$d"
+	if ! "$PCAPGEN" mix --packets 400000 --flows 2000 --seed 7 --expected "$d/expected.txt" \
+		"$d/mix.pcap" >/dev/null 2>"$d/gen.err"; then
+		fail "privs file" "pcapgen mix failed: $(head -n 1 "$d/gen.err")"
+		return
+	fi
+	for m in pcap xdp tc; do
+		t="privs file $m"
+		if [ $m != pcap ] && ! need_bpf "$t"; then
+			continue
+		fi
+		rm -f "$d/r.txt"
+		"$NASOONE" -r "$d/mix.pcap" --mode $m -w "$d/r.txt" -Z nobody -j 1 \
+			</dev/null >/dev/null 2>"$d/$m.err" &
+		pid=$!
+		bg_started $pid
+		# Paused as soon as the handlers are in place: the drop is done by then.
+		for _ in $(seq 100); do
+			caught $pid 34 && break
+			sleep 0.02
+		done
+		kill -RTMIN $pid 2>/dev/null
+		if ! wait_for "$d/$m.err" 'paused' 10; then
+			kill_wait $pid
+			fail "$t" "not paused (read to its end before the pause?): $(head -n 1 "$d/$m.err")"
+			continue
+		fi
+		why=$(creds_why $pid $NO_CAPS)
+		kill -USR2 $pid
+		wait_pid $pid 60
+		if [ -n "$why" ]; then
+			fail "$t" "credentials while running: $why"
+		elif [ $rc -ne 0 ]; then
+			fail "$t" "$(status_text $rc): $(first_error "$d/$m")"
+		elif ! cmp -s <(tail -n +2 "$d/r.txt" | sort) <(tail -n +2 "$d/expected.txt" | sort); then
+			fail "$t" "the report differs from pcapgen's expected rows"
+		elif [ "$(stat -c %U "$d/r.txt")" != nobody ]; then
+			fail "$t" "the report is not nobody's: $(stat -c %U "$d/r.txt")"
+		elif ! stats_add_up "$d/$m.err"; then
+			fail "$t" "received is not counted + skipped + filtered + paused + dropped"
+		else
+			pass "$t"
+		fi
+	done
+}
+
+# traffic_b: PRIV_DATAGRAMS datagrams from vethB, 10.200.0.2:7001.. to 10.200.0.1:6001..
+traffic_b()
+{
+	ip netns exec "$NS_B" python3 -c '
+import socket, sys
+for i in range(1, int(sys.argv[1]) + 1):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("10.200.0.2", 7000 + i))
+    s.sendto(b"nasoone-privs", ("10.200.0.1", 6000 + i))
+    s.close()
+' "$PRIV_DATAGRAMS"
+}
+
+# The rows the datagrams make: 4-tuple, protocols and packets (bytes and times vary by path).
+expected_live_rows()
+{
+	local i
+
+	for ((i = 1; i <= PRIV_DATAGRAMS; i++)); do
+		echo "10.200.0.2; $((7000 + i)); 10.200.0.1; $((6000 + i)); [UDP]; 1"
+	done | sort
+}
+
+test_privs_live()
+{
+	local t m d pid why caps flags env_nl bytes="" b
+
+	need_root "privs live" && need_tools "privs live" ip ethtool python3 tc || return 0
+	make_tmp && trap cleanup EXIT
+	if ! id nobody >/dev/null 2>&1; then
+		skip "privs live" "no user nobody"
+		return 0
+	fi
+	if ! ns_pair privs; then
+		fail "privs live" "cannot set up the namespaces and the veth pair"
+		return
+	fi
+	for m in pcap xdp tc netlink; do
+		t="privs live $m"
+		if [ $m != pcap ] && ! need_bpf "$t"; then
+			continue
+		fi
+		d=$TMP/$m
+		mkdir -p "$d" && chown nobody "$d"
+		caps=$NO_CAPS
+		env_nl=
+		if [ $m = netlink ]; then
+			caps=$CAP_NET_ADMIN_MASK
+			env_nl=NASOONE_TC_NETLINK=1
+		fi
+		ip netns exec "$NS_A" env $env_nl "$NASOONE" -i vethA --mode "${m/netlink/tc}" \
+			-w "$d/r.txt" -t 1 -Z nobody -v 'udp and dst host 10.200.0.1 and dst portrange 6001-6100' \
+			</dev/null >/dev/null 2>"$d/err" &
+		pid=$!
+		bg_started $pid
+		if ! wait_for "$d/err" '^nasoone: running as' 10; then
+			kill_wait $pid
+			if kernel_refuses "$d/err"; then
+				skip "$t" "the kernel refuses the attachment: $(head -n 1 "$d/err")"
+			else
+				fail "$t" "did not start: $(head -n 1 "$d/err")"
+			fi
+			continue
+		fi
+		why=$(creds_why $pid $caps)
+		flags=$(ip netns exec "$NS_A" cat /sys/class/net/vethA/flags)
+		[ -z "$why" ] && ((!(flags & 0x100))) && why="vethA is not promiscuous while nasoone runs (flags $flags)"
+		traffic_b
+		sleep 0.5
+		kill -INT $pid
+		wait_pid $pid 15
+		flags=$(ip netns exec "$NS_A" cat /sys/class/net/vethA/flags)
+		if [ -n "$why" ]; then
+			fail "$t" "while running: $why"
+		elif [ $rc -ne 0 ]; then
+			fail "$t" "$(status_text $rc): $(first_error "$d/err")"
+		elif ! cmp -s <(tail -n +2 "$d/r.txt" | awk -F'; ' '{ print $1 "; " $2 "; " $3 "; " $4 "; " $5 "; " $9 }' | sort) \
+			<(expected_live_rows); then
+			tail -n +2 "$d/r.txt" | head -n 5 >>"$DETAIL"
+			fail "$t" "the report is not the $PRIV_DATAGRAMS datagrams, one row each"
+		elif b=$(tail -n +2 "$d/r.txt" | awk -F'; ' '{ n += $8 } END { print n }') &&
+			[ -n "$bytes" ] && [ "$b" != "$bytes" ]; then
+			fail "$t" "$b bytes in the report, $bytes in the first mode's"
+		elif ((flags & 0x100)); then
+			fail "$t" "vethA still promiscuous after nasoone stopped"
+		elif [ $m = netlink ] && [ "$( (ip netns exec "$NS_A" tc filter show dev vethA ingress
+			ip netns exec "$NS_A" tc filter show dev vethA egress) 2>/dev/null | grep -c 'handle 0x6e61')" -ne 0 ]; then
+			fail "$t" "netlink filters left after SIGINT: the detach as nobody failed"
+		elif ! stats_add_up "$d/err"; then
+			fail "$t" "received is not counted + skipped + filtered + paused + dropped: $(grep 'received' "$d/err")"
+		else
+			bytes=${bytes:-$b}
+			pass "$t"
+		fi
+	done
+}
