@@ -9,6 +9,7 @@ LLVM_STRIP ?= llvm-strip
 BPFTOOL ?= bpftool
 PREFIX ?= /usr/local
 DESTDIR ?=
+SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
 VERSION := 0.1.0
 SOVERSION := 0
 
@@ -119,11 +120,16 @@ install: all
 	install -m 0644 nasoone.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -m 0644 include/nasoone.h $(DESTDIR)$(PREFIX)/include/
 	install -m 0644 man/nasoone.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -d $(DESTDIR)$(SYSTEMD_UNITDIR)
+	sed 's|@BINDIR@|$(PREFIX)/bin|' systemd/nasoone@.service.in \
+		>$(DESTDIR)$(SYSTEMD_UNITDIR)/nasoone@.service
+	chmod 0644 $(DESTDIR)$(SYSTEMD_UNITDIR)/nasoone@.service
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/nasoone $(DESTDIR)$(PREFIX)/lib/libnasoone.* \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig/nasoone.pc $(DESTDIR)$(PREFIX)/include/nasoone.h \
-		$(DESTDIR)$(PREFIX)/share/man/man8/nasoone.8
+		$(DESTDIR)$(PREFIX)/share/man/man8/nasoone.8 \
+		$(DESTDIR)$(SYSTEMD_UNITDIR)/nasoone@.service
 
 FORMAT_FILES = $(wildcard include/*.h include/nasoone/*.h user/*.c user/*.h bpf/*.c bpf/*.h \
 	tests/*/*.c tests/*/*.h)

@@ -50,6 +50,16 @@ static int lookup(const char *name, struct target *t)
 	return 0;
 }
 
+static bool has_effective(int cap)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	return (cap < 32 ? data[0].effective >> cap : data[1].effective >> (cap - 32)) & 1;
+}
+
 /* Keep only the capabilities in keep (a bit per capability) in every set of this thread. */
 static int set_caps(uint64_t keep)
 {
@@ -115,6 +125,10 @@ bool privs_bpf_needs_cap(void)
 static int drop_bounding(uint64_t keep)
 {
 	int cap, last = last_cap();
+
+	/* Without CAP_SETPCAP (not root, e.g. a systemd unit's user) the bounding set stays. */
+	if (prctl(PR_CAPBSET_READ, CAP_SETPCAP, 0, 0, 0) != 1 || !has_effective(CAP_SETPCAP))
+		return 0;
 
 	for (cap = 0; cap <= last && cap < 64; cap++) {
 		if (keep & (1ull << cap))

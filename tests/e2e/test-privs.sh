@@ -9,23 +9,24 @@
 # supplementary groups, no-new-privs and only the capabilities left needed
 # (none; cap_net_admin for netlink, to detach) in every set, bounding set
 # included; and the counting stays exact: the report holds the expected
-# rows. Also: the interface is promiscuous while nasoone runs, in every
+# rows. Then as systemd runs nasoone@.service: started as a user with the
+# unit's four capabilities as ambient ones, it keeps none once open. Also: the interface is promiscuous while nasoone runs, in every
 # live mode, and the statistics add up the same way in every mode.
 
 # shellcheck disable=SC2034 # run_tests (lib.sh) reads it
-ALL_TESTS="test_privs_file test_privs_live"
+ALL_TESTS="test_privs_file test_privs_live test_privs_unit"
 
 CAP_NET_ADMIN_MASK=0000000000001000
 NO_CAPS=0000000000000000
 PRIV_DATAGRAMS=20
 
-# creds_why PID CAPS: "" when every thread of PID runs as nobody with
-# exactly CAPS (16 hex digits) in its permitted, effective and bounding
-# sets, nothing inheritable or ambient, no groups and no-new-privs; else
-# what differs.
+# creds_why PID CAPS [BOUNDING]: "" when every thread of PID runs as
+# nobody with exactly CAPS (16 hex digits) in its permitted and effective
+# sets, and in its bounding set (or BOUNDING), nothing inheritable or
+# ambient, no groups and no-new-privs; else what differs.
 creds_why()
 {
-	local pid=$1 caps=$2 uid gid st task
+	local pid=$1 caps=$2 bnd=${3:-$2} uid gid st task
 
 	uid=$(id -u nobody)
 	gid=$(id -g nobody)
@@ -33,11 +34,12 @@ creds_why()
 		[ -r "$st" ] || continue
 		task=${st%/status}
 		task=${task##*/}
-		awk -v uid="$uid" -v gid="$gid" -v caps="$caps" -v task="$task" '
+		awk -v uid="$uid" -v gid="$gid" -v caps="$caps" -v bnd="$bnd" -v task="$task" '
 			/^Uid:/ && ($2 != uid || $3 != uid || $4 != uid || $5 != uid) { print task ": " $0 }
 			/^Gid:/ && ($2 != gid || $3 != gid || $4 != gid || $5 != gid) { print task ": " $0 }
 			/^Groups:/ && NF > 1 { print task ": " $0 }
-			/^Cap(Prm|Eff|Bnd):/ && $2 != caps { print task ": " $0 " (want " caps ")" }
+			/^Cap(Prm|Eff):/ && $2 != caps { print task ": " $0 " (want " caps ")" }
+			/^CapBnd:/ && $2 != bnd { print task ": " $0 " (want " bnd ")" }
 			/^Cap(Inh|Amb):/ && $2 != "0000000000000000" { print task ": " $0 }
 			/^NoNewPrivs:/ && $2 != 1 { print task ": " $0 }
 		' "$st"
@@ -212,6 +214,62 @@ test_privs_live()
 			fail "$t" "received is not counted + skipped + filtered + paused + dropped: $(grep 'received' "$d/err")"
 		else
 			bytes=${bytes:-$b}
+			pass "$t"
+		fi
+	done
+}
+
+# As nasoone@.service starts it: a user of its own (nobody here) with the
+# four capabilities of the unit as ambient ones, no-new-privs, a bounding
+# set of those four. Once open, none is left (the bounding set stays: no
+# CAP_SETPCAP to change it) and the counting is exact, in each eBPF mode.
+test_privs_unit()
+{
+	local t m d pid why unit_caps=+bpf,+perfmon,+net_admin,+net_raw bnd
+
+	need_root "privs unit" && need_bpf "privs unit" &&
+		need_tools "privs unit" ip ethtool python3 setpriv || return 0
+	make_tmp && trap cleanup EXIT
+	if ! id nobody >/dev/null 2>&1 ||
+		! setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$NASOONE"; then
+		skip "privs unit" "no user nobody, or nobody cannot run $NASOONE"
+		return 0
+	fi
+	if ! ns_pair unit; then
+		fail "privs unit" "cannot set up the namespaces and the veth pair"
+		return
+	fi
+	# CAP_NET_ADMIN 12, CAP_NET_RAW 13, CAP_PERFMON 38, CAP_BPF 39.
+	bnd=$(printf '%016x' $(((1 << 12) | (1 << 13) | (1 << 38) | (1 << 39))))
+	for m in xdp tc pcap; do
+		t="privs unit $m"
+		d=$TMP/unit-$m
+		mkdir -p "$d" && chown nobody "$d"
+		ip netns exec "$NS_A" setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+			--inh-caps=$unit_caps --ambient-caps=$unit_caps --bounding-set=-all,$unit_caps \
+			--no-new-privs "$NASOONE" -i vethA --mode $m -w "$d/r.txt" -t 1 --force -v \
+			'udp and dst host 10.200.0.1 and dst portrange 6001-6100' \
+			</dev/null >/dev/null 2>"$d/err" &
+		pid=$!
+		bg_started $pid
+		if ! wait_for "$d/err" '^nasoone: running as' 10; then
+			kill_wait $pid
+			fail "$t" "did not start: $(head -n 1 "$d/err")"
+			continue
+		fi
+		why=$(creds_why $pid $NO_CAPS "$bnd")
+		traffic_b
+		sleep 0.5
+		kill -TERM $pid
+		wait_pid $pid 15
+		if [ -n "$why" ]; then
+			fail "$t" "while running: $why"
+		elif [ $rc -ne 0 ]; then
+			fail "$t" "$(status_text $rc): $(first_error "$d/err")"
+		elif ! cmp -s <(tail -n +2 "$d/r.txt" | awk -F'; ' '{ print $1 "; " $2 "; " $3 "; " $4 "; " $5 "; " $9 }' | sort) \
+			<(expected_live_rows); then
+			fail "$t" "the report is not the $PRIV_DATAGRAMS datagrams, one row each"
+		else
 			pass "$t"
 		fi
 	done
