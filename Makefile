@@ -41,7 +41,10 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-LIB_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+# The command line (main.c and cli_*.c) is the binary's; the rest is the library.
+CLI_SRCS := user/main.c $(wildcard user/cli_*.c)
+LIB_SRCS := $(filter-out $(CLI_SRCS),$(wildcard user/*.c))
+CLI_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(CLI_SRCS))
 LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(LIB_SRCS))
 HEADERS := $(wildcard include/*.h include/nasoone/*.h user/*.h)
 
@@ -76,7 +79,7 @@ $(OUTPUT)/libnasoone.so: $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) -shared -Wl,-soname,libnasoone.so.$(SOVERSION) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUTPUT)/nasoone: $(OUTPUT)/main.o $(OUTPUT)/libnasoone.a
+$(OUTPUT)/nasoone: $(CLI_OBJS) $(OUTPUT)/libnasoone.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
 
