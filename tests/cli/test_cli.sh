@@ -457,7 +457,7 @@ else
 		fail $t "exit status $rc, or no final report and statistics after SIGINT"
 	elif [ "$(grep -c 'packets\? received' "$TMP/err")" -ne 2 ]; then
 		fail $t "SIGUSR1 did not print the statistics once before the final ones"
-	elif ! grep -q 'paused' "$TMP/err" || ! grep -q 'resumed' "$TMP/err"; then
+	elif ! grep -q '^nasoone: paused' "$TMP/err" || ! grep -q '^nasoone: resumed' "$TMP/err"; then
 		fail $t "SIGRTMIN and SIGUSR2 did not pause and resume"
 	else
 		pass $t
@@ -660,6 +660,21 @@ else
 		pass $t
 	else
 		fail $t "exit status $rc, no report, or it ran $ms ms"
+	fi
+fi
+
+# -B on the libpcap path: a capture buffer of that many KiB, accepted and running.
+t="buffer-live-pcap"
+if [ "$(id -u)" -ne 0 ]; then
+	skip $t "capturing needs root"
+else
+	run -i lo --mode pcap -B 4096 --duration 1 -w "$TMP/buf.txt" -t 1 -v
+	if grep -qi 'permission\|not permitted' "$TMP/err"; then
+		skip $t "no permission to capture on lo"
+	elif [ $rc -eq 0 ] && is_report "$TMP/buf.txt" && grep -q '^nasoone: libpcap on lo (requested)' "$TMP/err"; then
+		pass $t
+	else
+		fail $t "exit status $rc, or no report with -B 4096"
 	fi
 fi
 

@@ -33,6 +33,10 @@ creds_why()
 
 	uid=$(id -u nobody)
 	gid=$(id -g nobody)
+	if [ ! -r /proc/"$pid"/status ]; then
+		echo "process $pid is gone"
+		return
+	fi
 	for st in /proc/"$pid"/status /proc/"$pid"/task/*/status; do
 		[ -r "$st" ] || continue
 		task=${st%/status}
@@ -49,15 +53,6 @@ creds_why()
 	done | head -n 3 | tr '\n' ';'
 }
 
-# caught PID SIG: PID has a handler for signal number SIG.
-caught()
-{
-	local mask
-
-	mask=$(awk '/^SigCgt:/ { print $2 }' /proc/"$1"/status 2>/dev/null)
-	[ -n "$mask" ] && (((0x$mask >> ($2 - 1)) & 1))
-}
-
 # stats_add_up ERRFILE: received = counted + skipped + filtered + paused + dropped.
 stats_add_up()
 {
@@ -67,12 +62,29 @@ stats_add_up()
 		END { exit !(r != "" && r == c + s + f + p + d) }' "$1"
 }
 
-# The file paths: a capture long enough to be paused right after start.
+# file_run D M: nasoone -r D/mix.pcap --mode M -Z nobody on a terminal of
+# its own (script(1)), its pid in D/pid, the key p typed before it starts:
+# the capture is paused at once, whatever the speed of the reading. It
+# resumes (key r) once D/resume exists.
+file_run()
+{
+	local d=$1 m=$2
+
+	rm -f "$d/pid" "$d/resume" "$d/r.txt"
+	{
+		printf p
+		while [ ! -e "$d/resume" ]; do sleep 0.05; done
+		printf r
+		while [ -s "$d/pid" ] && kill -0 "$(cat "$d/pid")" 2>/dev/null; do sleep 0.05; done
+	} | script -q -e -c "echo \$\$ >'$d/pid'; exec '$NASOONE' -r '$d/mix.pcap' --mode $m -w '$d/r.txt' -Z nobody -j 1 2>'$d/$m.err'" /dev/null >/dev/null
+}
+
+# The file paths, paused right after start to look at the credentials.
 test_privs_file()
 {
-	local t m d pid why
+	local t m d pid why spid
 
-	need_root "privs file" && need_tools "privs file" setpriv || return 0
+	need_root "privs file" && need_tools "privs file" script || return 0
 	make_tmp && trap cleanup EXIT
 	if ! id nobody >/dev/null 2>&1; then
 		skip "privs file" "no user nobody"
@@ -80,7 +92,7 @@ test_privs_file()
 	fi
 	d=$TMP/file
 	mkdir -p "$d" && chown nobody "$d"
-	if ! "$PCAPGEN" mix --packets 400000 --flows 2000 --seed 7 --expected "$d/expected.txt" \
+	if ! "$PCAPGEN" mix --packets 100000 --flows 2000 --seed 7 --expected "$d/expected.txt" \
 		"$d/mix.pcap" >/dev/null 2>"$d/gen.err"; then
 		fail "privs file" "pcapgen mix failed: $(head -n 1 "$d/gen.err")"
 		return
@@ -90,25 +102,19 @@ test_privs_file()
 		if [ $m != pcap ] && ! need_bpf "$t"; then
 			continue
 		fi
-		rm -f "$d/r.txt"
-		"$NASOONE" -r "$d/mix.pcap" --mode $m -w "$d/r.txt" -Z nobody -j 1 \
-			</dev/null >/dev/null 2>"$d/$m.err" &
-		pid=$!
-		bg_started $pid
-		# Paused as soon as the handlers are in place: the drop is done by then.
-		for _ in $(seq 100); do
-			caught $pid 34 && break
-			sleep 0.02
-		done
-		kill -RTMIN $pid 2>/dev/null
-		if ! wait_for "$d/$m.err" 'paused' 10; then
-			kill_wait $pid
-			fail "$t" "not paused (read to its end before the pause?): $(head -n 1 "$d/$m.err")"
+		file_run "$d" $m &
+		spid=$!
+		bg_started $spid
+		if ! wait_for "$d/$m.err" '^nasoone: paused' 10 || [ ! -s "$d/pid" ]; then
+			touch "$d/resume"
+			wait_pid $spid 30 || kill_wait $spid
+			fail "$t" "not paused by the key p: $(head -n 1 "$d/$m.err")"
 			continue
 		fi
-		why=$(creds_why $pid $NO_CAPS)
-		kill -USR2 $pid
-		wait_pid $pid 60
+		pid=$(cat "$d/pid")
+		why=$(creds_why "$pid" $NO_CAPS)
+		touch "$d/resume"
+		wait_pid $spid 60
 		if [ -n "$why" ]; then
 			fail "$t" "credentials while running: $why"
 		elif [ $rc -ne 0 ]; then
@@ -117,8 +123,8 @@ test_privs_file()
 			fail "$t" "the report differs from pcapgen's expected rows"
 		elif [ "$(stat -c %U "$d/r.txt")" != nobody ]; then
 			fail "$t" "the report is not nobody's: $(stat -c %U "$d/r.txt")"
-		elif ! stats_add_up "$d/$m.err"; then
-			fail "$t" "received is not counted + skipped + filtered + paused + dropped"
+		elif ! grep -q '^nasoone: resumed' "$d/$m.err" || ! stats_add_up "$d/$m.err"; then
+			fail "$t" "not resumed, or received is not counted + skipped + filtered + paused + dropped"
 		else
 			pass "$t"
 		fi
@@ -146,6 +152,27 @@ expected_live_rows()
 	for ((i = 1; i <= PRIV_DATAGRAMS; i++)); do
 		echo "10.200.0.2; $((7000 + i)); 10.200.0.1; $((6000 + i)); [UDP]; 1"
 	done | sort
+}
+
+# no_promisc_why MODE: "" when -p leaves vethA non-promiscuous in MODE, else why.
+no_promisc_why()
+{
+	local d=$TMP/nopromisc-$1 pid flags why=""
+
+	mkdir -p "$d" && chown nobody "$d"
+	ip netns exec "$NS_A" "$NASOONE" -i vethA --mode "$1" -p -w "$d/r.txt" -t 1 -v \
+		</dev/null >/dev/null 2>"$d/err" &
+	pid=$!
+	bg_started $pid
+	if ! wait_for "$d/err" '^nasoone: running as' 10; then
+		why="did not start: $(head -n 1 "$d/err")"
+	else
+		flags=$(ip netns exec "$NS_A" cat /sys/class/net/vethA/flags)
+		((flags & 0x100)) && why="vethA promiscuous with -p (flags $flags)"
+	fi
+	kill -INT $pid 2>/dev/null
+	wait_pid $pid 15
+	echo "$why"
 }
 
 test_privs_live()
@@ -225,6 +252,10 @@ test_privs_live()
 			bytes=${bytes:-$b}
 			pass "$t"
 		fi
+	done
+	for m in pcap xdp tc; do
+		[ $m = pcap ] || need_bpf "privs live $m -p" || continue
+		verdict "privs live $m -p" "$(no_promisc_why $m)"
 	done
 }
 
