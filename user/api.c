@@ -231,7 +231,8 @@ int nasoone_set_output(struct nasoone *n, const char *path)
 		break;
 	case -EEXIST:
 		ret = fail(n, NASOONE_EEXIST,
-			   "%s already exists: choose another name or overwrite it (-F)", path);
+			   "%s already exists: choose another name or overwrite it (--force)",
+			   path);
 		break;
 	case -ENOENT:
 		ret = fail(n, NASOONE_ENODIR, "the directory of %s does not exist", path);
