@@ -147,7 +147,7 @@ int nasoone_set_bpf_tuning(struct nasoone *n, uint32_t flows_per_cpu, uint32_t r
  */
 int nasoone_set_promiscuous(struct nasoone *n, bool promiscuous);
 /*
- * libpcap's capture buffer in bytes (tcpdump's -B, in KiB there), 0: the
+ * libpcap's capture buffer in bytes, below 2 GiB (tcpdump's -B, in KiB there), 0: the
  * default (32 MiB). The eBPF path has none: a forced xdp/tc mode refuses it
  * (NASOONE_EMODE at start), auto mode ignores it there and says so in
  * nasoone_get_path().

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <libgen.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -329,9 +330,10 @@ int nasoone_set_buffer_size(struct nasoone *n, size_t bytes)
 
 	if (ret)
 		return ret;
-	if (bytes > (size_t)1 << 31)
-		return unlock_ret(n,
-				  fail(n, NASOONE_EINVAL, "the capture buffer is at most 2 GiB"));
+	if (bytes > INT_MAX)
+		return unlock_ret(
+			n, fail(n, NASOONE_EINVAL,
+				"the capture buffer is less than 2 GiB (libpcap takes an int)"));
 	n->buffer_bytes = bytes;
 	return unlock_ret(n, 0);
 }

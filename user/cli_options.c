@@ -14,7 +14,7 @@
 #define INTERVAL_MAX	86400
 #define THREADS_MAX	64
 #define DURATION_MAX	(10l * 365 * 86400)
-#define BUFFER_KIB_MAX	(2l << 20) /* 2 GiB, libpcap's int */
+#define BUFFER_KIB_MAX	(INT_MAX / 1024) /* libpcap takes an int of bytes */
 #define FILTER_FILE_MAX (1 << 20)
 
 /* Long options without a letter. */
