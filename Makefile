@@ -20,7 +20,7 @@ endif
 
 CFLAGS ?= -O2 -g
 WARNINGS := -Wall -Wextra -Werror -Wmissing-field-initializers -Werror=undef
-ALL_CFLAGS := -std=gnu11 $(WARNINGS) -Iinclude -I$(OUTPUT) -fPIC -pthread \
+ALL_CFLAGS := -std=gnu11 $(WARNINGS) -Iinclude -Iuser -I$(OUTPUT) -fPIC -pthread \
 	-D_GNU_SOURCE $(CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS := -lbpf -lelf -lpcap -lz -lpthread
 ALL_LDFLAGS := -pthread $(LDFLAGS) $(EXTRA_LDFLAGS)
@@ -41,12 +41,13 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-# The command line (main.c and cli_*.c) is the binary's; the rest is the library.
-CLI_SRCS := user/main.c $(wildcard user/cli_*.c)
-LIB_SRCS := $(filter-out $(CLI_SRCS),$(wildcard user/*.c))
-CLI_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(CLI_SRCS))
-LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/%.o,$(LIB_SRCS))
-HEADERS := $(wildcard include/*.h include/nasoone/*.h user/*.h)
+# user/ follows the data flow: capture/ (packet sources) -> count/ (flow
+# tables, threads) -> output/ (consumers of rows), api/ on top, cli/ last;
+# row.h, the shared vocabulary, lies below them all.
+USER_DIRS := user user/capture user/count user/output user/api
+LIB_SRCS := $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.c))
+LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/obj/%.o,$(LIB_SRCS))
+HEADERS := $(wildcard include/*.h include/nasoone/*.h $(addsuffix /*.h,$(USER_DIRS) user/cli))
 
 .PHONY: all deps run test test-suite test-asan bench install uninstall clean format format-check vmlinux
 .DELETE_ON_ERROR:
@@ -67,8 +68,9 @@ deps:
 $(OUTPUT):
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/%.o: user/%.c $(HEADERS) | $(OUTPUT)
+$(OUTPUT)/obj/%.o: user/%.c $(HEADERS) | $(OUTPUT)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(OUTPUT)/libnasoone.a: $(LIB_OBJS)
@@ -79,6 +81,7 @@ $(OUTPUT)/libnasoone.so: $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) -shared -Wl,-soname,libnasoone.so.$(SOVERSION) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
 
+CLI_OBJS := $(patsubst user/%.c,$(OUTPUT)/obj/%.o,$(wildcard user/cli/*.c))
 $(OUTPUT)/nasoone: $(CLI_OBJS) $(OUTPUT)/libnasoone.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
@@ -134,7 +137,8 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/share/man/man8/nasoone.8 \
 		$(DESTDIR)$(SYSTEMD_UNITDIR)/nasoone@.service
 
-FORMAT_FILES = $(wildcard include/*.h include/nasoone/*.h user/*.c user/*.h bpf/*.c bpf/*.h \
+FORMAT_FILES = $(wildcard include/*.h include/nasoone/*.h user/*.c user/*.h user/*/*.c user/*/*.h \
+	bpf/*.c bpf/*.h \
 	tests/*/*.c tests/*/*.h)
 format:
 	clang-format -i $(FORMAT_FILES)

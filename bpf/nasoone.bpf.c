@@ -161,7 +161,8 @@ static __always_inline int nn_frag_find(struct nn_pkt *pkt, __u64 ts, __u32 *pro
 	fv = bpf_map_lookup_elem(&frags, &fk);
 	if (!fv)
 		return -1;
-	/* Replayed time may go backwards: only a later packet makes an entry old (user/frag.c). */
+	/* Replayed time may go backwards: only a later packet makes an entry old
+	 * (user/capture/frag.c). */
 	if (ts > fv->ts_ns && ts - fv->ts_ns > NN_FRAG_TTL_NS)
 		return -1;
 	pkt->key = fv->key;
@@ -333,7 +334,7 @@ static __always_inline int nn_xdp(struct xdp_md *ctx)
 }
 
 /*
- * Not xdp.frags: the filter (user/cbpf.c) reads the packet through
+ * Not xdp.frags: the filter (user/capture/cbpf.c) reads the packet through
  * data/data_end only, which in a multi-buffer frame is the first buffer,
  * and programs that tail-call each other must agree on the flag. So a
  * driver in native mode refuses the program when the MTU needs several

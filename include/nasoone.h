@@ -14,7 +14,9 @@
  * Configure in INITIAL (capture device or file, output, report interval,
  * filter), then start. start() returns at once; threads read, count and
  * rewrite the report every interval. stop() joins them, writes the final
- * report and returns the statistics. Every call returns 0 or a negative
+ * report and returns the statistics. While it runs, the rows can be read
+ * in memory (nasoone_snapshot()) and handed to consumers (see "Flows in
+ * memory" below). Every call returns 0 or a negative
  * NASOONE_E* code (nasoone_strerror() names it; nasoone_last_error() gives
  * the one-line detail of the last failure); a call made in the wrong state
  * returns NASOONE_ESTATE and changes nothing.
@@ -85,7 +87,11 @@ struct nasoone_stats {
 	uint64_t skipped;    /* read but not counted: non-IP, other protocols, truncated */
 	uint64_t filtered;   /* rejected by the filter */
 	uint64_t paused;     /* seen on a live capture while paused, not counted */
-	uint64_t rows;	     /* rows in the report */
+	uint64_t rows;	     /* live rows in memory (after stop: those live when it stopped) */
+	uint64_t expired;    /* rows handed to consumers as final records */
+	uint64_t evicted;    /* of those, ended early because the row cap was reached */
+	uint64_t
+		stall_max_ns; /* longest a counter stopped counting for a snapshot or expiry step */
 	/* eBPF path only (0 otherwise): */
 	uint64_t overflow; /* packets that found their CPU's map full and went through the ring */
 	uint64_t unattributed; /* packets counted nowhere: map and ring both full (should be 0) */
@@ -125,6 +131,33 @@ int nasoone_set_output(struct nasoone *n, const char *path);
 int nasoone_set_overwrite(struct nasoone *n, bool overwrite);
 /* Report interval in seconds, > 0 (default 10). */
 int nasoone_set_timeout(struct nasoone *n, unsigned int seconds);
+/* The report's format: the text below (default), CSV (RFC 4180, with a header), or JSON Lines. */
+enum nasoone_format {
+	NASOONE_FORMAT_NASOONE, /* "a; b; c" rows under the header line, as since the first version
+				 */
+	NASOONE_FORMAT_CSV,
+	NASOONE_FORMAT_JSON,
+};
+int nasoone_set_format(struct nasoone *n, enum nasoone_format format);
+/*
+ * Expiry, in seconds, 0 = never: a row ends after idle_s without a packet,
+ * or active_s after its first packet (a new row starts with the next
+ * packet). Defaults: 60 and 300 on an interface (nfpcapd's), never for a
+ * file. Time is the wall clock live, the capture's clock for a file.
+ */
+int nasoone_set_expiry(struct nasoone *n, unsigned int idle_s, unsigned int active_s);
+/*
+ * Most rows kept in memory, 0 = no limit. At the cap the rows idle
+ * longest end first (NASOONE_END_EVICTED), and the report is finished and a
+ * new one begun. Default: 1000000 on an interface, no limit for a file.
+ */
+int nasoone_set_max_flows(struct nasoone *n, uint64_t max_flows);
+/*
+ * Report rotation (tcpdump's -G): every seconds, every row ends
+ * (NASOONE_END_FORCED), the report is finished and a new one begun; the
+ * output name is then a strftime(3) pattern of the period's start. 0 = off.
+ */
+int nasoone_set_rotation(struct nasoone *n, unsigned int seconds);
 /* Counting threads, 0 = one per online CPU (the default), at most 64. */
 int nasoone_set_threads(struct nasoone *n, unsigned int threads);
 /*
@@ -207,6 +240,99 @@ int nasoone_get_progress(struct nasoone *n, struct nasoone_progress *progress);
  * The rows counted before it are kept and written.
  */
 int nasoone_get_error(struct nasoone *n);
+
+/*
+ * ---- Flows in memory ----
+ *
+ * A row as the library hands it out: the report's fields, in the layout of
+ * the library's own rows (so that a snapshot is a copy, not a conversion).
+ */
+#define NASOONE_PROTO_TCP 0x1
+#define NASOONE_PROTO_UDP 0x2
+
+/* Why a row ended: IPFIX flowEndReason (RFC 7012, IE 136) values. */
+enum nasoone_end_reason {
+	NASOONE_END_LIVE = 0,	 /* not ended: a row of a snapshot */
+	NASOONE_END_IDLE = 1,	 /* no packet for the idle timeout */
+	NASOONE_END_ACTIVE = 2,	 /* the active timeout since its first packet */
+	NASOONE_END_FORCED = 4,	 /* stop, rotation or nasoone_flush() */
+	NASOONE_END_EVICTED = 5, /* the row cap was reached */
+};
+
+struct nasoone_flow {
+	uint8_t saddr[16]; /* IPv4 as v4-mapped ::ffff:a.b.c.d */
+	uint8_t daddr[16];
+	uint16_t sport; /* network byte order, as on the wire: ntohs() for the number */
+	uint16_t dport;
+	uint8_t family;	    /* 4 or 6 */
+	uint8_t end_reason; /* enum nasoone_end_reason */
+	uint8_t reserved[2];
+	uint64_t first_ms; /* ms since the epoch (truncated), first and last packet */
+	uint64_t last_ms;
+	uint64_t bytes; /* frame lengths, as in the report */
+	uint64_t packets;
+	uint32_t protos; /* NASOONE_PROTO_* bits */
+	uint32_t reserved2;
+};
+
+/* All live rows at one moment, with the statistics of that moment. */
+struct nasoone_snapshot {
+	uint64_t generation; /* grows by one with every snapshot of this capture */
+	uint64_t clock_ms;   /* the counting clock: wall time live, capture time for a file */
+	struct nasoone_stats stats;
+	size_t count;
+	const struct nasoone_flow *flows; /* in no particular order: see nasoone_sort_flows() */
+};
+
+/*
+ * Take a snapshot of the live rows while counting goes on: each counter
+ * copies its rows in short steps between batches (never more than a few
+ * hundred microseconds away from counting), so the copy of one counter is
+ * consistent at one instant. On the eBPF path rows reach userspace at
+ * every drain. Allowed while running, paused or finished; free with
+ * nasoone_snapshot_free(). Any thread.
+ */
+int nasoone_snapshot(struct nasoone *n, struct nasoone_snapshot **snapshot);
+void nasoone_snapshot_free(struct nasoone_snapshot *snapshot);
+/* Sort rows in the report's order (first, source ip with IPv4 first, ports, destination). */
+void nasoone_sort_flows(struct nasoone_flow *flows, size_t count);
+/*
+ * One row as a string in a format, newline included (a row that ended
+ * says why in JSON: "end"); its length, or NASOONE_EINVAL when size < 512.
+ */
+int nasoone_format_flow(char *buf, size_t size, const struct nasoone_flow *flow,
+			enum nasoone_format format);
+/*
+ * End every live row now (NASOONE_END_FORCED): consumers receive them as
+ * expired records, then on_flush. Counting goes on. Running or paused.
+ */
+int nasoone_flush(struct nasoone *n);
+
+/*
+ * A consumer of rows: the report file is one, and so can be a program
+ * linking libnasoone. Every callback is optional and runs on the
+ * library's consumer thread, one consumer after the other, never on a
+ * counting thread: a slow consumer delays the other consumers, never the
+ * counting. A callback returns 0, or a negative NASOONE_E* that ends the
+ * capture as a failed output would (nasoone_get_error()).
+ */
+struct nasoone_consumer {
+	const char *name; /* for error messages */
+	void *ctx;
+	/* Every interval (nasoone_set_timeout()): all live rows. Valid during the call. */
+	int (*on_snapshot)(const struct nasoone_snapshot *snapshot, void *ctx);
+	/* Rows that ended (expiry, cap, rotation, flush, stop), final: they leave memory. */
+	int (*on_expired)(const struct nasoone_flow *flows, size_t count, void *ctx);
+	/* A flush ended: every row live at it came through on_expired. clock_ms: as in snapshots.
+	 */
+	int (*on_flush)(uint64_t clock_ms, void *ctx);
+	/* The capture stopped: the last rows came (after a last flush); nothing follows. */
+	int (*on_close)(const struct nasoone_stats *stats, void *ctx);
+	/* Optional: a one-line detail of the consumer's last failure, for nasoone_last_error(). */
+	const char *(*last_error)(void *ctx);
+};
+/* Add a consumer (INITIAL only; copied, up to 16). */
+int nasoone_add_consumer(struct nasoone *n, const struct nasoone_consumer *consumer);
 
 /* A static description of a NASOONE_E* code. */
 const char *nasoone_strerror(int error);

@@ -28,7 +28,7 @@
  *    bpf_map_update_batch), then each map is swapped out of its slot
  *    (bpf_map_update_elem on the ARRAY_OF_MAPS, which waits for an RCU
  *    grace period) and read and deleted with bpf_map_lookup_and_delete_batch,
- *    as user/bpf_src.c does: by one thread for every CPU in turn, then by
+ *    as user/capture/bpf_src.c does: by one thread for every CPU in turn, then by
  *    one thread per CPU at once. The swap time is given apart.
  *
  * usage: bpf_bench [-r REPEAT] [-b BEST_OF] [-s SWEEP] [-d DRAIN_FLOWS] [-k ROUNDS]
@@ -56,7 +56,7 @@
 
 #define MAP_ENTRIES 131072 /* each CPU map of part 1: room for the 100k flows */
 #define WARM_FLOWS  100000
-#define DRAIN_BATCH 4096 /* as user/bpf_src.c */
+#define DRAIN_BATCH 4096 /* as user/capture/bpf_src.c */
 #define FILL_BATCH  65536
 #define TARGET_NS   40 /* the target: a warm hit at most this over the floor */
 #define MAX_FRAME   1514

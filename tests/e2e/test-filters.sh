@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 #
 # Filters: a pcap-filter(7) expression runs in libpcap with --mode pcap, and
-# in the kernel (classic BPF translated to eBPF, user/cbpf.c) with --mode
+# in the kernel (classic BPF translated to eBPF, user/capture/cbpf.c) with --mode
 # xdp and --mode tc. For a table of expressions whose addresses and ports
 # occur in the `pcapgen rules` captures, the XDP and TC replays must give
 # the report of --mode pcap byte for byte. The Ethernet captures are

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The in-kernel pcap filter (user/cbpf.c) must select exactly the packets
+ * The in-kernel pcap filter (user/capture/cbpf.c) must select exactly the packets
  * libpcap selects. Every expression of a table is compiled by libpcap (the
  * oracle: pcap_offline_filter() on the same bytes) and by cbpf_load_filter()
  * for XDP and for TC, and every packet of a set goes through the loaded
@@ -31,7 +31,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "../../user/cbpf.h"
+#include "capture/cbpf.h"
 #include <pcap/pcap.h>
 
 #include <arpa/inet.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Unit tests of the fragment table, user/frag.h, against README rule 6: a
+ * Unit tests of the fragment table, user/capture/frag.h, against README rule 6: a
  * non-first fragment is counted in the 4-tuple recorded for its datagram
  * (src, dst, protocol, IP id; IPv6: the fragment header's next header and
  * 32-bit identification) by the most recent first fragment EARLIER in the
@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../user/frag.h"
-#include "../../user/packet.h"
+#include "capture/frag.h"
+#include "capture/packet.h"
 
 #define T0 1700000000000ull /* a capture time in ms */
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Unit tests of the capture readers: user/input.h (plain and gzip files,
- * detected by magic), user/pcapfile.h (classic pcap: micro- and nanosecond,
- * both byte orders, record limits, truncation) and user/pcapng.h (several
+ * Unit tests of the capture readers: user/capture/input.h (plain and gzip files,
+ * detected by magic), user/capture/pcapfile.h (classic pcap: micro- and nanosecond,
+ * both byte orders, record limits, truncation) and user/capture/pcapng.h (several
  * interfaces and link types, if_tsresol, if_tsoffset, EPB/SPB/PB, both
  * byte orders, damaged blocks). Every file is built byte by byte in a
  * temporary directory by the test itself; gzip files are made by zlib.
@@ -24,9 +24,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "../../user/input.h"
-#include "../../user/pcapfile.h"
-#include "../../user/pcapng.h"
+#include "capture/input.h"
+#include "capture/pcapfile.h"
+#include "capture/pcapng.h"
 
 #define MAGIC_USEC 0xa1b2c3d4u
 #define MAGIC_NSEC 0xa1b23c4du

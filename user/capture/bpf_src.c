@@ -1,0 +1,698 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#include "capture/cbpf.h" /* first: it reads <linux/bpf.h> with eBPF's bpf_insn renamed */
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture/bpf_src.h"
+#include "nasoone.skel.h"
+#include "nasoone/flow.h"
+#include "nasoone/parse.h"
+
+/* Debian's libbpf 1.1 predates tcx; the kernel has had these since 6.6. */
+#define ATTACH_TCX_INGRESS 46
+#define ATTACH_TCX_EGRESS  47
+/*
+ * Kernels before 6.6 have no tcx links: TC then goes through a netlink
+ * cls_bpf filter, which outlives a killed process. A fixed handle and
+ * priority mark nasoone's, so that the next run replaces a stale one.
+ */
+#define NETLINK_TC_HANDLE 0x6e61
+#define NETLINK_TC_PRIO	  0x6e61
+#define TC_VERDICT_PASS	  (-1) /* TCX_NEXT = TC_ACT_UNSPEC: later programs still run */
+#define XDP_VERDICT_PASS  2    /* XDP_PASS */
+#define DRAIN_BATCH	  1024 /* entries read per syscall, on the drain thread's stack */
+#define REPLAY_MIN_FRAME  14   /* BPF_PROG_TEST_RUN wants at least an Ethernet header */
+/*
+ * BPF_PROG_TEST_RUN builds a TC skb in one page (4096 bytes less headroom
+ * and shared info), so longer frames are replayed cut to this size; their
+ * length still comes from the capture (replay_len), and the headers that
+ * decide the flow are far shorter.
+ */
+#define REPLAY_TC_MAX_FRAME 3072
+
+struct bpf_src {
+	struct nasoone_bpf *skel;
+	enum bpf_src_mode mode;
+	bool replay;
+	unsigned int ncpus;  /* slots of the outer map: one per possible CPU */
+	int *active, *spare; /* per CPU: the map in its slot and the next one */
+	uint32_t flows_per_cpu;
+	int filter_fds[2]; /* translated filter programs (XDP, TC), or -1 */
+	int links[2];	   /* ingress and egress bpf_link fds, or -1 */
+	bool netlink[2];   /* ingress/egress attached as netlink cls_bpf instead */
+	int ifindex;
+	struct ring_buffer *ring;
+	/* Set for the duration of bpf_src_poll_ring(): the ring callback's context. */
+	bpf_src_row_fn ring_fn;
+	void *ring_ctx;
+	uint64_t *ring_full;
+	uint64_t last_fill_max;	 /* most entries found in one retired map */
+	uint64_t replay_refused; /* short frames the TC test run refuses, all skipped */
+	char description[256];
+};
+
+/*
+ * bpf_ktime_get_ns() is CLOCK_MONOTONIC. Its offset to CLOCK_REALTIME is
+ * read between two monotonic reads, keeping the tightest of a few tries,
+ * and read again at every drain: the rows drained were recorded at most
+ * one interval before, so an NTP slew in between moves them by far less
+ * than a millisecond (a clock step would move them; nothing can undo that).
+ */
+static int64_t realtime_offset_ns(void)
+{
+	struct timespec m1, r, m2;
+	int64_t best_gap = INT64_MAX, offset = 0;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &m1);
+		clock_gettime(CLOCK_REALTIME, &r);
+		clock_gettime(CLOCK_MONOTONIC, &m2);
+		int64_t a = m1.tv_sec * 1000000000ll + m1.tv_nsec;
+		int64_t b = m2.tv_sec * 1000000000ll + m2.tv_nsec;
+
+		if (b - a < best_gap) {
+			best_gap = b - a;
+			offset = r.tv_sec * 1000000000ll + r.tv_nsec - (a + (b - a) / 2);
+		}
+	}
+	return offset;
+}
+
+static uint64_t to_ms(const struct bpf_src *b, uint64_t ns, int64_t offset)
+{
+	return (b->replay ? ns : ns + (uint64_t)offset) / 1000000;
+}
+
+static void row_from(const struct bpf_src *b, struct flow_row *row, const struct nn_flow_key *key,
+		     const struct nn_flow_val *val, int64_t offset)
+{
+	row->key = *key;
+	row->first_ms = to_ms(b, val->first_ns, offset);
+	row->last_ms = to_ms(b, val->last_ns, offset);
+	row->bytes = val->bytes;
+	row->packets = val->packets;
+	row->protos = val->protos;
+	row->hash = row_hash(key);
+}
+
+static int new_inner_map(const struct bpf_src *b)
+{
+	return bpf_map_create(BPF_MAP_TYPE_HASH, "nasoone_cpu", sizeof(struct nn_flow_key),
+			      sizeof(struct nn_flow_val), b->flows_per_cpu, NULL);
+}
+
+/* Every CPU gets a map in its slot of "flows" and a spare for the first swap. */
+static int fill_slots(struct bpf_src *b)
+{
+	int outer = bpf_map__fd(b->skel->maps.flows);
+	unsigned int cpu;
+
+	b->active = calloc(b->ncpus, sizeof(int));
+	b->spare = calloc(b->ncpus, sizeof(int));
+	if (!b->active || !b->spare)
+		return -ENOMEM;
+	for (cpu = 0; cpu < b->ncpus; cpu++)
+		b->active[cpu] = b->spare[cpu] = -1;
+	for (cpu = 0; cpu < b->ncpus; cpu++) {
+		b->active[cpu] = new_inner_map(b);
+		b->spare[cpu] = new_inner_map(b);
+		if (b->active[cpu] < 0 || b->spare[cpu] < 0)
+			return -errno;
+		if (bpf_map_update_elem(outer, &cpu, &b->active[cpu], BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+static int install_programs(struct bpf_src *b, const char *filter, char *err, size_t errlen)
+{
+	struct {
+		struct bpf_map *array;
+		struct bpf_program *account;
+		enum cbpf_ctx ctx;
+		int pass;
+	} chains[2] = {
+		{ b->skel->maps.xdp_progs, b->skel->progs.nasoone_xdp_account, CBPF_CTX_XDP,
+		  XDP_VERDICT_PASS },
+		{ b->skel->maps.tc_progs, b->skel->progs.nasoone_tc_account, CBPF_CTX_TC,
+		  TC_VERDICT_PASS },
+	};
+	__u32 slot;
+	int i, fd, array;
+
+	for (i = 0; i < 2; i++) {
+		array = bpf_map__fd(chains[i].array);
+		slot = NN_PROG_ACCOUNT;
+		fd = bpf_program__fd(chains[i].account);
+		if (bpf_map_update_elem(array, &slot, &fd, BPF_ANY))
+			return -errno;
+		if (!filter)
+			continue;
+		fd = cbpf_load_filter(filter, chains[i].ctx, array, chains[i].pass, err, errlen);
+		if (fd < 0)
+			return fd;
+		b->filter_fds[i] = fd;
+		slot = NN_PROG_FILTER;
+		if (bpf_map_update_elem(array, &slot, &fd, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+static const char *xdp_mode_name(int ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (bpf_xdp_query(ifindex, 0, &q))
+		return "unknown mode";
+	switch (q.attach_mode) {
+	case XDP_ATTACHED_DRV:
+		return "native";
+	case XDP_ATTACHED_SKB:
+		return "generic";
+	case XDP_ATTACHED_HW:
+		return "offloaded";
+	default:
+		return "multi";
+	}
+}
+
+/*
+ * TC on one direction (0 ingress, 1 egress): a tcx link where the kernel
+ * has them, else a netlink cls_bpf filter (replacing one a killed run left
+ * behind). NASOONE_TC_NETLINK=1 forces netlink, to test that path here.
+ */
+static int attach_tc(struct bpf_src *b, int prog_fd, int dir)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = b->ifindex,
+		    .attach_point = dir ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = NETLINK_TC_HANDLE, .priority = NETLINK_TC_PRIO,
+		    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
+	const char *force = getenv("NASOONE_TC_NETLINK");
+	int ret;
+
+	if (!force || strcmp(force, "1")) {
+		b->links[dir] = bpf_link_create(prog_fd, b->ifindex,
+						dir ? ATTACH_TCX_EGRESS : ATTACH_TCX_INGRESS, NULL);
+		if (b->links[dir] >= 0)
+			return 0;
+		if (errno != EINVAL && errno != EOPNOTSUPP)
+			return -errno;
+	}
+	ret = bpf_tc_hook_create(&hook);
+	if (ret && ret != -EEXIST)
+		return ret;
+	ret = bpf_tc_attach(&hook, &opts);
+	if (!ret)
+		b->netlink[dir] = true;
+	return ret;
+}
+
+static void detach_tc_netlink(struct bpf_src *b, int dir)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = b->ifindex,
+		    .attach_point = dir ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = NETLINK_TC_HANDLE, .priority = NETLINK_TC_PRIO);
+
+	bpf_tc_detach(&hook, &opts);
+	b->netlink[dir] = false;
+}
+
+/*
+ * bpf_link attachments: the kernel detaches them when the last descriptor
+ * closes, so even a SIGKILLed nasoone leaves nothing behind. XDP tries the
+ * driver's native mode and falls back to generic.
+ */
+static int attach(struct bpf_src *b, const char *ifname, char *err, size_t errlen)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, native, .flags = XDP_FLAGS_DRV_MODE);
+	int xdp = bpf_program__fd(b->skel->progs.nasoone_xdp);
+	int tc_in = bpf_program__fd(b->skel->progs.nasoone_tc_ingress);
+	int tc_out = bpf_program__fd(b->skel->progs.nasoone_tc_egress);
+	int ret;
+
+	b->ifindex = (int)if_nametoindex(ifname);
+	if (!b->ifindex) {
+		snprintf(err, errlen, "no such interface %s (see nasoone -D)", ifname);
+		return -ENODEV;
+	}
+	if (b->mode == BPF_SRC_XDP) {
+		b->links[0] = bpf_link_create(xdp, b->ifindex, BPF_XDP, &native);
+		if (b->links[0] < 0)
+			b->links[0] = bpf_link_create(xdp, b->ifindex, BPF_XDP, NULL);
+		ret = b->links[0] < 0 ? -errno : 0;
+	} else {
+		ret = attach_tc(b, tc_in, 0);
+	}
+	if (ret) {
+		snprintf(err, errlen, "cannot attach %s to %s ingress: %s",
+			 b->mode == BPF_SRC_XDP ? "XDP" : "TC", ifname, strerror(-ret));
+		return ret;
+	}
+	ret = attach_tc(b, tc_out, 1);
+	if (ret) {
+		snprintf(err, errlen, "cannot attach TC to %s egress: %s", ifname, strerror(-ret));
+		return ret;
+	}
+	if (b->mode == BPF_SRC_XDP)
+		snprintf(b->description, sizeof(b->description),
+			 "eBPF: XDP (%s) on %s ingress, TC (%s) on egress",
+			 xdp_mode_name(b->ifindex), ifname,
+			 b->netlink[1] ? "netlink cls_bpf" : "tcx link");
+	else
+		snprintf(b->description, sizeof(b->description),
+			 "eBPF: TC (%s) on %s ingress and egress",
+			 b->netlink[0] ? "netlink cls_bpf" : "tcx link", ifname);
+	return 0;
+}
+
+static int ring_record(void *ctx, void *data, size_t size)
+{
+	struct bpf_src *b = ctx;
+	const struct nn_overflow *rec = data;
+	struct nn_flow_val val;
+	struct flow_row row;
+
+	if (size < sizeof(*rec))
+		return 0;
+	memset(&val, 0, sizeof(val));
+	val.first_ns = val.last_ns = rec->ts_ns;
+	val.bytes = rec->bytes;
+	val.packets = rec->packets;
+	val.protos = rec->protos;
+	row_from(b, &row, &rec->key, &val, realtime_offset_ns());
+	b->ring_fn(&row, b->ring_ctx);
+	if (rec->cpu < 64)
+		*b->ring_full |= 1ull << rec->cpu;
+	return 0;
+}
+
+/*
+ * libbpf's own messages: nasoone says what failed in one line of its own,
+ * so they are shown only with NASOONE_DEBUG=1 (verifier logs included).
+ */
+static int libbpf_message(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	static int debug = -1;
+
+	if (debug < 0)
+		debug = getenv("NASOONE_DEBUG") && !strcmp(getenv("NASOONE_DEBUG"), "1");
+	if (!debug || level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+int bpf_src_open(struct bpf_src **out, const struct bpf_src_opts *opts, char *err, size_t errlen)
+{
+	struct bpf_src *b = calloc(1, sizeof(*b));
+	int ret = -ENOMEM, ncpus;
+
+	*out = NULL;
+	if (!b)
+		return -ENOMEM;
+	libbpf_set_print(libbpf_message);
+	b->filter_fds[0] = b->filter_fds[1] = b->links[0] = b->links[1] = -1;
+	b->mode = opts->mode;
+	b->replay = !opts->ifname;
+	b->flows_per_cpu = opts->flows_per_cpu ? opts->flows_per_cpu : NN_FLOWS_PER_CPU;
+	ncpus = libbpf_num_possible_cpus();
+	if (ncpus <= 0)
+		goto fail;
+	b->ncpus = (unsigned int)ncpus;
+
+	b->skel = nasoone_bpf__open();
+	if (!b->skel) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(-ret));
+		goto fail;
+	}
+	b->skel->rodata->use_filter = opts->filter != NULL;
+	b->skel->rodata->replay = b->replay;
+	bpf_map__set_max_entries(b->skel->maps.flows, b->ncpus);
+	if (opts->ring_bytes)
+		bpf_map__set_max_entries(b->skel->maps.overflow, opts->ring_bytes);
+	ret = nasoone_bpf__load(b->skel);
+	if (ret == -EINVAL)
+		ret = -EOPNOTSUPP; /* a verifier refusal: this kernel cannot run it */
+	if (ret) {
+		snprintf(err, errlen, "cannot load the BPF programs: %s%s", strerror(-ret),
+			 ret == -EPERM ? " (needs root, or CAP_BPF and CAP_NET_ADMIN)" : "");
+		goto fail;
+	}
+	ret = fill_slots(b);
+	if (ret == -EINVAL)
+		ret = -EOPNOTSUPP;
+	if (ret) {
+		snprintf(err, errlen, "cannot create the per-CPU flow maps: %s", strerror(-ret));
+		goto fail;
+	}
+	ret = install_programs(b, opts->filter, err, errlen);
+	if (ret)
+		goto fail;
+	b->ring = ring_buffer__new(bpf_map__fd(b->skel->maps.overflow), ring_record, b, NULL);
+	if (!b->ring) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open the overflow ring buffer: %s", strerror(-ret));
+		goto fail;
+	}
+	if (opts->ifname) {
+		ret = attach(b, opts->ifname, err, errlen);
+		if (ret == -EINVAL)
+			ret = -EOPNOTSUPP; /* e.g. no tcx links before Linux 6.6 */
+		if (ret)
+			goto fail;
+	} else {
+		snprintf(b->description, sizeof(b->description),
+			 "eBPF: capture replayed through the %s program (BPF_PROG_TEST_RUN)",
+			 b->mode == BPF_SRC_XDP ? "XDP" : "TC");
+	}
+	*out = b;
+	return 0;
+fail:
+	bpf_src_close(b);
+	/* -EINVAL means a bad filter to the caller; any other kernel refusal is "not here". */
+	if (ret != -EPERM && ret != -ENODEV && ret != -ENOMEM && ret != -EINVAL)
+		ret = -EOPNOTSUPP;
+	return ret;
+}
+
+const char *bpf_src_describe(const struct bpf_src *b)
+{
+	return b->description;
+}
+
+bool bpf_src_uses_netlink(const struct bpf_src *b)
+{
+	return b->netlink[0] || b->netlink[1];
+}
+
+unsigned int bpf_src_ncpus(const struct bpf_src *b)
+{
+	return b->ncpus;
+}
+
+/* Read and delete every entry of a retired map (no program can reach it any more). */
+static int drain_map(struct bpf_src *b, int fd, bpf_src_row_fn fn, void *ctx, uint64_t *rows)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	/* Per call: drain threads of different CPUs run this at the same time. */
+	struct nn_flow_key keys[DRAIN_BATCH];
+	struct nn_flow_val vals[DRAIN_BATCH];
+	int64_t offset = realtime_offset_ns();
+	__u32 token = 0, count, i;
+	struct flow_row row;
+	bool first = true;
+	int ret;
+
+	*rows = 0;
+	for (;;) {
+		count = DRAIN_BATCH;
+		ret = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &token, &token, keys, vals,
+						      &count, &opts);
+		if (ret && errno != ENOENT)
+			return -errno;
+		for (i = 0; i < count; i++) {
+			row_from(b, &row, &keys[i], &vals[i], offset);
+			fn(&row, ctx);
+		}
+		*rows += count;
+		if (ret) /* ENOENT: that was the last batch */
+			return 0;
+		first = false;
+	}
+}
+
+int bpf_src_drain(struct bpf_src *b, unsigned int cpu, bpf_src_row_fn fn, void *ctx)
+{
+	int outer = bpf_map__fd(b->skel->maps.flows), retired;
+	uint64_t rows;
+	int ret;
+
+	/*
+	 * The update of a map-in-map slot waits for an RCU grace period: once
+	 * it returns, no program still holds the old map, which is ours alone.
+	 */
+	if (bpf_map_update_elem(outer, &cpu, &b->spare[cpu], BPF_ANY))
+		return -errno;
+	retired = b->active[cpu];
+	b->active[cpu] = b->spare[cpu];
+	b->spare[cpu] = retired;
+	ret = drain_map(b, retired, fn, ctx, &rows);
+	/* Drain threads of several CPUs update it: a lock-free maximum. */
+	uint64_t seen = __atomic_load_n(&b->last_fill_max, __ATOMIC_RELAXED);
+
+	while (rows > seen && !__atomic_compare_exchange_n(&b->last_fill_max, &seen, rows, true,
+							   __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	return ret;
+}
+
+int bpf_src_poll_ring(struct bpf_src *b, int timeout_ms, bpf_src_row_fn fn, void *ctx,
+		      uint64_t *full_cpus)
+{
+	int ret;
+
+	b->ring_fn = fn;
+	b->ring_ctx = ctx;
+	b->ring_full = full_cpus;
+	ret = timeout_ms ? ring_buffer__poll(b->ring, timeout_ms) : ring_buffer__consume(b->ring);
+	return ret == -EINTR ? 0 : ret;
+}
+
+/* Captures of other link types are replayed as Ethernet frames carrying the same IP packet. */
+static size_t as_ethernet(const struct packet *p, uint8_t *frame, size_t size)
+{
+	size_t hdr = 0, len;
+	uint16_t ethertype = 0;
+	const uint8_t *d = p->data;
+
+	switch (p->linktype) {
+	case 1:
+		len = p->caplen < size ? p->caplen : size;
+		memcpy(frame, d, len);
+		return len;
+	case 113: /* SLL: protocol at 14 */
+	case 276: /* SLL2: protocol at 0 */
+		hdr = p->linktype == 113 ? 16 : 20;
+		if (p->caplen >= hdr)
+			ethertype = (uint16_t)(d[p->linktype == 113 ? 14 : 0] << 8 |
+					       d[p->linktype == 113 ? 15 : 1]);
+		break;
+	case 0:
+	case 108: /* BSD loopback: a 4-byte family in either byte order */
+		hdr = 4;
+		if (p->caplen >= 4) {
+			uint32_t be = (uint32_t)d[0] << 24 | d[1] << 16 | d[2] << 8 | d[3];
+			uint32_t le = (uint32_t)d[3] << 24 | d[2] << 16 | d[1] << 8 | d[0];
+			uint32_t fam = p->linktype == 108 || be < 256 ? be : le;
+
+			ethertype = fam == 2				    ? 0x0800
+				    : (fam == 24 || fam == 28 || fam == 30) ? 0x86dd
+									    : 0;
+		}
+		break;
+	case 12:
+	case 14:
+	case 101:
+	case 228:
+	case 229:
+		if (p->caplen >= 1)
+			ethertype = p->linktype == 228	 ? 0x0800
+				    : p->linktype == 229 ? 0x86dd
+				    : (d[0] >> 4) == 4	 ? 0x0800
+				    : (d[0] >> 4) == 6	 ? 0x86dd
+							 : 0;
+		break;
+	default:
+		break; /* nothing counts: an empty ethertype makes the program skip it */
+	}
+	memset(frame, 0, 14);
+	frame[12] = (uint8_t)(ethertype >> 8);
+	frame[13] = (uint8_t)ethertype;
+	len = p->caplen > hdr ? p->caplen - hdr : 0;
+	if (len > size - 14)
+		len = size - 14;
+	memcpy(frame + 14, d + hdr, len);
+	return 14 + len;
+}
+
+int bpf_src_replay(struct bpf_src *b, const struct packet *p)
+{
+	static __thread uint8_t frame[262144 + 64];
+	struct bpf_program *prog = b->mode == BPF_SRC_XDP ? b->skel->progs.nasoone_xdp
+							  : b->skel->progs.nasoone_tc_ingress;
+	size_t len = as_ethernet(p, frame, sizeof(frame));
+	LIBBPF_OPTS(bpf_test_run_opts, run, .data_in = frame, .repeat = 1);
+
+	if (b->mode == BPF_SRC_TC && len > REPLAY_TC_MAX_FRAME)
+		len = REPLAY_TC_MAX_FRAME;
+	if (len < REPLAY_MIN_FRAME) {
+		memset(frame + len, 0, REPLAY_MIN_FRAME - len);
+		len = REPLAY_MIN_FRAME;
+	}
+	run.data_size_in = (__u32)len;
+	/* The capture's time and wire length, instead of the clock and the copy's length. */
+	b->skel->bss->replay_ts_ns = p->ts_ms * 1000000;
+	b->skel->bss->replay_len = p->len;
+	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &run)) {
+		int err = -errno;
+		struct nn_pkt pkt;
+
+		/*
+		 * The TC test run refuses some frames cut inside the IP header.
+		 * Such a frame cannot count anywhere; count it as the program
+		 * would (seen and skipped), after checking with the parser.
+		 */
+		if (err == -EINVAL && b->mode == BPF_SRC_TC && packet_parse(p, &pkt) < 0) {
+			b->replay_refused++;
+			return 0;
+		}
+		return err;
+	}
+	return 0;
+}
+
+void bpf_src_set_paused(struct bpf_src *b, bool paused)
+{
+	__atomic_store_n(&b->skel->bss->paused, paused ? 1 : 0, __ATOMIC_RELEASE);
+}
+
+static uint64_t stat_sum(struct bpf_src *b, __u32 index)
+{
+	int fd = bpf_map__fd(b->skel->maps.stats), n = libbpf_num_possible_cpus(), i;
+	__u64 values[NN_MAX_CPUS], sum = 0;
+
+	if (n <= 0 || n > NN_MAX_CPUS || bpf_map_lookup_elem(fd, &index, values))
+		return 0;
+	for (i = 0; i < n; i++)
+		sum += values[i];
+	return sum;
+}
+
+void bpf_src_stats(struct bpf_src *b, struct nasoone_stats *s)
+{
+	uint64_t seen = stat_sum(b, NN_STAT_SEEN), paused = stat_sum(b, NN_STAT_PAUSED);
+	uint64_t passed = stat_sum(b, NN_STAT_FILTER_PASSED);
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+	int i;
+
+	s->received = seen + b->replay_refused;
+	s->paused = paused;
+	s->filtered = seen - paused - passed;
+	s->counted = stat_sum(b, NN_STAT_COUNTED);
+	s->skipped = stat_sum(b, NN_STAT_SKIP_NOT_IP) + stat_sum(b, NN_STAT_SKIP_TRUNCATED) +
+		     stat_sum(b, NN_STAT_SKIP_MALFORMED) + stat_sum(b, NN_STAT_SKIP_PROTO) +
+		     stat_sum(b, NN_STAT_SKIP_FRAGMENT) + b->replay_refused;
+	s->overflow = stat_sum(b, NN_STAT_OVERFLOW);
+	s->unattributed = stat_sum(b, NN_STAT_UNATTRIBUTED);
+	s->map_fill_max = b->last_fill_max;
+	s->map_capacity = b->flows_per_cpu;
+	s->run_time_ns = s->run_count = 0;
+	/* Kernel run-time statistics exist only with kernel.bpf_stats_enabled=1. */
+	struct bpf_program *progs[] = { b->skel->progs.nasoone_xdp,
+					b->skel->progs.nasoone_tc_ingress,
+					b->skel->progs.nasoone_tc_egress };
+	for (i = 0; i < 3; i++) {
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (!bpf_obj_get_info_by_fd(bpf_program__fd(progs[i]), &info, &len)) {
+			s->run_time_ns += info.run_time_ns;
+			s->run_count += info.run_cnt;
+		}
+	}
+}
+
+void bpf_src_detach(struct bpf_src *b)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (b->links[i] >= 0)
+			close(b->links[i]);
+		b->links[i] = -1;
+		if (b->netlink[i])
+			detach_tc_netlink(b, i);
+	}
+}
+
+void bpf_src_close(struct bpf_src *b)
+{
+	unsigned int cpu;
+	int i;
+
+	if (!b)
+		return;
+	bpf_src_detach(b);
+	ring_buffer__free(b->ring);
+	for (i = 0; i < 2; i++)
+		if (b->filter_fds[i] >= 0)
+			close(b->filter_fds[i]);
+	for (cpu = 0; b->active && cpu < b->ncpus; cpu++) {
+		if (b->active[cpu] >= 0)
+			close(b->active[cpu]);
+		if (b->spare[cpu] >= 0)
+			close(b->spare[cpu]);
+	}
+	free(b->active);
+	free(b->spare);
+	nasoone_bpf__destroy(b->skel);
+	free(b);
+}
+
+int bpf_src_probe(char *why, size_t len)
+{
+	int fd;
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		snprintf(why, len, "the kernel has no BTF (/sys/kernel/btf/vmlinux)");
+		return -EOPNOTSUPP;
+	}
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "nasoone_probe", 4, 4, 1, NULL);
+	if (fd < 0) {
+		int ret = -errno;
+
+		snprintf(why, len, "%s",
+			 ret == -EPERM ? "no privilege for eBPF (needs root, or CAP_BPF and "
+					 "CAP_NET_ADMIN)"
+				       : "the kernel refuses BPF maps");
+		return ret;
+	}
+	close(fd);
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_ARRAY_OF_MAPS, NULL) != 1 ||
+	    libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1 ||
+	    libbpf_probe_bpf_map_type(BPF_MAP_TYPE_LRU_HASH, NULL) != 1) {
+		snprintf(why, len, "the kernel lacks map-in-map, ring buffer or LRU maps");
+		return -EOPNOTSUPP;
+	}
+	/* Batch lookup on an empty hash map: ENOENT when the kernel has batch operations. */
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "nasoone_probe", 4, 4, 1, NULL);
+	if (fd >= 0) {
+		__u32 keys[1], vals[1], token, count = 1;
+		int ret = bpf_map_lookup_batch(fd, NULL, &token, keys, vals, &count, NULL);
+		int batch_errno = ret ? errno : 0;
+
+		close(fd);
+		if (ret && batch_errno != ENOENT) {
+			snprintf(why, len, "the kernel lacks batch map operations");
+			return -EOPNOTSUPP;
+		}
+	}
+	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_XDP, NULL) != 1 ||
+	    libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SCHED_CLS, NULL) != 1) {
+		snprintf(why, len, "the kernel lacks XDP or TC programs");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The eBPF packet source: load the BPF object, give every CPU its own flow
+ * map (and a spare), attach XDP/TC with bpf_link, and drain: swap a CPU's
+ * map for its spare (the update returns once no program can still use the
+ * old one), then read the retired map at leisure. No count is lost or
+ * counted twice. Threads are the pipeline's; this module only offers the
+ * operations.
+ */
+#ifndef NASOONE_BPF_SRC_H
+#define NASOONE_BPF_SRC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "row.h"
+#include "nasoone.h"
+#include "capture/packet.h"
+
+enum bpf_src_mode {
+	BPF_SRC_XDP, /* XDP on ingress, TC on egress */
+	BPF_SRC_TC,  /* TC on ingress and egress */
+};
+
+struct bpf_src_opts {
+	const char *ifname; /* NULL: replay mode, packets come from bpf_src_replay() */
+	enum bpf_src_mode mode;
+	const char *filter;	/* pcap-filter expression or NULL */
+	uint32_t flows_per_cpu; /* 0: NN_FLOWS_PER_CPU */
+	uint32_t ring_bytes;	/* 0: NN_OVERFLOW_RING_BYTES */
+};
+
+struct bpf_src;
+
+/* Called for every drained row (first/last already in ms since the epoch). */
+typedef void (*bpf_src_row_fn)(const struct flow_row *row, void *ctx);
+
+/*
+ * Load, configure and (with an interface) attach. -EPERM (no privilege),
+ * -ENODEV (no interface), -EOPNOTSUPP (a kernel feature is missing),
+ * -EINVAL (filter), with a one-line reason in err.
+ */
+int bpf_src_open(struct bpf_src **out, const struct bpf_src_opts *opts, char *err, size_t errlen);
+/* What runs, for the one line the user sees ("XDP (native) on eth0 ingress, ..."). */
+const char *bpf_src_describe(const struct bpf_src *b);
+unsigned int bpf_src_ncpus(const struct bpf_src *b);
+/* Attached through netlink cls_bpf: detaching it needs CAP_NET_ADMIN. */
+bool bpf_src_uses_netlink(const struct bpf_src *b);
+/* Swap CPU cpu's map for its spare and hand every row of the retired one to fn. */
+int bpf_src_drain(struct bpf_src *b, unsigned int cpu, bpf_src_row_fn fn, void *ctx);
+/*
+ * Consume overflow records for up to timeout_ms; *full_cpus gets a bit per
+ * CPU whose map overflowed (drain those early). Returns records or -errno.
+ */
+int bpf_src_poll_ring(struct bpf_src *b, int timeout_ms, bpf_src_row_fn fn, void *ctx,
+		      uint64_t *full_cpus);
+/* Replay mode: run one captured frame through the program with its capture time. */
+int bpf_src_replay(struct bpf_src *b, const struct packet *p);
+void bpf_src_set_paused(struct bpf_src *b, bool paused);
+/* Kernel counters into stats (received, counted, skipped, filtered, paused, ...). */
+void bpf_src_stats(struct bpf_src *b, struct nasoone_stats *stats);
+/* Detach from the interface (links closed): nothing more arrives. */
+void bpf_src_detach(struct bpf_src *b);
+void bpf_src_close(struct bpf_src *b);
+
+/* Can this process run the eBPF path here? 0, or -errno with the reason. */
+int bpf_src_probe(char *why, size_t len);
+
+#endif /* NASOONE_BPF_SRC_H */

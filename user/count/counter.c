@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The counter threads: each owns one shard of the flow table, folds the
+ * batches its producers send, and carries out sweeps -- snapshot copies,
+ * expiry, flushes -- in short steps between two batches, so that no
+ * consumer ever holds counting up for longer than one step.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "count/pipeline_impl.h"
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Room for n rows in *rows (capacity *cap); 0 or -ENOMEM. */
+static int reserve(struct flow_row **rows, size_t *cap, size_t n)
+{
+	struct flow_row *grown;
+	size_t want;
+
+	if (n <= *cap)
+		return 0;
+	want = *cap ? *cap : 1024;
+	while (want < n)
+		want *= 2;
+	grown = realloc(*rows, want * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	*rows = grown;
+	*cap = want;
+	return 0;
+}
+
+static bool copies_rows(const struct sweep *s)
+{
+	return s->kind & (SWEEP_SNAPSHOT | SWEEP_FLUSH);
+}
+
+/* Fold a batch; rows already copied by the sweep in progress get the delta too. */
+static int counter_fold(struct counter *c, const struct batch *b)
+{
+	struct pipeline *p = c->pipeline;
+	struct sweep_part *part =
+		c->sweep && copies_rows(c->sweep) ? &c->sweep->parts[c->index] : NULL;
+	unsigned int i;
+	size_t index;
+	int err = 0;
+
+	for (i = 0; i < b->count && !err; i++) {
+		err = flowtab_add(c->table, &b->rows[i], &index);
+		if (b->rows[i].last_ms > c->clock_ms)
+			c->clock_ms = b->rows[i].last_ms;
+		if (part && index < c->cursor && !err)
+			row_fold(&part->rows[index], &b->rows[i]);
+	}
+	atomic_store_explicit(&c->rows, flowtab_size(c->table), memory_order_relaxed);
+	if (p->max_flows && !atomic_load_explicit(&p->cap_reached, memory_order_relaxed) &&
+	    flowtab_size(c->table) * p->ncounters >= p->max_flows) {
+		/* This shard holds its share of the cap: the consumer thread flushes. */
+		pthread_mutex_lock(&p->lock);
+		atomic_store(&p->cap_reached, true);
+		pthread_cond_broadcast(&p->dispatch_wake);
+		pthread_mutex_unlock(&p->lock);
+	}
+	return err;
+}
+
+/* Why row ends at now, or 0 when it lives on. */
+static uint8_t end_reason(const struct sweep *s, const struct flow_row *row, uint64_t now)
+{
+	if (s->idle_ms && now > row->last_ms && now - row->last_ms >= s->idle_ms)
+		return NASOONE_END_IDLE;
+	if (s->active_ms && now > row->first_ms && now - row->first_ms >= s->active_ms)
+		return NASOONE_END_ACTIVE;
+	return 0;
+}
+
+/* The end of a counter's share: a flush hands its copies over as ended rows. */
+static void sweep_finish(struct counter *c)
+{
+	struct pipeline *p = c->pipeline;
+	struct sweep *s = c->sweep;
+	struct sweep_part *part = &s->parts[c->index];
+	size_t i;
+
+	if (copies_rows(s))
+		part->nrows = c->cursor;
+	if (s->kind & SWEEP_FLUSH) {
+		for (i = 0; i < part->nrows; i++)
+			part->rows[i].key.pad[0] = s->flush_reason;
+		free(part->ended);
+		part->ended = part->rows;
+		part->nended = part->nrows;
+		part->ended_cap = part->rows_cap;
+		part->rows = NULL;
+		part->nrows = part->rows_cap = 0;
+		if (!part->err)
+			flowtab_clear(c->table);
+		atomic_store_explicit(&c->rows, flowtab_size(c->table), memory_order_relaxed);
+	}
+	c->sweep = NULL;
+	pthread_mutex_lock(&p->lock);
+	s->done++;
+	pthread_cond_broadcast(&p->sweep_done);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Up to SWEEP_STEP rows of the sweep in progress; finishes it at the end of the table. */
+static void sweep_step(struct counter *c)
+{
+	struct sweep *s = c->sweep;
+	struct sweep_part *part = &s->parts[c->index];
+	uint64_t start = now_ns(), now = s->now_ms ? s->now_ms : c->clock_ms, took;
+	struct flowtab *t = c->table;
+	size_t steps = 0, run;
+	uint8_t reason;
+
+	while (steps < SWEEP_STEP && c->cursor < flowtab_size(t) && !part->err) {
+		struct flow_row *row = flowtab_row(t, c->cursor);
+
+		if ((s->kind & (SWEEP_EXPIRE | SWEEP_FLUSH)) == SWEEP_EXPIRE &&
+		    (reason = end_reason(s, row, now))) {
+			if (reserve(&part->ended, &part->ended_cap, part->nended + 1)) {
+				part->err = -ENOMEM;
+				break;
+			}
+			part->ended[part->nended] = *row;
+			part->ended[part->nended++].key.pad[0] = reason;
+			/* The last row moves here: the cursor stays to look at it. */
+			flowtab_remove(t, c->cursor);
+			steps++;
+			continue;
+		}
+		if (!copies_rows(s)) {
+			c->cursor++;
+			steps++;
+			continue;
+		}
+		/* Rows lie in chunks: copy the contiguous run at once. */
+		run = flowtab_chunk_rows(t, c->cursor);
+		if (s->kind & SWEEP_EXPIRE)
+			run = 1; /* each row is looked at for expiry */
+		if (run > SWEEP_STEP - steps)
+			run = SWEEP_STEP - steps;
+		if (reserve(&part->rows, &part->rows_cap, c->cursor + run)) {
+			part->err = -ENOMEM;
+			break;
+		}
+		memcpy(&part->rows[c->cursor], row, run * sizeof(*row));
+		c->cursor += run;
+		steps += run;
+	}
+	if (c->cursor >= flowtab_size(t) || part->err)
+		sweep_finish(c);
+	atomic_store_explicit(&c->rows, flowtab_size(t), memory_order_relaxed);
+	took = now_ns() - start;
+	if (took > atomic_load_explicit(&c->stall_max_ns, memory_order_relaxed))
+		atomic_store_explicit(&c->stall_max_ns, took, memory_order_relaxed);
+}
+
+static void take_request(struct counter *c)
+{
+	if (c->sweep)
+		return;
+	c->sweep = atomic_exchange(&c->request, NULL);
+	c->cursor = 0;
+}
+
+/* Carry out a request at once: the counter thread has ended (or never ran). */
+static void sweep_inline(struct counter *c)
+{
+	take_request(c);
+	while (c->sweep)
+		sweep_step(c);
+}
+
+void *counter_main(void *arg)
+{
+	struct counter *c = arg;
+	struct pipeline *p = c->pipeline;
+	struct batch *b;
+	bool ok;
+
+	for (;;) {
+		b = queue_pop(&c->full, !c->sweep && !atomic_load(&c->request), &ok);
+		if (ok) {
+			if (!b)
+				break;
+			if (counter_fold(c, b)) {
+				set_error(p, -ENOMEM, "out of memory for the flow table");
+				atomic_store(&p->stop, true);
+			}
+			b->count = 0;
+			queue_push(&c->free, b);
+		}
+		take_request(c);
+		if (c->sweep)
+			sweep_step(c);
+	}
+	/* From now on requesters sweep this table themselves; finish what was asked. */
+	pthread_mutex_lock(&p->lock);
+	c->exited = true;
+	pthread_mutex_unlock(&p->lock);
+	sweep_inline(c);
+	return NULL;
+}
+
+void sweep_run(struct pipeline *p, struct sweep *s)
+{
+	unsigned int i;
+
+	s->done = 0;
+	for (i = 0; i < p->ncounters; i++) {
+		struct counter *c = &p->counters[i];
+		bool inline_sweep;
+
+		pthread_mutex_lock(&p->lock);
+		inline_sweep = c->exited || !c->started;
+		if (!inline_sweep)
+			atomic_store(&c->request, s);
+		pthread_mutex_unlock(&p->lock);
+		if (inline_sweep) {
+			atomic_store(&c->request, s);
+			sweep_inline(c);
+		} else {
+			queue_kick(&c->full);
+		}
+	}
+	pthread_mutex_lock(&p->lock);
+	while (s->done < p->ncounters)
+		pthread_cond_wait(&p->sweep_done, &p->lock);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void sweep_release(struct pipeline *p, struct sweep *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->ncounters; i++) {
+		free(s->parts[i].rows);
+		free(s->parts[i].ended);
+	}
+	memset(s->parts, 0, sizeof(s->parts[0]) * p->ncounters);
+}

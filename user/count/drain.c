@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "capture/bpf_src.h"
+#include "count/pipeline_impl.h"
+
+/*
+ * The eBPF path: one drain thread per CPU that swaps and merges that CPU's
+ * map, one thread for the overflow ring, and for a replayed file the
+ * thread that runs every frame through the program.
+ */
+
+static void drained_row(const struct flow_row *row, void *ctx)
+{
+	producer_add(ctx, row);
+}
+
+/* The kernel's counters, for nasoone_get_packets() and the statistics. */
+static void publish_bpf(struct pipeline *p)
+{
+	struct nasoone_stats s;
+
+	memset(&s, 0, sizeof(s));
+	bpf_src_stats(p->bpf, &s);
+	atomic_store_explicit(&p->received, s.received, memory_order_relaxed);
+	atomic_store_explicit(&p->counted, s.counted, memory_order_relaxed);
+	atomic_store_explicit(&p->skipped, s.skipped, memory_order_relaxed);
+	atomic_store_explicit(&p->filtered, s.filtered, memory_order_relaxed);
+	atomic_store_explicit(&p->seen_paused, s.paused, memory_order_relaxed);
+	atomic_store_explicit(&p->overflow, s.overflow, memory_order_relaxed);
+	atomic_store_explicit(&p->unattributed, s.unattributed, memory_order_relaxed);
+}
+
+/*
+ * One per CPU: swap that CPU's map and merge the retired one, every
+ * drain period, at once when the map overflowed, and a last time when
+ * stopping (after the programs were detached or the replay ended).
+ */
+static void *drainer_main(void *arg)
+{
+	struct drainer *d = arg;
+	struct pipeline *p = d->pipeline;
+	uint64_t bit = d->cpu < 64 ? 1ull << d->cpu : 0;
+	struct timespec deadline;
+	bool last;
+	int err;
+
+	do {
+		pthread_mutex_lock(&p->lock);
+		clock_gettime(CLOCK_REALTIME, &deadline);
+		deadline.tv_sec += p->drain_ms / 1000;
+		deadline.tv_nsec += (long)(p->drain_ms % 1000) * 1000000;
+		if (deadline.tv_nsec >= 1000000000) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000;
+		}
+		while (!atomic_load(&p->drain_stop) && !(atomic_load(&p->early_drain) & bit) &&
+		       pthread_cond_timedwait(&p->drain_wake, &p->lock, &deadline) != ETIMEDOUT)
+			;
+		atomic_fetch_and(&p->early_drain, ~bit);
+		last = atomic_load(&p->drain_stop);
+		pthread_mutex_unlock(&p->lock);
+
+		err = bpf_src_drain(p->bpf, d->cpu, drained_row, d->out);
+		producer_flush(d->out);
+		if (err) {
+			set_error(p, err, "cannot drain an eBPF flow map");
+			break;
+		}
+		if (d->cpu == 0)
+			publish_bpf(p);
+	} while (!last);
+	return NULL;
+}
+
+/* Packets that found their CPU's map full: count them, and drain that CPU early. */
+static void *ring_main(void *arg)
+{
+	struct pipeline *p = arg;
+	uint64_t full;
+
+	while (!atomic_load(&p->ring_stop)) {
+		full = 0;
+		if (bpf_src_poll_ring(p->bpf, 100, drained_row, p->ring_out, &full) < 0)
+			break;
+		producer_flush(p->ring_out);
+		if (full) {
+			pthread_mutex_lock(&p->lock);
+			atomic_fetch_or(&p->early_drain, full);
+			pthread_cond_broadcast(&p->drain_wake);
+			pthread_mutex_unlock(&p->lock);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The end of the eBPF path, once no packet can arrive any more: a last
+ * drain of every CPU, the rest of the ring, then the counters finish.
+ */
+void bpf_finish(struct pipeline *p)
+{
+	unsigned int i;
+	uint64_t full = 0;
+
+	pthread_mutex_lock(&p->lock);
+	atomic_store(&p->drain_stop, true);
+	pthread_cond_broadcast(&p->drain_wake);
+	pthread_mutex_unlock(&p->lock);
+	for (i = 0; i < p->drainers_started; i++)
+		pthread_join(p->drainers[i].thread, NULL);
+	p->drainers_started = 0;
+	atomic_store(&p->ring_stop, true);
+	if (p->ring_started)
+		pthread_join(p->ring_thread, NULL);
+	p->ring_started = false;
+	while (bpf_src_poll_ring(p->bpf, 0, drained_row, p->ring_out, &full) > 0)
+		;
+	producer_flush(p->ring_out);
+	publish_bpf(p);
+	end_counting(p);
+}
+
+/* `-r FILE --mode xdp|tc`: every frame of the file through the real program. */
+static void *replay_main(void *arg)
+{
+	struct pipeline *p = arg;
+	struct packet frame;
+	uint64_t pos, size, n = 0;
+	int ret;
+
+	while (!atomic_load_explicit(&p->stop, memory_order_relaxed)) {
+		if (atomic_load_explicit(&p->paused, memory_order_relaxed) && !wait_while_paused(p))
+			break;
+		ret = source_next(p->src, &frame);
+		if (ret == -ENODATA)
+			break;
+		if (ret < 0) {
+			set_error(p, ret, source_error(p->src));
+			break;
+		}
+		ret = bpf_src_replay(p->bpf, &frame);
+		if (ret) {
+			char text[160];
+
+			snprintf(text, sizeof(text),
+				 "BPF_PROG_TEST_RUN failed on frame %llu of the capture: %s",
+				 (unsigned long long)n + 1, strerror(-ret));
+			set_error(p, ret, text);
+			break;
+		}
+		if (++n % PUBLISH_EVERY == 0) {
+			source_progress(p->src, &pos, &size);
+			atomic_store_explicit(&p->position, pos, memory_order_relaxed);
+		}
+	}
+	source_progress(p->src, &pos, &size);
+	atomic_store_explicit(&p->position, pos, memory_order_relaxed);
+	bpf_finish(p);
+	return NULL;
+}
+
+int start_bpf_threads(struct pipeline *p)
+{
+	unsigned int i;
+
+	p->ndrainers = bpf_src_ncpus(p->bpf);
+	p->drainers = calloc(p->ndrainers, sizeof(*p->drainers));
+	p->ring_out = calloc(p->ndrainers + 1, sizeof(*p->ring_out));
+	if (!p->drainers || !p->ring_out)
+		return -ENOMEM;
+	/* ring_out[0] is the ring thread's producer, ring_out[1 + cpu] the drainers'. */
+	for (i = 0; i <= p->ndrainers; i++)
+		p->ring_out[i].p = p;
+	for (i = 0; i < p->ndrainers; i++) {
+		p->drainers[i].pipeline = p;
+		p->drainers[i].cpu = i;
+		p->drainers[i].out = &p->ring_out[1 + i];
+		if (pthread_create(&p->drainers[i].thread, NULL, drainer_main, &p->drainers[i]))
+			return -EAGAIN;
+		p->drainers_started++;
+	}
+	if (pthread_create(&p->ring_thread, NULL, ring_main, p))
+		return -EAGAIN;
+	p->ring_started = true;
+	if (p->src) {
+		if (pthread_create(&p->reader, NULL, replay_main, p))
+			return -EAGAIN;
+		p->reader_started = true;
+	}
+	return 0;
+}

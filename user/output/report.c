@@ -1,0 +1,391 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "output/report.h"
+
+#define WRITE_BUFFER (1u << 20)
+
+static char *put_u64(char *p, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+static char *put_str(char *p, const char *s, size_t len)
+{
+	memcpy(p, s, len);
+	return p + len;
+}
+
+/* Dotted quad by hand: inet_ntop is the slowest part of a row otherwise. */
+static char *put_addr(char *p, const uint8_t *addr, uint8_t family)
+{
+	int i;
+
+	if (family == NN_FAMILY_IPV4) {
+		for (i = 12; i < 16; i++) {
+			uint8_t o = addr[i];
+
+			if (o >= 100)
+				*p++ = (char)('0' + o / 100);
+			if (o >= 10)
+				*p++ = (char)('0' + o / 10 % 10);
+			*p++ = (char)('0' + o % 10);
+			*p++ = i < 15 ? '.' : ';';
+		}
+		*p++ = ' ';
+		return p;
+	}
+	inet_ntop(AF_INET6, addr, p, INET6_ADDRSTRLEN);
+	p += strlen(p);
+	return put_str(p, "; ", 2);
+}
+
+static const char *const proto_names[] = { "[]", "[TCP]", "[UDP]", "[TCP, UDP]" };
+
+size_t report_format_row(char *buf, const struct flow_row *row)
+{
+	const char *proto = proto_names[row->protos & 3];
+	char *p = buf;
+
+	p = put_addr(p, row->key.saddr, row->key.family);
+	p = put_str(put_u64(p, ntohs(row->key.sport)), "; ", 2);
+	p = put_addr(p, row->key.daddr, row->key.family);
+	p = put_str(put_u64(p, ntohs(row->key.dport)), "; ", 2);
+	p = put_str(put_str(p, proto, strlen(proto)), "; ", 2);
+	p = put_str(put_u64(p, row->first_ms), "; ", 2);
+	p = put_str(put_u64(p, row->last_ms), "; ", 2);
+	p = put_str(put_u64(p, row->bytes), "; ", 2);
+	p = put_u64(p, row->packets);
+	*p++ = '\n';
+	return (size_t)(p - buf);
+}
+
+/* RFC 4180: fields with a comma are quoted; records end with CRLF. */
+static size_t format_csv(char *buf, const struct flow_row *row)
+{
+	const char *proto = proto_names[row->protos & 3];
+	char *p = buf;
+
+	p = put_addr(p, row->key.saddr, row->key.family) - 2;
+	p = put_u64(put_str(p, ",", 1), ntohs(row->key.sport));
+	p = put_addr(put_str(p, ",", 1), row->key.daddr, row->key.family) - 2;
+	p = put_u64(put_str(p, ",", 1), ntohs(row->key.dport));
+	if (strchr(proto, ','))
+		p = put_str(put_str(put_str(p, ",\"", 2), proto, strlen(proto)), "\"", 1);
+	else
+		p = put_str(put_str(p, ",", 1), proto, strlen(proto));
+	p = put_u64(put_str(p, ",", 1), row->first_ms);
+	p = put_u64(put_str(p, ",", 1), row->last_ms);
+	p = put_u64(put_str(p, ",", 1), row->bytes);
+	p = put_u64(put_str(p, ",", 1), row->packets);
+	return (size_t)(put_str(p, "\r\n", 2) - buf);
+}
+
+static const char *const end_names[] = {
+	[NASOONE_END_LIVE] = "live",	 [NASOONE_END_IDLE] = "idle",
+	[NASOONE_END_ACTIVE] = "active", [3] = "end",
+	[NASOONE_END_FORCED] = "forced", [NASOONE_END_EVICTED] = "evicted",
+};
+
+/* JSON Lines: one object a row, numbers as numbers, addresses as in the report. */
+static size_t format_json(char *buf, const struct flow_row *row)
+{
+	static const char *const protos[] = { "[]", "[\"TCP\"]", "[\"UDP\"]", "[\"TCP\",\"UDP\"]" };
+	const char *proto = protos[row->protos & 3];
+	char *p = put_str(buf, "{\"source_ip\":\"", 14);
+
+	p = put_addr(p, row->key.saddr, row->key.family) - 2;
+	p = put_u64(put_str(p, "\",\"source_port\":", 16), ntohs(row->key.sport));
+	p = put_str(p, ",\"destination_ip\":\"", 19);
+	p = put_addr(p, row->key.daddr, row->key.family) - 2;
+	p = put_u64(put_str(p, "\",\"destination_port\":", 21), ntohs(row->key.dport));
+	p = put_str(put_str(p, ",\"protocols\":", 13), proto, strlen(proto));
+	p = put_u64(put_str(p, ",\"first\":", 9), row->first_ms);
+	p = put_u64(put_str(p, ",\"last\":", 8), row->last_ms);
+	p = put_u64(put_str(p, ",\"bytes\":", 9), row->bytes);
+	p = put_u64(put_str(p, ",\"packets\":", 11), row->packets);
+	if (row->key.pad[0]) { /* a row that ended: why */
+		uint8_t end = row->key.pad[0] <= NASOONE_END_EVICTED ? row->key.pad[0] : 3;
+
+		p = put_str(p, ",\"end\":\"", 8);
+		p = put_str(p, end_names[end], strlen(end_names[end]));
+		p = put_str(p, "\"", 1);
+	}
+	return (size_t)(put_str(p, "}\n", 2) - buf);
+}
+
+size_t report_format_row_as(char *buf, const struct flow_row *row, enum nasoone_format format)
+{
+	switch (format) {
+	case NASOONE_FORMAT_CSV:
+		return format_csv(buf, row);
+	case NASOONE_FORMAT_JSON:
+		return format_json(buf, row);
+	default:
+		return report_format_row(buf, row);
+	}
+}
+
+const char *report_header(enum nasoone_format format)
+{
+	switch (format) {
+	case NASOONE_FORMAT_CSV:
+		return "source ip,source port,destination ip,destination port,protocols,first,last,"
+		       "bytes,packets\r\n";
+	case NASOONE_FORMAT_JSON:
+		return ""; /* JSON Lines: every line stands alone */
+	default:
+		return REPORT_HEADER;
+	}
+}
+
+int report_row_cmp(const struct flow_row *a, const struct flow_row *b)
+{
+	int c;
+
+	if (a->first_ms != b->first_ms)
+		return a->first_ms < b->first_ms ? -1 : 1;
+	if (a->key.family != b->key.family)
+		return a->key.family < b->key.family ? -1 : 1;
+	c = memcmp(a->key.saddr, b->key.saddr, 16);
+	if (c)
+		return c;
+	if (a->key.sport != b->key.sport)
+		return ntohs(a->key.sport) < ntohs(b->key.sport) ? -1 : 1;
+	c = memcmp(a->key.daddr, b->key.daddr, 16);
+	if (c)
+		return c;
+	if (a->key.dport != b->key.dport)
+		return ntohs(a->key.dport) < ntohs(b->key.dport) ? -1 : 1;
+	return 0;
+}
+
+static int row_ptr_cmp(const void *a, const void *b)
+{
+	return report_row_cmp(*(const struct flow_row *const *)a,
+			      *(const struct flow_row *const *)b);
+}
+
+/* A row's first time next to its pointer: most comparisons end there, without a cache miss. */
+struct sort_entry {
+	uint64_t first_ms;
+	const struct flow_row *row;
+};
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct sort_entry *x = a, *y = b;
+
+	if (x->first_ms != y->first_ms)
+		return x->first_ms < y->first_ms ? -1 : 1;
+	return report_row_cmp(x->row, y->row);
+}
+
+void report_sort(const struct flow_row **rows, size_t count)
+{
+	struct sort_entry *entries = malloc(count * sizeof(*entries));
+	size_t i;
+
+	if (!entries) {
+		qsort(rows, count, sizeof(*rows), row_ptr_cmp); /* slower, needs no memory */
+		return;
+	}
+	for (i = 0; i < count; i++) {
+		entries[i].first_ms = rows[i]->first_ms;
+		entries[i].row = rows[i];
+	}
+	qsort(entries, count, sizeof(*entries), entry_cmp);
+	for (i = 0; i < count; i++)
+		rows[i] = entries[i].row;
+	free(entries);
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int report_write_fd(int fd, const struct flow_row *const *rows, size_t count)
+{
+	return report_write_fd_as(fd, rows, count, NASOONE_FORMAT_NASOONE);
+}
+
+int report_write_fd_as(int fd, const struct flow_row *const *rows, size_t count,
+		       enum nasoone_format format)
+{
+	char *buf = malloc(WRITE_BUFFER);
+	size_t used, i;
+	int err = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	used = strlen(report_header(format));
+	memcpy(buf, report_header(format), used);
+	for (i = 0; i < count; i++) {
+		if (used > WRITE_BUFFER - REPORT_ROW_MAX) {
+			err = write_all(fd, buf, used);
+			if (err)
+				goto out;
+			used = 0;
+		}
+		used += report_format_row_as(buf + used, rows[i], format);
+	}
+	err = write_all(fd, buf, used);
+out:
+	free(buf);
+	return err;
+}
+
+int report_output_set(struct report_output *out, const char *path, bool overwrite)
+{
+	struct stat st;
+	char *copy, *dir;
+	int err = 0;
+
+	report_output_clear(out);
+	out->overwrite = overwrite;
+	if (!strcmp(path, "-")) {
+		out->kind = REPORT_DIRECT;
+		return 0;
+	}
+	if (lstat(path, &st) == 0) {
+		if (S_ISLNK(st.st_mode))
+			return -ELOOP;
+		if (S_ISREG(st.st_mode) && !overwrite)
+			return -EEXIST;
+		if (S_ISDIR(st.st_mode))
+			return -EISDIR;
+		out->kind = S_ISREG(st.st_mode) ? REPORT_REGULAR : REPORT_DIRECT;
+		out->created = S_ISREG(st.st_mode);
+	} else if (errno == ENOENT) {
+		copy = strdup(path);
+		if (!copy)
+			return -ENOMEM;
+		dir = dirname(copy);
+		if (stat(dir, &st) || !S_ISDIR(st.st_mode))
+			err = -ENOENT;
+		else if (access(dir, W_OK))
+			err = -EACCES;
+		free(copy);
+		if (err)
+			return err;
+		out->kind = REPORT_REGULAR;
+	} else {
+		return -errno;
+	}
+	out->path = strdup(path);
+	if (!out->path) {
+		out->kind = REPORT_NONE;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int report_output_create(struct report_output *out)
+{
+	int fd;
+
+	if (out->kind != REPORT_REGULAR || out->created)
+		return 0;
+	fd = open(out->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	out->created = true;
+	return 0;
+}
+
+/* A temporary file next to the target, so that rename() stays on one file system. */
+int report_replace(const char *path, const struct flow_row *const *rows, size_t count,
+		   enum nasoone_format format)
+{
+	const char *base = strrchr(path, '/');
+	int dirlen = base ? (int)(base - path + 1) : 0;
+	size_t size = strlen(path) + 16;
+	char *tmp = malloc(size);
+	int fd, err;
+
+	if (!tmp)
+		return -ENOMEM;
+	/* ".name.XXXXXX" in the same directory: hidden, unique, created O_EXCL. */
+	snprintf(tmp, size, "%.*s.%s.XXXXXX", dirlen, path, base ? base + 1 : path);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	err = report_write_fd_as(fd, rows, count, format);
+	if (!err && fchmod(fd, 0644))
+		err = -errno;
+	if (!err && fsync(fd))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+out:
+	free(tmp);
+	return err;
+}
+
+int report_output_write(struct report_output *out, const struct flow_row *const *rows, size_t count,
+			bool final)
+{
+	int fd, err;
+
+	switch (out->kind) {
+	case REPORT_REGULAR:
+		return report_replace(out->path, rows, count, out->format);
+	case REPORT_DIRECT:
+		if (!final)
+			return 0;
+		if (!out->path)
+			return report_write_fd_as(STDOUT_FILENO, rows, count, out->format);
+		fd = open(out->path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		err = report_write_fd_as(fd, rows, count, out->format);
+		close(fd);
+		return err;
+	default:
+		return 0;
+	}
+}
+
+void report_output_clear(struct report_output *out)
+{
+	free(out->path);
+	out->path = NULL;
+	out->kind = REPORT_NONE;
+	out->created = false;
+}

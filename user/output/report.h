@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The report: row formatting and ordering (pure), and the output file,
+ * replaced atomically at every interval.
+ */
+#ifndef NASOONE_REPORT_H
+#define NASOONE_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "nasoone.h"
+#include "row.h"
+
+#define REPORT_HEADER                                                                              \
+	"source ip; source port; destination ip; destination port; protocols; first; last; "       \
+	"bytes; packets\n"
+
+/* Longest row: two IPv6 addresses, five 20-digit numbers and separators (JSON's names too). */
+#define REPORT_ROW_MAX 512
+
+/* Format one row, newline included, into buf (>= REPORT_ROW_MAX). Returns its length. */
+size_t report_format_row(char *buf, const struct flow_row *row);
+
+/* The same row in another format; a JSON row that ended (end reason set) says why. */
+size_t report_format_row_as(char *buf, const struct flow_row *row, enum nasoone_format format);
+/* The header line of a format ("" for JSON Lines). */
+const char *report_header(enum nasoone_format format);
+
+/* The report's order: first, source ip (IPv4 first), source port, destination ip, port. */
+int report_row_cmp(const struct flow_row *a, const struct flow_row *b);
+void report_sort(const struct flow_row **rows, size_t count);
+
+/* Header and rows to fd, through a large buffer (one write per MiB). 0 or -errno. */
+int report_write_fd(int fd, const struct flow_row *const *rows, size_t count);
+int report_write_fd_as(int fd, const struct flow_row *const *rows, size_t count,
+		       enum nasoone_format format);
+
+enum report_kind {
+	REPORT_NONE,	/* no output configured */
+	REPORT_REGULAR, /* a regular file: rewritten atomically */
+	REPORT_DIRECT,	/* stdout, a terminal, a FIFO, /dev/null: written once, at the end */
+};
+
+struct report_output {
+	enum report_kind kind;
+	char *path; /* NULL for stdout */
+	enum nasoone_format format;
+	bool overwrite;
+	bool created;
+};
+
+/*
+ * Check that path can be used (set_output time): an existing regular file
+ * is refused unless overwrite (-EEXIST), a missing directory is -ENOENT,
+ * a symbolic link is refused (-ELOOP). "-" is standard output.
+ */
+int report_output_set(struct report_output *out, const char *path, bool overwrite);
+/* Create the file safely (O_EXCL, no symlink followed) before the capture starts. */
+int report_output_create(struct report_output *out);
+/*
+ * Write the rows: a regular file through a temporary file in the same
+ * directory, fsync and rename; a direct output only when final is true.
+ */
+int report_output_write(struct report_output *out, const struct flow_row *const *rows, size_t count,
+			bool final);
+void report_output_clear(struct report_output *out);
+/* Replace the file at path atomically (temporary file in its directory, fsync, rename). */
+int report_replace(const char *path, const struct flow_row *const *rows, size_t count,
+		   enum nasoone_format format);
+
+#endif /* NASOONE_REPORT_H */
