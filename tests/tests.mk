@@ -34,8 +34,14 @@ $(OUTPUT)/pcap_floor: tests/bench/pcap_floor.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< -lpcap -o $@
 
-bench: deps all $(OUTPUT)/pcapgen $(OUTPUT)/pcap_floor
+# snap_bench uses the public API only, like any program linking libnasoone.
+$(OUTPUT)/snap_bench: tests/bench/snap_bench.c $(OUTPUT)/libnasoone.a include/nasoone.h | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< $(OUTPUT)/libnasoone.a $(ALL_LDFLAGS) $(LDLIBS) -o $@
+
+bench: deps all $(OUTPUT)/pcapgen $(OUTPUT)/pcap_floor $(OUTPUT)/snap_bench
 	$(Q)tests/bench/bench.sh $(NASOONE_BIN) $(OUTPUT)/pcapgen $(OUTPUT)/pcap_floor $(OUTPUT)/bench
+	$(Q)tests/bench/consumers.sh $(NASOONE_BIN) $(OUTPUT)/snap_bench $(OUTPUT)/pcapgen $(OUTPUT)/bench
 	$(Q)$(MAKE) --no-print-directory bench-bpf
 
 # The file path under valgrind: every generated capture, damaged ones
