@@ -5,7 +5,8 @@
  * the handle's lock, so calls from several threads cannot tear the state.
  */
 #include <errno.h>
-#include <pcap/pcap.h>
+#include <libgen.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -17,10 +18,12 @@
 
 #include "capture/bpf_src.h"
 #include "nasoone.h"
+#include "api/privs.h"
+#include "capture/promisc.h"
+#include "capture/source.h"
 #include "count/pipeline.h"
 #include "output/report.h"
 #include "output/report_writer.h"
-#include "capture/source.h"
 
 #define DEFAULT_INTERVAL   10
 #define MAX_THREADS	   64
@@ -54,7 +57,14 @@ struct nasoone {
 	struct nasoone_consumer consumers[MAX_USER_CONSUMERS + 1]; /* [0]: the report */
 	unsigned int nconsumers;				   /* the user's */
 	struct report_writer *writer;
-	char path[1536]; /* which capture path runs, and why */
+	bool no_promisc;       /* -p */
+	size_t buffer_bytes;   /* -B, libpcap only; 0: its default */
+	uint64_t packet_limit; /* -c, 0: none */
+	int promisc_fd;	       /* eBPF: the socket holding the interface promiscuous, or -1 */
+	bool drop_privs;       /* drop to user (NULL: the default) once opened */
+	char *user;
+	char privileges[768]; /* what the drop left, "" when none was asked */
+	char path[1536];      /* which capture path runs, and why */
 	struct report_output output;
 	struct pipeline *_Atomic pipeline; /* set at start, freed by nasoone_free() */
 	struct source *file_src; /* the libpcap source (file or live), from start to stop */
@@ -81,6 +91,7 @@ static const char *const error_names[] = {
 	[-NASOONE_ECAPTURE] = "the live capture failed",
 	[-NASOONE_ETIMEDOUT] = "timed out",
 	[-NASOONE_EMODE] = "the requested capture path cannot run here",
+	[-NASOONE_EPRIVS] = "privileges cannot be dropped",
 };
 
 const char *nasoone_strerror(int error)
@@ -132,6 +143,7 @@ struct nasoone *nasoone_new(void)
 	pthread_mutex_init(&n->lock, NULL);
 	n->state = NASOONE_INITIAL;
 	n->interval_s = DEFAULT_INTERVAL;
+	n->promisc_fd = -1;
 	return n;
 }
 
@@ -147,11 +159,13 @@ void nasoone_free(struct nasoone *n)
 	if (state == NASOONE_RUNNING || state == NASOONE_PAUSED || state == NASOONE_FINISHED)
 		nasoone_stop(n, NULL);
 	pipeline_free(n->pipeline);
+	promisc_release(n->promisc_fd);
 	report_writer_free(n->writer);
 	report_output_clear(&n->output);
 	free(n->device);
 	free(n->file);
 	free(n->filter);
+	free(n->user);
 	pthread_mutex_destroy(&n->lock);
 	free(n);
 }
@@ -239,7 +253,8 @@ int nasoone_set_output(struct nasoone *n, const char *path)
 		break;
 	case -EEXIST:
 		ret = fail(n, NASOONE_EEXIST,
-			   "%s already exists: choose another name or overwrite it (-F)", path);
+			   "%s already exists: choose another name or overwrite it (--force)",
+			   path);
 		break;
 	case -ENOENT:
 		ret = fail(n, NASOONE_ENODIR, "the directory of %s does not exist", path);
@@ -381,6 +396,59 @@ int nasoone_set_bpf_tuning(struct nasoone *n, uint32_t flows_per_cpu, uint32_t r
 	return unlock_ret(n, 0);
 }
 
+int nasoone_set_promiscuous(struct nasoone *n, bool promiscuous)
+{
+	int ret = lock_initial(n, "set_promiscuous");
+
+	if (ret)
+		return ret;
+	n->no_promisc = !promiscuous;
+	return unlock_ret(n, 0);
+}
+
+int nasoone_set_buffer_size(struct nasoone *n, size_t bytes)
+{
+	int ret = lock_initial(n, "set_buffer_size");
+
+	if (ret)
+		return ret;
+	if (bytes > INT_MAX)
+		return unlock_ret(
+			n, fail(n, NASOONE_EINVAL,
+				"the capture buffer is less than 2 GiB (libpcap takes an int)"));
+	n->buffer_bytes = bytes;
+	return unlock_ret(n, 0);
+}
+
+int nasoone_set_packet_limit(struct nasoone *n, uint64_t packets)
+{
+	int ret = lock_initial(n, "set_packet_limit");
+
+	if (ret)
+		return ret;
+	n->packet_limit = packets;
+	return unlock_ret(n, 0);
+}
+
+int nasoone_set_privilege_drop(struct nasoone *n, bool drop, const char *user)
+{
+	int ret = lock_initial(n, "set_privilege_drop");
+
+	if (ret)
+		return ret;
+	if (user && !*user)
+		return unlock_ret(n, fail(n, NASOONE_EINVAL, "empty user name"));
+	ret = set_string(n, &n->user, drop ? user : NULL);
+	if (!ret)
+		n->drop_privs = drop;
+	return unlock_ret(n, ret);
+}
+
+const char *nasoone_get_privileges(struct nasoone *n)
+{
+	return n ? n->privileges : "";
+}
+
 const char *nasoone_get_path(struct nasoone *n)
 {
 	return n ? n->path : "";
@@ -455,17 +523,75 @@ static int open_bpf(struct nasoone *n, struct bpf_src **out)
 }
 
 /*
+ * Why the eBPF path cannot take this run although the kernel could run it,
+ * or NULL: the libpcap path then runs it in auto mode, a forced mode fails.
+ */
+static const char *bpf_unsuitable(const struct nasoone *n)
+{
+	if (n->device && !strcmp(n->device, "any"))
+		return "eBPF attaches to one interface, and 'any' is libpcap's pseudo-device";
+	if (n->packet_limit)
+		return "-c COUNT needs an exact stop, which only the libpcap path makes";
+	return NULL;
+}
+
+/* Open the libpcap path: the file or the live interface. 0 or -errno, the reason in last_error. */
+static int open_libpcap(struct nasoone *n, struct source **src)
+{
+	struct source_live_opts live = { .no_promisc = n->no_promisc,
+					 .buffer_bytes = n->buffer_bytes };
+	int ret;
+
+	if (n->file)
+		ret = source_open_file(src, n->file, n->filter, n->last_error,
+				       sizeof(n->last_error));
+	else
+		ret = source_open_live(src, n->device, n->filter, &live, n->last_error,
+				       sizeof(n->last_error));
+	if (!ret)
+		source_set_limit(*src, n->packet_limit);
+	return ret;
+}
+
+/* eBPF on an interface: promiscuous like libpcap unless -p. 0 or a NASOONE_E* code. */
+static int bpf_promisc(struct nasoone *n)
+{
+	int fd;
+
+	if (n->file || n->no_promisc)
+		return 0;
+	fd = promisc_hold(n->device, n->last_error, sizeof(n->last_error));
+	if (fd < 0)
+		return fd == -EPERM || fd == -EACCES ? NASOONE_EPERM
+		       : fd == -ENODEV		     ? NASOONE_ENODEV
+						     : NASOONE_ECAPTURE;
+	n->promisc_fd = fd;
+	return 0;
+}
+
+/*
  * Choose and open the capture path: libpcap for files unless a mode is
  * forced (then the file is replayed through the BPF program), eBPF for
- * interfaces when it can run, libpcap otherwise. n->path says which and why.
+ * interfaces when it can run and can take the run, libpcap otherwise
+ * (then the path line says why). n->path says which and why.
  */
 static int open_sources(struct nasoone *n, struct source **src, struct bpf_src **bpf)
 {
 	bool want_bpf = n->mode == NASOONE_MODE_XDP || n->mode == NASOONE_MODE_TC;
+	const char *unsuitable = bpf_unsuitable(n);
 	char why[256] = "";
 	int ret;
 
-	if (want_bpf || (n->mode == NASOONE_MODE_AUTO && n->device)) {
+	if (want_bpf && unsuitable)
+		return fail(n, NASOONE_EMODE, "--mode %s cannot run: %s (use --mode pcap or auto)",
+			    n->mode == NASOONE_MODE_TC ? "tc" : "xdp", unsuitable);
+	if (want_bpf && n->buffer_bytes)
+		return fail(n, NASOONE_EMODE,
+			    "-B sets libpcap's capture buffer, and the eBPF path has none: it "
+			    "counts in the kernel (its overflow ring is --ring-bytes); drop -B");
+	if (unsuitable)
+		snprintf(why, sizeof(why), "%s", unsuitable);
+	else if (want_bpf || (n->mode == NASOONE_MODE_AUTO && n->device)) {
 		ret = open_bpf(n, bpf);
 		if (!ret && n->file) {
 			/* Replay: the kernel filters, the file is read unfiltered. */
@@ -477,20 +603,36 @@ static int open_sources(struct nasoone *n, struct source **src, struct bpf_src *
 				return source_error_code(ret);
 			}
 		}
+		if (!ret && (ret = bpf_promisc(n))) {
+			bpf_src_close(*bpf);
+			*bpf = NULL;
+			return ret;
+		}
 		if (!ret) {
-			snprintf(n->path, sizeof(n->path), "%s", bpf_src_describe(*bpf));
+			snprintf(n->path, sizeof(n->path), "%s%s", bpf_src_describe(*bpf),
+				 n->buffer_bytes ? " (-B ignored: the eBPF path has no capture "
+						   "buffer; its overflow ring is --ring-bytes)"
+						 : "");
 			return 0;
 		}
-		if (want_bpf || ret == NASOONE_EFILTER || ret == NASOONE_ENODEV)
-			return ret; /* forced, or an error libpcap would give too */
+		/*
+		 * Forced, or an error libpcap would give too. A filter that compiled
+		 * (nasoone_set_filter() checked it) but that the translation to eBPF
+		 * refuses runs on libpcap in auto mode.
+		 */
+		if (ret == NASOONE_EFILTER) {
+			char text[sizeof(n->last_error)];
+
+			snprintf(text, sizeof(text), "%s", n->last_error);
+			snprintf(n->last_error, sizeof(n->last_error),
+				 "the filter cannot be translated to eBPF: %.900s%s", text,
+				 want_bpf ? " (use --mode pcap or auto)" : "");
+		}
+		if (want_bpf || ret == NASOONE_ENODEV)
+			return ret;
 		snprintf(why, sizeof(why), "%.*s", (int)sizeof(why) - 1, n->last_error);
 	}
-	if (n->file)
-		ret = source_open_file(src, n->file, n->filter, n->last_error,
-				       sizeof(n->last_error));
-	else
-		ret = source_open_live(src, n->device, n->filter, n->last_error,
-				       sizeof(n->last_error));
+	ret = open_libpcap(n, src);
 	if (ret) {
 		if (*why) {
 			/* Both paths failed: say why eBPF was not used either. */
@@ -525,6 +667,36 @@ static int check_output_is_not_input(struct nasoone *n, struct source *src)
 		    n->output.path, n->file);
 }
 
+/*
+ * Give up root once the capture and the output are open, before the threads
+ * start (they inherit the credentials). What is left needs no privilege but
+ * the netlink TC detach (CAP_NET_ADMIN) and, before Linux 6.5, the bpf()
+ * calls on the maps (CAP_BPF). 0 or a NASOONE_E* code.
+ */
+static int drop_privileges(struct nasoone *n, const struct bpf_src *bpf)
+{
+	struct privs_request r = {
+		.user = n->user,
+		.keep_net_admin = bpf && bpf_src_uses_netlink(bpf),
+		.keep_bpf = bpf && privs_bpf_needs_cap(),
+	};
+	char *copy = NULL;
+	int ret;
+
+	if (n->output.kind == REPORT_REGULAR) {
+		copy = strdup(n->output.path);
+		if (!copy)
+			return fail(n, NASOONE_ENOMEM, "out of memory");
+		r.report_dir = dirname(copy);
+	} else if (n->output.kind == REPORT_DIRECT && n->output.path) {
+		r.report_file = n->output.path;
+	}
+	ret = privs_drop(&r, n->privileges, sizeof(n->privileges), n->last_error,
+			 sizeof(n->last_error));
+	free(copy);
+	return ret ? NASOONE_EPRIVS : 0;
+}
+
 int nasoone_start(struct nasoone *n)
 {
 	struct pipeline_config cfg = { 0 };
@@ -545,6 +717,16 @@ int nasoone_start(struct nasoone *n)
 	if (ret) {
 		source_close(cfg.src);
 		bpf_src_close(cfg.bpf);
+		promisc_release(n->promisc_fd);
+		n->promisc_fd = -1;
+		return unlock_ret(n, ret);
+	}
+	/* Dropped before the report file is created: a failure leaves no empty file behind. */
+	if (n->drop_privs && (ret = drop_privileges(n, cfg.bpf))) {
+		source_close(cfg.src);
+		bpf_src_close(cfg.bpf);
+		promisc_release(n->promisc_fd);
+		n->promisc_fd = -1;
 		return unlock_ret(n, ret);
 	}
 	ret = n->rotation_s ? 0 : report_output_create(&n->output);
@@ -606,6 +788,8 @@ int nasoone_resume(struct nasoone *n)
 	return unlock_ret(n, 0);
 }
 
+static int reading_error(struct nasoone *n);
+
 int nasoone_stop(struct nasoone *n, struct nasoone_stats *stats)
 {
 	enum nasoone_state state;
@@ -623,6 +807,8 @@ int nasoone_stop(struct nasoone *n, struct nasoone_stats *stats)
 		source_cancel(n->file_src);
 	pipeline_stop(n->pipeline);
 	n->file_src = NULL; /* closed by the pipeline */
+	promisc_release(n->promisc_fd);
+	n->promisc_fd = -1;
 	pipeline_stats(n->pipeline, &n->final_stats);
 	pipeline_release(n->pipeline);
 	n->state = NASOONE_STOPPED;
@@ -630,8 +816,10 @@ int nasoone_stop(struct nasoone *n, struct nasoone_stats *stats)
 		*stats = n->final_stats;
 	ret = pipeline_error(n->pipeline, &text);
 	/* A consumer (the report among them) that failed: the output is incomplete. */
-	ret = ret == -EPIPE ? fail(n, NASOONE_EOUTPUT, "%s", text) : 0;
-	return unlock_ret(n, ret);
+	if (ret == -EPIPE)
+		return unlock_ret(n, fail(n, NASOONE_EOUTPUT, "%s", text));
+	/* The output is complete; a reading that ended early still says so here. */
+	return unlock_ret(n, reading_error(n));
 }
 
 /* The pipeline of a capture that is running, paused or finished, with n locked; else NULL. */
@@ -775,16 +963,14 @@ int nasoone_get_progress(struct nasoone *n, struct nasoone_progress *progress)
 	return unlock_ret(n, 0);
 }
 
-int nasoone_get_error(struct nasoone *n)
+/* The error that ended reading as a NASOONE_E* code (its text into last_error), or 0. Lock held. */
+static int reading_error(struct nasoone *n)
 {
 	const char *text;
 	int err, code;
 
-	if (!n)
-		return NASOONE_EINVAL;
-	pthread_mutex_lock(&n->lock);
 	if (!n->pipeline)
-		return unlock_ret(n, 0);
+		return 0;
 	err = pipeline_error(n->pipeline, &text);
 	code = err == 0		 ? 0
 	       : err == -EBADMSG ? NASOONE_ECORRUPT
@@ -793,7 +979,15 @@ int nasoone_get_error(struct nasoone *n)
 				 : NASOONE_EOUTPUT;
 	if (code)
 		fail(n, code, "%s", text);
-	return unlock_ret(n, code);
+	return code;
+}
+
+int nasoone_get_error(struct nasoone *n)
+{
+	if (!n)
+		return NASOONE_EINVAL;
+	pthread_mutex_lock(&n->lock);
+	return unlock_ret(n, reading_error(n));
 }
 
 const char *nasoone_last_error(struct nasoone *n)
@@ -801,79 +995,4 @@ const char *nasoone_last_error(struct nasoone *n)
 	if (!n)
 		return "invalid handle (NULL)";
 	return n->last_error;
-}
-
-int nasoone_list_devices(struct nasoone_device **devices, size_t *count)
-{
-	char errbuf[PCAP_ERRBUF_SIZE];
-	pcap_if_t *all, *d;
-	struct nasoone_device *list;
-	size_t n = 0;
-
-	if (!devices || !count)
-		return NASOONE_EINVAL;
-	*devices = NULL;
-	*count = 0;
-	if (pcap_findalldevs(&all, errbuf))
-		return NASOONE_ECAPTURE;
-	for (d = all; d; d = d->next)
-		n++;
-	list = calloc(n ? n : 1, sizeof(*list));
-	if (!list) {
-		pcap_freealldevs(all);
-		return NASOONE_ENOMEM;
-	}
-	n = 0;
-	for (d = all; d; d = d->next) {
-		if (!d->addresses)
-			continue; /* only interfaces one can see traffic of by address */
-		list[n].name = strdup(d->name);
-		list[n].description = strdup(d->description ? d->description : "");
-		if (!list[n].name || !list[n].description) {
-			nasoone_free_devices(list, n + 1);
-			pcap_freealldevs(all);
-			return NASOONE_ENOMEM;
-		}
-		n++;
-	}
-	pcap_freealldevs(all);
-	*devices = list;
-	*count = n;
-	return 0;
-}
-
-void nasoone_free_devices(struct nasoone_device *devices, size_t count)
-{
-	size_t i;
-
-	for (i = 0; devices && i < count; i++) {
-		free(devices[i].name);
-		free(devices[i].description);
-	}
-	free(devices);
-}
-
-int nasoone_default_device(char *name, size_t size)
-{
-	char errbuf[PCAP_ERRBUF_SIZE];
-	pcap_if_t *all, *d;
-	int ret = NASOONE_ENODEV;
-
-	if (!name || !size)
-		return NASOONE_EINVAL;
-	if (pcap_findalldevs(&all, errbuf))
-		return NASOONE_ECAPTURE;
-	for (d = all; d; d = d->next) {
-		if (!d->addresses || (d->flags & PCAP_IF_LOOPBACK) || !(d->flags & PCAP_IF_UP))
-			continue;
-		if (strlen(d->name) >= size) {
-			ret = NASOONE_EINVAL;
-			break;
-		}
-		strcpy(name, d->name);
-		ret = 0;
-		break;
-	}
-	pcap_freealldevs(all);
-	return ret;
 }

@@ -392,6 +392,11 @@ const char *bpf_src_describe(const struct bpf_src *b)
 	return b->description;
 }
 
+bool bpf_src_uses_netlink(const struct bpf_src *b)
+{
+	return b->netlink[0] || b->netlink[1];
+}
+
 unsigned int bpf_src_ncpus(const struct bpf_src *b)
 {
 	return b->ncpus;
@@ -594,7 +599,7 @@ void bpf_src_stats(struct bpf_src *b, struct nasoone_stats *s)
 	s->unattributed = stat_sum(b, NN_STAT_UNATTRIBUTED);
 	s->map_fill_max = b->last_fill_max;
 	s->map_capacity = b->flows_per_cpu;
-	s->run_time_ns = 0;
+	s->run_time_ns = s->run_count = 0;
 	/* Kernel run-time statistics exist only with kernel.bpf_stats_enabled=1. */
 	struct bpf_program *progs[] = { b->skel->progs.nasoone_xdp,
 					b->skel->progs.nasoone_tc_ingress,
@@ -602,8 +607,10 @@ void bpf_src_stats(struct bpf_src *b, struct nasoone_stats *s)
 	for (i = 0; i < 3; i++) {
 		memset(&info, 0, sizeof(info));
 		len = sizeof(info);
-		if (!bpf_obj_get_info_by_fd(bpf_program__fd(progs[i]), &info, &len))
+		if (!bpf_obj_get_info_by_fd(bpf_program__fd(progs[i]), &info, &len)) {
 			s->run_time_ns += info.run_time_ns;
+			s->run_count += info.run_cnt;
+		}
 	}
 }
 

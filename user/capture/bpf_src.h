@@ -45,6 +45,8 @@ int bpf_src_open(struct bpf_src **out, const struct bpf_src_opts *opts, char *er
 /* What runs, for the one line the user sees ("XDP (native) on eth0 ingress, ..."). */
 const char *bpf_src_describe(const struct bpf_src *b);
 unsigned int bpf_src_ncpus(const struct bpf_src *b);
+/* Attached through netlink cls_bpf: detaching it needs CAP_NET_ADMIN. */
+bool bpf_src_uses_netlink(const struct bpf_src *b);
 /* Swap CPU cpu's map for its spare and hand every row of the retired one to fn. */
 int bpf_src_drain(struct bpf_src *b, unsigned int cpu, bpf_src_row_fn fn, void *ctx);
 /*

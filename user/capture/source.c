@@ -36,6 +36,8 @@ struct source {
 	int nfilters;
 	struct source_counters counters;
 	atomic_bool cancelled; /* source_cancel() was called */
+	uint64_t limit;	       /* stop after this many packets passed the filter (-c), 0: none */
+	uint64_t passed;
 	char err[PCAP_ERRBUF_SIZE + 512];
 };
 
@@ -255,11 +257,10 @@ fail:
 	return ret;
 }
 
-int source_open_live(struct source **out, const char *ifname, const char *filter, char *err,
-		     size_t errlen)
+int source_open_live(struct source **out, const char *ifname, const char *filter,
+		     const struct source_live_opts *opts, char *err, size_t errlen)
 {
 	char pcap_err[PCAP_ERRBUF_SIZE] = "";
-	struct bpf_program prog;
 	struct source *s;
 	int ret;
 
@@ -275,9 +276,10 @@ int source_open_live(struct source **out, const char *ifname, const char *filter
 		goto fail;
 	}
 	pcap_set_snaplen(s->pcap, SNAPLEN);
-	pcap_set_promisc(s->pcap, 1);
+	pcap_set_promisc(s->pcap, opts && opts->no_promisc ? 0 : 1);
 	pcap_set_timeout(s->pcap, LIVE_TIMEOUT);
-	pcap_set_buffer_size(s->pcap, LIVE_BUFFER);
+	pcap_set_buffer_size(s->pcap,
+			     opts && opts->buffer_bytes ? (int)opts->buffer_bytes : LIVE_BUFFER);
 	pcap_set_tstamp_precision(s->pcap, PCAP_TSTAMP_PRECISION_NANO);
 	ret = pcap_activate(s->pcap);
 	if (ret < 0) {
@@ -312,22 +314,15 @@ int source_open_live(struct source **out, const char *ifname, const char *filter
 		ret = -EIO;
 		goto fail;
 	}
-	if (s->filter) {
-		/* Live filters run in the kernel, before the packets reach us. */
-		if (pcap_compile(s->pcap, &prog, s->filter, 1, PCAP_NETMASK_UNKNOWN)) {
-			snprintf(err, errlen, "bad filter expression '%s': %s", s->filter,
-				 pcap_geterr(s->pcap));
-			ret = -EINVAL;
-			goto fail;
-		}
-		ret = pcap_setfilter(s->pcap, &prog);
-		pcap_freecode(&prog);
-		if (ret) {
-			snprintf(err, errlen, "cannot set the filter on %s: %s", ifname,
-				 pcap_geterr(s->pcap));
-			ret = -EINVAL;
-			goto fail;
-		}
+	/*
+	 * The filter runs here, not in the kernel, so that "received" counts
+	 * every packet the interface saw and "filtered" the ones the filter
+	 * refused, as on the eBPF path and for files (the kernel's socket
+	 * filter gives no count of what it refuses).
+	 */
+	if (s->filter && !filter_for(s, pcap_datalink(s->pcap), &ret)) {
+		snprintf(err, errlen, "%s", s->err);
+		goto fail;
 	}
 	*out = s;
 	return 0;
@@ -415,6 +410,18 @@ static int next_frame(struct source *s, struct packet *p)
 	return -EBADMSG;
 }
 
+/* A packet that passed the filter. */
+static int counted_in(struct source *s)
+{
+	s->passed++;
+	return 1;
+}
+
+void source_set_limit(struct source *s, uint64_t packets)
+{
+	s->limit = packets;
+}
+
 int source_next(struct source *s, struct packet *p)
 {
 	const struct bpf_program *prog;
@@ -422,6 +429,8 @@ int source_next(struct source *s, struct packet *p)
 	int ret;
 
 	for (;;) {
+		if (s->limit && s->passed >= s->limit)
+			return -ENODATA; /* -c: nothing more is read */
 		ret = next_frame(s, p);
 		/* Cancelled: a record cut by the stop is not damage, just the end. */
 		if (ret < 0 && atomic_load(&s->cancelled))
@@ -429,16 +438,15 @@ int source_next(struct source *s, struct packet *p)
 		if (ret != 1)
 			return ret;
 		s->counters.received++;
-		/* Live filters already ran in the kernel. */
-		if (!s->filter || s->live)
-			return 1;
+		if (!s->filter)
+			return counted_in(s);
 		prog = filter_for(s, p->linktype, &ret);
 		if (!prog)
 			return ret;
 		hdr.caplen = p->caplen;
 		hdr.len = p->len;
 		if (pcap_offline_filter(prog, &hdr, p->data))
-			return 1;
+			return counted_in(s);
 		s->counters.filtered++;
 	}
 }

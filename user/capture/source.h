@@ -30,9 +30,19 @@ struct source_counters {
  */
 int source_open_file(struct source **out, const char *path, const char *filter, char *err,
 		     size_t errlen);
-/* Open a live interface: -ENODEV, -EPERM, -EINVAL (filter), -EIO. */
-int source_open_live(struct source **out, const char *ifname, const char *filter, char *err,
-		     size_t errlen);
+/* Live capture settings (NULL: promiscuous, the default buffer). */
+struct source_live_opts {
+	bool no_promisc;     /* -p: leave the interface's promiscuous mode alone */
+	size_t buffer_bytes; /* -B: libpcap's capture buffer, 0: the default (32 MiB) */
+};
+
+/*
+ * Open a live interface: -ENODEV, -EPERM, -EINVAL (filter), -EIO. The
+ * filter runs in user space, so received and filtered mean what they mean
+ * for files and on the eBPF path.
+ */
+int source_open_live(struct source **out, const char *ifname, const char *filter,
+		     const struct source_live_opts *opts, char *err, size_t errlen);
 /*
  * The next frame that passes the filter: 1, 0 when a live capture has
  * nothing for now (timeout), -ENODATA at the end of a file, or -EBADMSG
@@ -40,6 +50,8 @@ int source_open_live(struct source **out, const char *ifname, const char *filter
  */
 int source_next(struct source *s, struct packet *p);
 const char *source_error(struct source *s);
+/* Stop (-ENODATA) once this many packets passed the filter (tcpdump's -c); 0: no limit. */
+void source_set_limit(struct source *s, uint64_t packets);
 bool source_is_live(const struct source *s);
 void source_counters(struct source *s, struct source_counters *c);
 /* File progress: bytes consumed and total size (0, 0 for live). */
