@@ -310,8 +310,8 @@ int nasoone_xdp_account(struct xdp_md *ctx)
  * Statically filled: the filter only has to tail-call NN_PROG_ACCOUNT.
  * Userspace puts the filter in NN_PROG_FILTER. The kernel lets programs
  * tail-call each other only when they match: the filter must be loaded
- * as these are, with expected_attach_type BPF_XDP and without
- * BPF_F_XDP_HAS_FRAGS (6.18 refuses a mismatch when the filter is loaded).
+ * as these are, with expected_attach_type BPF_XDP and BPF_F_XDP_HAS_FRAGS
+ * (what xdp.frags means; 6.18 refuses a mismatch).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -334,13 +334,11 @@ static __always_inline int nn_xdp(struct xdp_md *ctx)
 }
 
 /*
- * Not xdp.frags: the filter (user/capture/cbpf.c) reads the packet through
- * data/data_end only, which in a multi-buffer frame is the first buffer,
- * and programs that tail-call each other must agree on the flag. So a
- * driver in native mode refuses the program when the MTU needs several
- * buffers (jumbo frames); userspace has to use TC there. Multi-buffer
- * support means xdp.frags on both XDP programs here, and
- * BPF_F_XDP_HAS_FRAGS plus bpf_xdp_load_bytes() in the filter.
+ * xdp.frags (BPF_F_XDP_HAS_FRAGS), like nasoone_xdp_account and the
+ * filter: a driver in native mode takes the program even when the MTU
+ * needs several buffers (jumbo frames). The parser reads only the first
+ * buffer, which holds the headers; the filter reads past it through
+ * bpf_xdp_load_bytes() (user/capture/cbpf.c).
  */
 SEC("xdp.frags")
 int nasoone_xdp(struct xdp_md *ctx)

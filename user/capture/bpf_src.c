@@ -64,9 +64,13 @@ struct bpf_src {
 /*
  * bpf_ktime_get_ns() is CLOCK_MONOTONIC. Its offset to CLOCK_REALTIME is
  * read between two monotonic reads, keeping the tightest of a few tries,
- * and read again at every drain: the rows drained were recorded at most
- * one interval before, so an NTP slew in between moves them by far less
- * than a millisecond (a clock step would move them; nothing can undo that).
+ * at every drain, and applied to every row that drain reads. A row's times
+ * were taken up to one drain period before (half an interval; longer if a
+ * drain was late), so whatever moved the offset since then moves them:
+ * an NTP slew by up to 500 ppm of that age (0.5 ms per second, 15 ms for a
+ * 30 s drain period), a clock step by the whole step, and a suspend by its
+ * whole length (CLOCK_MONOTONIC stops while suspended, CLOCK_REALTIME does
+ * not: rows recorded before a suspend come out that much later).
  */
 static int64_t realtime_offset_ns(void)
 {
