@@ -56,8 +56,9 @@ struct bpf_src {
 	bpf_src_row_fn ring_fn;
 	void *ring_ctx;
 	uint64_t *ring_full;
-	uint64_t last_fill_max;	 /* most entries found in one retired map */
-	uint64_t replay_refused; /* short frames the TC test run refuses, all skipped */
+	uint64_t last_fill_max;	     /* most entries found in one retired map */
+	uint64_t filtered_published; /* the largest filtered count bpf_src_stats() gave */
+	uint64_t replay_refused;     /* short frames the TC test run refuses, all skipped */
 	char description[256];
 };
 
@@ -579,23 +580,61 @@ static uint64_t stat_sum(struct bpf_src *b, __u32 index)
 	return sum;
 }
 
+/*
+ * A program adds a packet to SEEN, then to PAUSED or FILTER_PASSED, then to
+ * one of COUNTED (then OVERFLOW), UNATTRIBUTED or a SKIP_* counter, while
+ * userspace reads the counters one syscall after another. Read in the
+ * reverse order, a counter is read after every counter a packet reaches
+ * later, so no part exceeds its whole and nothing wraps.
+ *
+ * The filter's rejects are counted nowhere: filtered is seen - paused -
+ * passed. With SEEN read before FILTER_PASSED that is a lower bound (the
+ * packets seen meanwhile may be passed too: clamped at 0); with SEEN read
+ * after it, an upper bound that counts every packet seen during the read
+ * (the thread may sleep between the reads) as filtered. The lower bound,
+ * never below what was published before, keeps filtered monotone; once
+ * no packet arrives any more (the last statistics, after detach) it is
+ * exact. Between the two it can be ahead by the packets that were between
+ * SEEN and FILTER_PASSED during a read: one per CPU (a TC GSO packet: its
+ * segments).
+ */
 void bpf_src_stats(struct bpf_src *b, struct nasoone_stats *s)
 {
-	uint64_t seen = stat_sum(b, NN_STAT_SEEN), paused = stat_sum(b, NN_STAT_PAUSED);
+	uint64_t seen_before = stat_sum(b, NN_STAT_SEEN);
+	uint64_t unattributed = stat_sum(b, NN_STAT_UNATTRIBUTED);
+	uint64_t overflow = stat_sum(b, NN_STAT_OVERFLOW);
+	uint64_t counted = stat_sum(b, NN_STAT_COUNTED);
+	uint64_t skipped = stat_sum(b, NN_STAT_SKIP_NOT_IP) + stat_sum(b, NN_STAT_SKIP_TRUNCATED) +
+			   stat_sum(b, NN_STAT_SKIP_MALFORMED) + stat_sum(b, NN_STAT_SKIP_PROTO) +
+			   stat_sum(b, NN_STAT_SKIP_FRAGMENT);
 	uint64_t passed = stat_sum(b, NN_STAT_FILTER_PASSED);
+	uint64_t paused = stat_sum(b, NN_STAT_PAUSED);
+	uint64_t seen = stat_sum(b, NN_STAT_SEEN);
+	uint64_t filtered = 0, published;
 	struct bpf_prog_info info;
 	__u32 len = sizeof(info);
 	int i;
 
+	if (seen_before > paused + passed)
+		filtered = seen_before - paused - passed;
+	/* Readers may overlap: a lock-free maximum, as for last_fill_max. */
+	published = __atomic_load_n(&b->filtered_published, __ATOMIC_RELAXED);
+	while (filtered > published &&
+	       !__atomic_compare_exchange_n(&b->filtered_published, &published, filtered, true,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	if (filtered < published)
+		filtered = published;
+	/* Weakly ordered CPUs may still show a later stage first: never wrap. */
+	if (seen < paused + passed + filtered)
+		seen = paused + passed + filtered;
 	s->received = seen + b->replay_refused;
 	s->paused = paused;
-	s->filtered = seen - paused - passed;
-	s->counted = stat_sum(b, NN_STAT_COUNTED);
-	s->skipped = stat_sum(b, NN_STAT_SKIP_NOT_IP) + stat_sum(b, NN_STAT_SKIP_TRUNCATED) +
-		     stat_sum(b, NN_STAT_SKIP_MALFORMED) + stat_sum(b, NN_STAT_SKIP_PROTO) +
-		     stat_sum(b, NN_STAT_SKIP_FRAGMENT) + b->replay_refused;
-	s->overflow = stat_sum(b, NN_STAT_OVERFLOW);
-	s->unattributed = stat_sum(b, NN_STAT_UNATTRIBUTED);
+	s->filtered = filtered;
+	s->counted = counted;
+	s->skipped = skipped + b->replay_refused;
+	s->overflow = overflow;
+	s->unattributed = unattributed;
 	s->map_fill_max = b->last_fill_max;
 	s->map_capacity = b->flows_per_cpu;
 	s->run_time_ns = 0;
