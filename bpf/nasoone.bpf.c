@@ -60,8 +60,12 @@ const volatile __u32 replay = 0;
 
 /* Written by userspace at any time through the skeleton's bss. */
 volatile __u32 paused;
-/* Replay only: the wall-clock ns of the capture record being replayed. */
-volatile __u64 replay_ts_ns;
+/*
+ * Replay only: the capture record's time in ms since the epoch, as the file
+ * path has it; replayed flows keep times in ms (a 64-bit ns count would not
+ * hold every time a pcapng file can give).
+ */
+volatile __u64 replay_ts_ms;
 /* Replay only: the frame's original length in the capture (the copy may be cut). */
 volatile __u32 replay_len;
 
@@ -163,7 +167,7 @@ static __always_inline int nn_frag_find(struct nn_pkt *pkt, __u64 ts, __u32 *pro
 		return -1;
 	/* Replayed time may go backwards: only a later packet makes an entry old
 	 * (user/capture/frag.c). */
-	if (ts > fv->ts_ns && ts - fv->ts_ns > NN_FRAG_TTL_NS)
+	if (ts > fv->ts_ns && ts - fv->ts_ns > (replay ? NN_FRAG_TTL_MS : NN_FRAG_TTL_NS))
 		return -1;
 	pkt->key = fv->key;
 	*proto = fv->protos;
@@ -251,7 +255,7 @@ static __always_inline void nn_count(struct nn_pkt *pkt, int verdict, __u64 byte
 	__u32 proto;
 
 	if (replay) {
-		ts = replay_ts_ns; /* the capture's time, possibly 0 */
+		ts = replay_ts_ms; /* the capture's time (ms), possibly 0 */
 		if (replay_len)
 			bytes = replay_len;
 	} else {

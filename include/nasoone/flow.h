@@ -39,7 +39,7 @@ struct nn_flow_key {
 };
 _Static_assert(sizeof(struct nn_flow_key) == 40, "flow key ABI");
 
-/* Per-flow counters as the kernel keeps them (times in ns, see bpf/). */
+/* Per-flow counters as the kernel keeps them (times in ns; in ms for a replay, see bpf/). */
 struct nn_flow_val {
 	__u64 first_ns;
 	__u64 last_ns;
@@ -63,6 +63,7 @@ _Static_assert(sizeof(struct nn_flow_val) == 40, "flow value ABI");
 #define NN_OVERFLOW_RING_BYTES (4 << 20) /* default size of the overflow ring */
 #define NN_FRAG_ENTRIES	       4096	 /* LRU of datagrams whose first fragment was seen */
 #define NN_FRAG_TTL_NS	       60000000000ull
+#define NN_FRAG_TTL_MS	       60000ull /* the same, for a replay (times in ms) */
 
 /* Indexes of the per-CPU "stats" array (__u64 each), in wire packets. */
 enum nn_stat {

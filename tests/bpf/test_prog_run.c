@@ -40,7 +40,7 @@
 #define TEST_FLOWS 64 /* entries of each CPU's map, except in the overflow test */
 #define MAX_ROWS   64
 #define TC_NEXT	   (-1) /* what the TC programs return (TCX_NEXT, TC_ACT_UNSPEC) */
-#define T0	   1700000000000000000ull /* a replayed wall-clock time, ns */
+#define T0	   1700000000000000000ull /* a replayed time (ms; any 64-bit value) */
 
 enum hook { HOOK_XDP, HOOK_TC };
 
@@ -50,7 +50,7 @@ static const char *const hook_names[] = { "xdp", "tc" };
 struct config {
 	const char *name;
 	__u32 use_filter;
-	__u32 replay; /* time and length come from replay_ts_ns / replay_len */
+	__u32 replay; /* time and length come from replay_ts_ms / replay_len */
 	struct nasoone_bpf *skel;
 	int load_err;	/* 0, or the negative errno of the skeleton load */
 	int prog_fd[2]; /* by enum hook: nasoone_xdp, nasoone_tc_ingress */
@@ -380,7 +380,7 @@ static void reset(struct config *c, __u32 max_entries)
 	assert_true(ring_buffer__consume(c->ring) >= 0);
 	memset(&ring_rows, 0, sizeof(ring_rows));
 	c->skel->bss->paused = 0;
-	c->skel->bss->replay_ts_ns = 0;
+	c->skel->bss->replay_ts_ms = 0;
 	i = NN_PROG_FILTER;
 	bpf_map_delete_elem(bpf_map__fd(c->skel->maps.xdp_progs), &i); /* ENOENT if empty */
 	bpf_map_delete_elem(bpf_map__fd(c->skel->maps.tc_progs), &i);
@@ -509,7 +509,7 @@ static void test_canned(void **state)
 
 /*
  * Fragments, with replayed time: a later fragment counts in its first
- * fragment's flow if that came at most NN_FRAG_TTL_NS earlier, by the
+ * fragment's flow if that came at most NN_FRAG_TTL_MS earlier, by the
  * program's clock; an entry is only old for a later packet.
  */
 static void test_fragments(void **state)
@@ -523,14 +523,14 @@ static void test_fragments(void **state)
 		{ "ipv4_frag_later", T0, 0 }, /* before its first fragment */
 		{ "ipv4_frag_first", T0 + 10, 1 },
 		{ "ipv4_frag_later", T0 + 20, 1 },
-		{ "ipv4_frag_later", T0 + 10 + NN_FRAG_TTL_NS, 1 }, /* exactly the TTL */
-		{ "ipv4_frag_later", T0 + 11 + NN_FRAG_TTL_NS, 0 }, /* one ns too late */
-		{ "ipv4_frag_later", T0 - 5 * NN_FRAG_TTL_NS, 1 },  /* time went backwards */
+		{ "ipv4_frag_later", T0 + 10 + NN_FRAG_TTL_MS, 1 }, /* exactly the TTL */
+		{ "ipv4_frag_later", T0 + 11 + NN_FRAG_TTL_MS, 0 }, /* one ms too late */
+		{ "ipv4_frag_later", T0 - 5 * NN_FRAG_TTL_MS, 1 },  /* time went backwards */
 		{ "ipv6_frag_later", T0 + 30, 0 },
 		{ "ipv6_frag_first", T0 + 40, 1 },
 		{ "ipv6_frag_later", T0 + 50, 1 },
-		{ "ipv6_frag_first", T0 + 100 + NN_FRAG_TTL_NS, 1 }, /* a new first fragment */
-		{ "ipv6_frag_later", T0 + 200 + NN_FRAG_TTL_NS, 1 }, /* ... renews the entry */
+		{ "ipv6_frag_first", T0 + 100 + NN_FRAG_TTL_MS, 1 }, /* a new first fragment */
+		{ "ipv6_frag_later", T0 + 200 + NN_FRAG_TTL_MS, 1 }, /* ... renews the entry */
 	};
 	const struct test_pkt *first4 = find_pkt("ipv4_frag_first");
 	const struct test_pkt *first6 = find_pkt("ipv6_frag_first");
@@ -551,7 +551,7 @@ static void test_fragments(void **state)
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		const struct test_pkt *tp = find_pkt(steps[i].pkt);
 
-		replayed.skel->bss->replay_ts_ns = steps[i].ts;
+		replayed.skel->bss->replay_ts_ms = steps[i].ts;
 		run(&replayed, hook, tp->data, tp->len, 1, NULL);
 		parse_user(tp->data, tp->len, tp->verdict, &upkt);
 		want[NN_STAT_SEEN]++;
@@ -597,7 +597,7 @@ static void test_paused(void **state)
 	passed++;
 }
 
-/* replay_ts_ns is the packet's time as it is; first/last are min/max. */
+/* replay_ts_ms is the packet's time as it is; first/last are min/max. */
 static void test_replay_ts(void **state)
 {
 	enum hook hook = (enum hook)(long)*state;
@@ -608,7 +608,7 @@ static void test_replay_ts(void **state)
 
 	reset(&replayed, TEST_FLOWS);
 	for (i = 0; i < 4; i++) {
-		replayed.skel->bss->replay_ts_ns = ts[i];
+		replayed.skel->bss->replay_ts_ms = ts[i];
 		run(&replayed, hook, pkt_ipv4_udp, sizeof(pkt_ipv4_udp), 1, NULL);
 		read_flows(&replayed, &rs);
 		assert_int_equal(rs.n, 1);

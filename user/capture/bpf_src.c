@@ -94,9 +94,10 @@ static int64_t realtime_offset_ns(void)
 	return offset;
 }
 
-static uint64_t to_ms(const struct bpf_src *b, uint64_t ns, int64_t offset)
+/* A kernel time to ms since the epoch: replayed times are ms already. */
+static uint64_t to_ms(const struct bpf_src *b, uint64_t t, int64_t offset)
 {
-	return (b->replay ? ns : ns + (uint64_t)offset) / 1000000;
+	return b->replay ? t : (t + (uint64_t)offset) / 1000000;
 }
 
 static void row_from(const struct bpf_src *b, struct flow_row *row, const struct nn_flow_key *key,
@@ -543,7 +544,7 @@ int bpf_src_replay(struct bpf_src *b, const struct packet *p)
 	}
 	run.data_size_in = (__u32)len;
 	/* The capture's time and wire length, instead of the clock and the copy's length. */
-	b->skel->bss->replay_ts_ns = p->ts_ms * 1000000;
+	b->skel->bss->replay_ts_ms = p->ts_ms;
 	b->skel->bss->replay_len = p->len;
 	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &run)) {
 		int err = -errno;
