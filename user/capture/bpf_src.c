@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "capture/bpf_src.h"
+#include "capture/cpumask.h"
 #include "nasoone.skel.h"
 #include "nasoone/flow.h"
 #include "nasoone/parse.h"
@@ -45,7 +46,8 @@ struct bpf_src {
 	enum bpf_src_mode mode;
 	bool replay;
 	unsigned int ncpus;  /* slots of the outer map: one per possible CPU */
-	int *active, *spare; /* per CPU: the map in its slot and the next one */
+	uint64_t *online;    /* the CPUs online at open, the only ones with maps */
+	int *active, *spare; /* per CPU: the map in its slot and the next one, or -1 */
 	uint32_t flows_per_cpu;
 	int filter_fds[2]; /* translated filter programs (XDP, TC), or -1 */
 	int links[2];	   /* ingress and egress bpf_link fds, or -1 */
@@ -118,11 +120,46 @@ static int new_inner_map(const struct bpf_src *b)
 			      sizeof(struct nn_flow_val), b->flows_per_cpu, NULL);
 }
 
-/* Every CPU gets a map in its slot of "flows" and a spare for the first swap. */
+/*
+ * The CPUs online now. A kernel may have far more possible CPUs (slots,
+ * ids) than online ones; unreadable, every possible CPU counts as online.
+ */
+static int read_online(struct bpf_src *b)
+{
+	size_t words = cpumask_words(b->ncpus);
+	char text[4096];
+	FILE *f;
+	bool ok = false;
+
+	b->online = calloc(words, sizeof(*b->online));
+	if (!b->online)
+		return -ENOMEM;
+	f = fopen("/sys/devices/system/cpu/online", "r");
+	if (f) {
+		ok = fgets(text, sizeof(text), f) &&
+		     !cpumask_parse_list(text, b->online, b->ncpus) &&
+		     !cpumask_empty(b->online, words);
+		fclose(f);
+	}
+	if (!ok) {
+		memset(b->online, 0, words * sizeof(*b->online));
+		for (unsigned int cpu = 0; cpu < b->ncpus; cpu++)
+			cpumask_set(b->online, cpu);
+	}
+	return 0;
+}
+
+/*
+ * Every online CPU gets a map in its slot of "flows" and a spare for the
+ * first swap. The slot of a CPU that comes online later stays empty: its
+ * packets go through the overflow ring (counted, never lost while the ring
+ * has room).
+ */
 static int fill_slots(struct bpf_src *b)
 {
 	int outer = bpf_map__fd(b->skel->maps.flows);
 	unsigned int cpu;
+	int ret;
 
 	b->active = calloc(b->ncpus, sizeof(int));
 	b->spare = calloc(b->ncpus, sizeof(int));
@@ -130,7 +167,12 @@ static int fill_slots(struct bpf_src *b)
 		return -ENOMEM;
 	for (cpu = 0; cpu < b->ncpus; cpu++)
 		b->active[cpu] = b->spare[cpu] = -1;
+	ret = read_online(b);
+	if (ret)
+		return ret;
 	for (cpu = 0; cpu < b->ncpus; cpu++) {
+		if (!bpf_src_cpu_counts(b, cpu))
+			continue;
 		b->active[cpu] = new_inner_map(b);
 		b->spare[cpu] = new_inner_map(b);
 		if (b->active[cpu] < 0 || b->spare[cpu] < 0)
@@ -299,8 +341,8 @@ static int ring_record(void *ctx, void *data, size_t size)
 	val.protos = rec->protos;
 	row_from(b, &row, &rec->key, &val, realtime_offset_ns());
 	b->ring_fn(&row, b->ring_ctx);
-	if (rec->cpu < 64)
-		*b->ring_full |= 1ull << rec->cpu;
+	if (rec->cpu < b->ncpus)
+		cpumask_set(b->ring_full, rec->cpu);
 	return 0;
 }
 
@@ -403,6 +445,11 @@ unsigned int bpf_src_ncpus(const struct bpf_src *b)
 	return b->ncpus;
 }
 
+bool bpf_src_cpu_counts(const struct bpf_src *b, unsigned int cpu)
+{
+	return cpu < b->ncpus && (b->online[cpu / 64] >> (cpu % 64) & 1);
+}
+
 /* Read and delete every entry of a retired map (no program can reach it any more). */
 static int drain_map(struct bpf_src *b, int fd, bpf_src_row_fn fn, void *ctx, uint64_t *rows)
 {
@@ -440,6 +487,8 @@ int bpf_src_drain(struct bpf_src *b, unsigned int cpu, bpf_src_row_fn fn, void *
 	uint64_t rows;
 	int ret;
 
+	if (cpu >= b->ncpus || b->active[cpu] < 0)
+		return 0; /* no map: this CPU's packets come through the ring */
 	/*
 	 * The update of a map-in-map slot waits for an RCU grace period: once
 	 * it returns, no program still holds the old map, which is ours alone.
@@ -569,16 +618,12 @@ void bpf_src_set_paused(struct bpf_src *b, bool paused)
 	__atomic_store_n(&b->skel->bss->paused, paused ? 1 : 0, __ATOMIC_RELEASE);
 }
 
-static uint64_t stat_sum(struct bpf_src *b, __u32 index)
+/* One counter summed over every possible CPU; values has room for them all. */
+static uint64_t stat_sum(struct bpf_src *b, uint64_t *values, __u32 index)
 {
-	int fd = bpf_map__fd(b->skel->maps.stats), n = libbpf_num_possible_cpus(), i;
-	__u64 values[NN_MAX_CPUS], sum = 0;
-
-	if (n <= 0 || n > NN_MAX_CPUS || bpf_map_lookup_elem(fd, &index, values))
+	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.stats), &index, values))
 		return 0;
-	for (i = 0; i < n; i++)
-		sum += values[i];
-	return sum;
+	return percpu_sum(values, b->ncpus);
 }
 
 /*
@@ -599,18 +644,19 @@ static uint64_t stat_sum(struct bpf_src *b, __u32 index)
  * SEEN and FILTER_PASSED during a read: one per CPU (a TC GSO packet: its
  * segments).
  */
-void bpf_src_stats(struct bpf_src *b, struct nasoone_stats *s)
+static void read_stats(struct bpf_src *b, uint64_t *v, struct nasoone_stats *s)
 {
-	uint64_t seen_before = stat_sum(b, NN_STAT_SEEN);
-	uint64_t unattributed = stat_sum(b, NN_STAT_UNATTRIBUTED);
-	uint64_t overflow = stat_sum(b, NN_STAT_OVERFLOW);
-	uint64_t counted = stat_sum(b, NN_STAT_COUNTED);
-	uint64_t skipped = stat_sum(b, NN_STAT_SKIP_NOT_IP) + stat_sum(b, NN_STAT_SKIP_TRUNCATED) +
-			   stat_sum(b, NN_STAT_SKIP_MALFORMED) + stat_sum(b, NN_STAT_SKIP_PROTO) +
-			   stat_sum(b, NN_STAT_SKIP_FRAGMENT);
-	uint64_t passed = stat_sum(b, NN_STAT_FILTER_PASSED);
-	uint64_t paused = stat_sum(b, NN_STAT_PAUSED);
-	uint64_t seen = stat_sum(b, NN_STAT_SEEN);
+	uint64_t seen_before = stat_sum(b, v, NN_STAT_SEEN);
+	uint64_t unattributed = stat_sum(b, v, NN_STAT_UNATTRIBUTED);
+	uint64_t overflow = stat_sum(b, v, NN_STAT_OVERFLOW);
+	uint64_t counted = stat_sum(b, v, NN_STAT_COUNTED);
+	uint64_t skipped =
+		stat_sum(b, v, NN_STAT_SKIP_NOT_IP) + stat_sum(b, v, NN_STAT_SKIP_TRUNCATED) +
+		stat_sum(b, v, NN_STAT_SKIP_MALFORMED) + stat_sum(b, v, NN_STAT_SKIP_PROTO) +
+		stat_sum(b, v, NN_STAT_SKIP_FRAGMENT);
+	uint64_t passed = stat_sum(b, v, NN_STAT_FILTER_PASSED);
+	uint64_t paused = stat_sum(b, v, NN_STAT_PAUSED);
+	uint64_t seen = stat_sum(b, v, NN_STAT_SEEN);
 	uint64_t filtered = 0, published;
 	struct bpf_prog_info info;
 	__u32 len = sizeof(info);
@@ -651,6 +697,17 @@ void bpf_src_stats(struct bpf_src *b, struct nasoone_stats *s)
 	}
 }
 
+void bpf_src_stats(struct bpf_src *b, struct nasoone_stats *s)
+{
+	/* A value per possible CPU: malloc()ed, there can be thousands. */
+	uint64_t *v = calloc(b->ncpus, sizeof(*v));
+
+	if (!v)
+		return; /* the caller's values stay as they were */
+	read_stats(b, v, s);
+	free(v);
+}
+
 void bpf_src_detach(struct bpf_src *b)
 {
 	int i;
@@ -684,6 +741,7 @@ void bpf_src_close(struct bpf_src *b)
 	}
 	free(b->active);
 	free(b->spare);
+	free(b->online);
 	nasoone_bpf__destroy(b->skel);
 	free(b);
 }

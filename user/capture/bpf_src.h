@@ -44,12 +44,16 @@ typedef void (*bpf_src_row_fn)(const struct flow_row *row, void *ctx);
 int bpf_src_open(struct bpf_src **out, const struct bpf_src_opts *opts, char *err, size_t errlen);
 /* What runs, for the one line the user sees ("XDP (native) on eth0 ingress, ..."). */
 const char *bpf_src_describe(const struct bpf_src *b);
+/* Possible CPUs: CPU ids (and mask bits) go from 0 to this, less 1. */
 unsigned int bpf_src_ncpus(const struct bpf_src *b);
+/* Has this CPU a flow map to drain (it was online at open)? */
+bool bpf_src_cpu_counts(const struct bpf_src *b, unsigned int cpu);
 /* Swap CPU cpu's map for its spare and hand every row of the retired one to fn. */
 int bpf_src_drain(struct bpf_src *b, unsigned int cpu, bpf_src_row_fn fn, void *ctx);
 /*
- * Consume overflow records for up to timeout_ms; *full_cpus gets a bit per
- * CPU whose map overflowed (drain those early). Returns records or -errno.
+ * Consume overflow records for up to timeout_ms; full_cpus (a mask of
+ * cpumask_words(bpf_src_ncpus(b)) words, capture/cpumask.h) gets a bit set
+ * per CPU whose map overflowed (drain those early). Returns records or -errno.
  */
 int bpf_src_poll_ring(struct bpf_src *b, int timeout_ms, bpf_src_row_fn fn, void *ctx,
 		      uint64_t *full_cpus);
