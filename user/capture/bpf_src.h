@@ -62,7 +62,11 @@ int bpf_src_replay(struct bpf_src *b, const struct packet *p);
 void bpf_src_set_paused(struct bpf_src *b, bool paused);
 /* Kernel counters into stats (received, counted, skipped, filtered, paused, ...). */
 void bpf_src_stats(struct bpf_src *b, struct nasoone_stats *stats);
-/* Detach from the interface (links closed): nothing more arrives. */
+/*
+ * Detach from the interface (links closed): no program starts any more, but
+ * one already running may still count (a generic XDP detach does not wait
+ * for them); the next swap of a CPU's map waits for those.
+ */
 void bpf_src_detach(struct bpf_src *b);
 void bpf_src_close(struct bpf_src *b);
 

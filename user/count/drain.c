@@ -38,16 +38,61 @@ static void publish_bpf(struct pipeline *p)
 	atomic_store_explicit(&p->unattributed, s.unattributed, memory_order_relaxed);
 }
 
+#define DRAIN_FAILURES_REPORTED 3 /* periodic drains that fail in a row before it is an error */
+#define LAST_DRAIN_TRIES	3
+#define LAST_DRAIN_RETRY_MS	50
+
 /*
- * One per CPU: swap that CPU's map and merge the retired one, every
- * drain period, at once when the map overflowed, and a last time when
- * stopping (after the programs were detached or the replay ended).
+ * A drain that fails leaves the rows it did not read in the retired map,
+ * which the next swap puts back in the slot: the next drain reads them, so
+ * a periodic failure only delays rows. Errors that last, and a last drain
+ * that cannot be done, are the capture failing (-EIO: NASOONE_ECAPTURE).
+ */
+static void drain_failed(struct pipeline *p, unsigned int cpu, int err, bool last)
+{
+	char text[160];
+
+	snprintf(text, sizeof(text), "cannot drain the eBPF flow map of CPU %u: %s%s", cpu,
+		 strerror(-err), last ? " (the rows still in it are lost)" : "");
+	set_error(p, -EIO, text);
+}
+
+/* The last drain of a CPU: retried a few times, its rows are lost otherwise. */
+static int last_drain(struct pipeline *p, struct drainer *d)
+{
+	struct timespec pause = { 0, LAST_DRAIN_RETRY_MS * 1000000L };
+	int err = 0, i;
+
+	for (i = 0; i < LAST_DRAIN_TRIES; i++) {
+		if (i)
+			nanosleep(&pause, NULL);
+		/*
+		 * Twice: the first swap waits until no program still runs (a
+		 * generic XDP detach does not wait for them, and one that looked
+		 * up the slot late wrote into the map swapped in); the second
+		 * retires that map too, now that nothing can write to it.
+		 */
+		err = bpf_src_drain(p->bpf, d->cpu, drained_row, d->out);
+		if (!err)
+			err = bpf_src_drain(p->bpf, d->cpu, drained_row, d->out);
+		producer_flush(d->out);
+		if (!err)
+			return 0;
+	}
+	return err;
+}
+
+/*
+ * One per CPU with a map: swap that CPU's map and merge the retired one,
+ * every drain period, at once when the map overflowed, and a last time
+ * when stopping (after the programs were detached or the replay ended).
  */
 static void *drainer_main(void *arg)
 {
 	struct drainer *d = arg;
 	struct pipeline *p = d->pipeline;
 	struct timespec deadline;
+	unsigned int failures = 0;
 	bool last;
 	int err;
 
@@ -68,11 +113,16 @@ static void *drainer_main(void *arg)
 		last = atomic_load(&p->drain_stop);
 		pthread_mutex_unlock(&p->lock);
 
-		err = bpf_src_drain(p->bpf, d->cpu, drained_row, d->out);
-		producer_flush(d->out);
-		if (err) {
-			set_error(p, err, "cannot drain an eBPF flow map");
-			break;
+		if (last) {
+			err = last_drain(p, d);
+			if (err)
+				drain_failed(p, d->cpu, err, true);
+		} else {
+			err = bpf_src_drain(p->bpf, d->cpu, drained_row, d->out);
+			producer_flush(d->out);
+			failures = err ? failures + 1 : 0;
+			if (failures == DRAIN_FAILURES_REPORTED)
+				drain_failed(p, d->cpu, err, false);
 		}
 		if (d == p->drainers) /* one of them publishes */
 			publish_bpf(p);
