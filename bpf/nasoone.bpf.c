@@ -82,12 +82,28 @@ struct flows_inner {
 	__uint(value_size, sizeof(struct nn_flow_val));
 };
 
+/* The same for IPv4 flows, with the short key. */
+struct flows_inner4 {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NN_FLOWS_PER_CPU);
+	__uint(key_size, sizeof(struct nn_flow_key4));
+	__uint(value_size, sizeof(struct nn_flow_val));
+};
+
+/* IPv6 flows (and the layout of every flow key userspace sees). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, NN_MAX_CPUS);
 	__type(key, __u32);
 	__array(values, struct flows_inner);
 } flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, NN_MAX_CPUS);
+	__type(key, __u32);
+	__array(values, struct flows_inner4);
+} flows4 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -199,18 +215,18 @@ static __always_inline void nn_ring_add(const struct nn_flow_key *key, __u64 ts,
 	nn_stat_add(NN_STAT_OVERFLOW, packets);
 }
 
-/* Add to the flow key in this CPU's map, or to the ring when it cannot. */
-static __always_inline void nn_flow_add(const struct nn_flow_key *key, __u64 ts, __u64 bytes,
-					__u32 packets, __u32 proto)
+/*
+ * Add to the flow in map (this CPU's map of the flow's family) under
+ * map_key: 0, or -1 when it cannot (no map, or the map is full).
+ */
+static __always_inline int nn_map_add(void *map, const void *map_key, __u64 ts, __u64 bytes,
+				      __u32 packets, __u32 proto)
 {
-	__u32 cpu = bpf_get_smp_processor_id();
 	struct nn_flow_val *val;
-	void *map;
 
-	map = bpf_map_lookup_elem(&flows, &cpu);
 	if (!map)
-		goto ring; /* userspace has not filled this CPU's slot */
-	val = bpf_map_lookup_elem(map, key);
+		return -1; /* userspace has not filled this CPU's slot */
+	val = bpf_map_lookup_elem(map, map_key);
 	if (val) {
 		/*
 		 * Only programs on this CPU touch this map, and they do not
@@ -234,15 +250,45 @@ static __always_inline void nn_flow_add(const struct nn_flow_key *key, __u64 ts,
 		};
 
 		/* -E2BIG: the map is full (-EEXIST cannot happen on one CPU). */
-		if (bpf_map_update_elem(map, key, &init, BPF_NOEXIST)) {
+		if (bpf_map_update_elem(map, map_key, &init, BPF_NOEXIST)) {
 			nn_stat_add(NN_STAT_MAP_FULL, packets);
-			goto ring;
+			return -1;
 		}
 	}
+	return 0;
+}
+
+/* Add to the flow key in this CPU's map, or to the ring when it cannot. */
+static __always_inline void nn_flow_add(const struct nn_flow_key *key, __u64 ts, __u64 bytes,
+					__u32 packets, __u32 proto)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	int ret;
+
+	if (key->family == NN_FAMILY_IPV4) {
+		struct nn_flow_key4 key4;
+
+		__builtin_memcpy(key4.saddr, &key->saddr[12], 4);
+		__builtin_memcpy(key4.daddr, &key->daddr[12], 4);
+		key4.sport = key->sport;
+		key4.dport = key->dport;
+		ret = nn_map_add(bpf_map_lookup_elem(&flows4, &cpu), &key4, ts, bytes, packets,
+				 proto);
+		/*
+		 * Keeps the compiler from merging the two families' map calls
+		 * into one: the verifier inlines a lookup only when one call
+		 * always sees the same kind of map.
+		 */
+		asm volatile("%0 += 0" : "+r"(ret)::"memory");
+	} else {
+		ret = nn_map_add(bpf_map_lookup_elem(&flows, &cpu), key, ts, bytes, packets, proto);
+		asm volatile("%0 |= 0" : "+r"(ret)::"memory");
+	}
+	if (ret) {
+		nn_ring_add(key, ts, bytes, packets, proto, cpu);
+		return;
+	}
 	nn_stat_add(NN_STAT_COUNTED, packets);
-	return;
-ring:
-	nn_ring_add(key, ts, bytes, packets, proto, cpu);
 }
 
 /*

@@ -45,9 +45,12 @@ struct bpf_src {
 	struct nasoone_bpf *skel;
 	enum bpf_src_mode mode;
 	bool replay;
-	unsigned int ncpus;  /* slots of the outer map: one per possible CPU */
-	uint64_t *online;    /* the CPUs online at open, the only ones with maps */
-	int *active, *spare; /* per CPU: the map in its slot and the next one, or -1 */
+	unsigned int ncpus; /* slots of the outer map: one per possible CPU */
+	uint64_t *online;   /* the CPUs online at open, the only ones with maps */
+	/* Per CPU: the map in its slot and the next one, or -1; IPv6 ("flows") and IPv4 ("flows4").
+	 */
+	int *active, *spare;
+	int *active4, *spare4;
 	uint32_t flows_per_cpu;
 	int filter_fds[2]; /* translated filter programs (XDP, TC), or -1 */
 	int links[2];	   /* ingress and egress bpf_link fds, or -1 */
@@ -114,9 +117,11 @@ static void row_from(const struct bpf_src *b, struct flow_row *row, const struct
 	row->hash = row_hash(key);
 }
 
-static int new_inner_map(const struct bpf_src *b)
+/* A CPU's map: IPv4 (the short key) or IPv6. */
+static int new_inner_map(const struct bpf_src *b, bool ipv4)
 {
-	return bpf_map_create(BPF_MAP_TYPE_HASH, "nasoone_cpu", sizeof(struct nn_flow_key),
+	return bpf_map_create(BPF_MAP_TYPE_HASH, ipv4 ? "nasoone_cpu4" : "nasoone_cpu",
+			      ipv4 ? sizeof(struct nn_flow_key4) : sizeof(struct nn_flow_key),
 			      sizeof(struct nn_flow_val), b->flows_per_cpu, NULL);
 }
 
@@ -157,27 +162,33 @@ static int read_online(struct bpf_src *b)
  */
 static int fill_slots(struct bpf_src *b)
 {
-	int outer = bpf_map__fd(b->skel->maps.flows);
+	int outer = bpf_map__fd(b->skel->maps.flows), outer4 = bpf_map__fd(b->skel->maps.flows4);
 	unsigned int cpu;
 	int ret;
 
 	b->active = calloc(b->ncpus, sizeof(int));
 	b->spare = calloc(b->ncpus, sizeof(int));
-	if (!b->active || !b->spare)
+	b->active4 = calloc(b->ncpus, sizeof(int));
+	b->spare4 = calloc(b->ncpus, sizeof(int));
+	if (!b->active || !b->spare || !b->active4 || !b->spare4)
 		return -ENOMEM;
 	for (cpu = 0; cpu < b->ncpus; cpu++)
-		b->active[cpu] = b->spare[cpu] = -1;
+		b->active[cpu] = b->spare[cpu] = b->active4[cpu] = b->spare4[cpu] = -1;
 	ret = read_online(b);
 	if (ret)
 		return ret;
 	for (cpu = 0; cpu < b->ncpus; cpu++) {
 		if (!bpf_src_cpu_counts(b, cpu))
 			continue;
-		b->active[cpu] = new_inner_map(b);
-		b->spare[cpu] = new_inner_map(b);
-		if (b->active[cpu] < 0 || b->spare[cpu] < 0)
+		b->active[cpu] = new_inner_map(b, false);
+		b->spare[cpu] = new_inner_map(b, false);
+		b->active4[cpu] = new_inner_map(b, true);
+		b->spare4[cpu] = new_inner_map(b, true);
+		if (b->active[cpu] < 0 || b->spare[cpu] < 0 || b->active4[cpu] < 0 ||
+		    b->spare4[cpu] < 0)
 			return -errno;
-		if (bpf_map_update_elem(outer, &cpu, &b->active[cpu], BPF_ANY))
+		if (bpf_map_update_elem(outer, &cpu, &b->active[cpu], BPF_ANY) ||
+		    bpf_map_update_elem(outer4, &cpu, &b->active4[cpu], BPF_ANY))
 			return -errno;
 	}
 	return 0;
@@ -388,6 +399,7 @@ int bpf_src_open(struct bpf_src **out, const struct bpf_src_opts *opts, char *er
 	b->skel->rodata->use_filter = opts->filter != NULL;
 	b->skel->rodata->replay = b->replay;
 	bpf_map__set_max_entries(b->skel->maps.flows, b->ncpus);
+	bpf_map__set_max_entries(b->skel->maps.flows4, b->ncpus);
 	if (opts->ring_bytes)
 		bpf_map__set_max_entries(b->skel->maps.overflow, opts->ring_bytes);
 	ret = nasoone_bpf__load(b->skel);
@@ -450,12 +462,26 @@ bool bpf_src_cpu_counts(const struct bpf_src *b, unsigned int cpu)
 	return cpu < b->ncpus && (b->online[cpu / 64] >> (cpu % 64) & 1);
 }
 
+/* An IPv4 map's key as every other part of nasoone has it: v4-mapped, family 4. */
+static void key_from4(struct nn_flow_key *key, const struct nn_flow_key4 *k4)
+{
+	memset(key, 0, sizeof(*key));
+	key->saddr[10] = key->saddr[11] = key->daddr[10] = key->daddr[11] = 0xff;
+	memcpy(&key->saddr[12], k4->saddr, 4);
+	memcpy(&key->daddr[12], k4->daddr, 4);
+	key->sport = k4->sport;
+	key->dport = k4->dport;
+	key->family = NN_FAMILY_IPV4;
+}
+
 /* Read and delete every entry of a retired map (no program can reach it any more). */
-static int drain_map(struct bpf_src *b, int fd, bpf_src_row_fn fn, void *ctx, uint64_t *rows)
+static int drain_map(struct bpf_src *b, int fd, bool ipv4, bpf_src_row_fn fn, void *ctx,
+		     uint64_t *rows)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	/* Per call: drain threads of different CPUs run this at the same time. */
-	struct nn_flow_key keys[DRAIN_BATCH];
+	struct nn_flow_key keys[DRAIN_BATCH], key;
+	struct nn_flow_key4 keys4[DRAIN_BATCH];
 	struct nn_flow_val vals[DRAIN_BATCH];
 	int64_t offset = realtime_offset_ns();
 	__u32 token = 0, count, i;
@@ -466,12 +492,15 @@ static int drain_map(struct bpf_src *b, int fd, bpf_src_row_fn fn, void *ctx, ui
 	*rows = 0;
 	for (;;) {
 		count = DRAIN_BATCH;
-		ret = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &token, &token, keys, vals,
+		ret = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &token, &token,
+						      ipv4 ? (void *)keys4 : (void *)keys, vals,
 						      &count, &opts);
 		if (ret && errno != ENOENT)
 			return -errno;
 		for (i = 0; i < count; i++) {
-			row_from(b, &row, &keys[i], &vals[i], offset);
+			if (ipv4)
+				key_from4(&key, &keys4[i]);
+			row_from(b, &row, ipv4 ? &key : &keys[i], &vals[i], offset);
 			fn(&row, ctx);
 		}
 		*rows += count;
@@ -481,24 +510,47 @@ static int drain_map(struct bpf_src *b, int fd, bpf_src_row_fn fn, void *ctx, ui
 	}
 }
 
-int bpf_src_drain(struct bpf_src *b, unsigned int cpu, bpf_src_row_fn fn, void *ctx)
+/* Swap one of a CPU's maps (IPv4 or IPv6) for its spare; the retired map's fd. */
+static int swap_slot(int outer, unsigned int cpu, int *active, int *spare)
 {
-	int outer = bpf_map__fd(b->skel->maps.flows), retired;
-	uint64_t rows;
-	int ret;
+	int retired;
 
-	if (cpu >= b->ncpus || b->active[cpu] < 0)
-		return 0; /* no map: this CPU's packets come through the ring */
 	/*
 	 * The update of a map-in-map slot waits for an RCU grace period: once
 	 * it returns, no program still holds the old map, which is ours alone.
 	 */
-	if (bpf_map_update_elem(outer, &cpu, &b->spare[cpu], BPF_ANY))
+	if (bpf_map_update_elem(outer, &cpu, &spare[cpu], BPF_ANY))
 		return -errno;
-	retired = b->active[cpu];
-	b->active[cpu] = b->spare[cpu];
-	b->spare[cpu] = retired;
-	ret = drain_map(b, retired, fn, ctx, &rows);
+	retired = active[cpu];
+	active[cpu] = spare[cpu];
+	spare[cpu] = retired;
+	return retired;
+}
+
+int bpf_src_drain(struct bpf_src *b, unsigned int cpu, bpf_src_row_fn fn, void *ctx)
+{
+	uint64_t rows = 0, rows4 = 0;
+	int retired, retired4, ret = 0;
+
+	if (cpu >= b->ncpus || b->active[cpu] < 0)
+		return 0; /* no map: this CPU's packets come through the ring */
+	retired = swap_slot(bpf_map__fd(b->skel->maps.flows), cpu, b->active, b->spare);
+	retired4 = swap_slot(bpf_map__fd(b->skel->maps.flows4), cpu, b->active4, b->spare4);
+	/* A failed swap leaves that map in its slot: the next drain reads it. */
+	if (retired >= 0)
+		ret = drain_map(b, retired, false, fn, ctx, &rows);
+	else
+		ret = retired;
+	if (retired4 >= 0) {
+		int ret4 = drain_map(b, retired4, true, fn, ctx, &rows4);
+
+		if (!ret)
+			ret = ret4;
+	} else if (!ret) {
+		ret = retired4;
+	}
+	if (rows4 > rows)
+		rows = rows4;
 	/* Drain threads of several CPUs update it: a lock-free maximum. */
 	uint64_t seen = __atomic_load_n(&b->last_fill_max, __ATOMIC_RELAXED);
 
@@ -733,14 +785,20 @@ void bpf_src_close(struct bpf_src *b)
 	for (i = 0; i < 2; i++)
 		if (b->filter_fds[i] >= 0)
 			close(b->filter_fds[i]);
-	for (cpu = 0; b->active && cpu < b->ncpus; cpu++) {
+	for (cpu = 0; b->active && b->spare && b->active4 && b->spare4 && cpu < b->ncpus; cpu++) {
 		if (b->active[cpu] >= 0)
 			close(b->active[cpu]);
 		if (b->spare[cpu] >= 0)
 			close(b->spare[cpu]);
+		if (b->active4[cpu] >= 0)
+			close(b->active4[cpu]);
+		if (b->spare4[cpu] >= 0)
+			close(b->spare4[cpu]);
 	}
 	free(b->active);
 	free(b->spare);
+	free(b->active4);
+	free(b->spare4);
 	free(b->online);
 	nasoone_bpf__destroy(b->skel);
 	free(b);
