@@ -305,7 +305,7 @@ static __always_inline void nn_count(struct nn_pkt *pkt, int verdict, __u64 byte
 		if (replay_len)
 			bytes = replay_len;
 	} else {
-		ts = bpf_ktime_get_ns();
+		ts = bpf_ktime_get_boot_ns(); /* CLOCK_BOOTTIME: see user/capture/bpf_src.c */
 	}
 	if (verdict == NN_FRAGMENT) {
 		if (nn_frag_find(pkt, ts, &proto)) {

@@ -22,7 +22,7 @@
  *    timer overhead, and so does the floor measured the same way:
  *      miss+insert     an empty map: every frame adds its flow;
  *      hit, cold       the same frames again: hits spread over the map.
- *    For scale, a floor that calls bpf_ktime_get_ns() once, as nasoone
+ *    For scale, a floor that calls bpf_ktime_get_boot_ns() once, as nasoone
  *    does for every packet.
  * 2. Drain: DRAIN_FLOWS flows spread over the per-CPU maps (filled with
  *    bpf_map_update_batch), then each map is swapped out of its slot
@@ -358,13 +358,13 @@ static __u32 sweep_run(int fd, enum kind k, __u32 *d)
 
 /*
  * The floor programs: only return the verdict that lets the packet pass;
- * with clock, call bpf_ktime_get_ns() first (as nasoone does once a
+ * with clock, call bpf_ktime_get_boot_ns() first (as nasoone does once a
  * packet), to show what the clock costs here.
  */
 static int load_floor(enum bpf_prog_type type, int verdict, bool clock)
 {
 	struct bpf_insn insns[] = {
-		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_ktime_get_ns },
+		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_ktime_get_boot_ns },
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = verdict },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
@@ -543,7 +543,8 @@ static void bench_cost(void)
 	       "+%d): met in %u of %u rows\n",
 	       TARGET4_NS, TARGET6_NS, TARGET_MISS_NS, met, rows);
 	for (h = 0; h < N_HOOKS; h++) {
-		printf("for scale, %s: the floor plus one bpf_ktime_get_ns() call:", hook_names[h]);
+		printf("for scale, %s: the floor plus one bpf_ktime_get_boot_ns() call:",
+		       hook_names[h]);
 		for (k = 0; k < N_KINDS; k++)
 			printf(" %+d", (int)c[h][k].clock - (int)c[h][k].floor);
 		printf(" ns (the four packets)\n");

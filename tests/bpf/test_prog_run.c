@@ -542,7 +542,7 @@ static void test_canned(void **state)
 		assert_int_equal(val->packets, 1);
 		assert_int_equal(val->bytes, tp->len);
 		assert_int_equal(val->protos, proto_bit(upkt.l4proto));
-		/* Live time: bpf_ktime_get_ns(), once per packet. */
+		/* Live time: bpf_ktime_get_boot_ns(), once per packet. */
 		assert_true(val->first_ns > 0);
 		assert_int_equal(val->first_ns, val->last_ns);
 	} else {

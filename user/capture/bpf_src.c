@@ -68,15 +68,16 @@ struct bpf_src {
 };
 
 /*
- * bpf_ktime_get_ns() is CLOCK_MONOTONIC. Its offset to CLOCK_REALTIME is
- * read between two monotonic reads, keeping the tightest of a few tries,
- * at every drain, and applied to every row that drain reads. A row's times
- * were taken up to one drain period before (half an interval; longer if a
- * drain was late), so whatever moved the offset since then moves them:
- * an NTP slew by up to 500 ppm of that age (0.5 ms per second, 15 ms for a
- * 30 s drain period), a clock step by the whole step, and a suspend by its
- * whole length (CLOCK_MONOTONIC stops while suspended, CLOCK_REALTIME does
- * not: rows recorded before a suspend come out that much later).
+ * The program stamps packets with bpf_ktime_get_boot_ns(), CLOCK_BOOTTIME:
+ * CLOCK_MONOTONIC that keeps counting while the system is suspended, as
+ * CLOCK_REALTIME does, so a suspend does not move times (at the same cost
+ * per packet as the monotonic clock, measured). Its offset to
+ * CLOCK_REALTIME is read between two boottime reads, keeping the tightest
+ * of a few tries, at every drain, and applied to every row that drain
+ * reads. A row's times were taken up to one drain period before (half an
+ * interval; longer if a drain was late), so whatever moved the offset since
+ * then moves them: an NTP slew by up to 500 ppm of that age (0.5 ms per
+ * second, 15 ms for a 30 s drain period), a clock step by the whole step.
  */
 static int64_t realtime_offset_ns(void)
 {
@@ -85,9 +86,9 @@ static int64_t realtime_offset_ns(void)
 	int i;
 
 	for (i = 0; i < 3; i++) {
-		clock_gettime(CLOCK_MONOTONIC, &m1);
+		clock_gettime(CLOCK_BOOTTIME, &m1);
 		clock_gettime(CLOCK_REALTIME, &r);
-		clock_gettime(CLOCK_MONOTONIC, &m2);
+		clock_gettime(CLOCK_BOOTTIME, &m2);
 		int64_t a = m1.tv_sec * 1000000000ll + m1.tv_nsec;
 		int64_t b = m2.tv_sec * 1000000000ll + m2.tv_nsec;
 
