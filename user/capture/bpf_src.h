@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The eBPF packet source: load the BPF object, give every CPU its own flow
- * map (and a spare), attach XDP/TC with bpf_link, and drain: swap a CPU's
- * map for its spare (the update returns once no program can still use the
- * old one), then read the retired map at leisure. No count is lost or
+ * The eBPF packet source: load the BPF object, give every online CPU its own
+ * flow maps (IPv4 and IPv6, and a spare of each), attach XDP/TC with
+ * bpf_link, and drain: swap a CPU's maps for their spares (an update returns
+ * once no program can still use the old map), then read the retired maps at
+ * leisure. No count is lost or
  * counted twice. Threads are the pipeline's; this module only offers the
  * operations.
  */
@@ -48,7 +49,11 @@ const char *bpf_src_describe(const struct bpf_src *b);
 unsigned int bpf_src_ncpus(const struct bpf_src *b);
 /* Has this CPU a flow map to drain (it was online at open)? */
 bool bpf_src_cpu_counts(const struct bpf_src *b, unsigned int cpu);
-/* Swap CPU cpu's map for its spare and hand every row of the retired one to fn. */
+/*
+ * Swap CPU cpu's maps (IPv4 and IPv6) for their spares and hand every row of
+ * the retired ones to fn; 0 for a CPU without maps. On an error the rows not
+ * read stay in their map, which the next drain reads.
+ */
 int bpf_src_drain(struct bpf_src *b, unsigned int cpu, bpf_src_row_fn fn, void *ctx);
 /*
  * Consume overflow records for up to timeout_ms; full_cpus (a mask of
