@@ -152,7 +152,6 @@ struct pipeline {
 	struct producer *ring_out;
 	unsigned int drain_ms;
 	atomic_bool drain_stop, ring_stop;
-	atomic_uint_fast64_t early_drain; /* a bit per CPU whose map filled up */
 	pthread_cond_t drain_wake;
 	atomic_uint_fast64_t overflow, unattributed;
 
@@ -168,6 +167,12 @@ struct pipeline {
 		position, size;
 	atomic_int error;
 	char error_text[768];
+
+	/*
+	 * eBPF path (drain.c): a bit per possible CPU whose map filled up
+	 * (cpumask_words(ndrainers) words), allocated with drainers[].
+	 */
+	_Atomic uint64_t *early_drain_mask;
 };
 
 /* handoff.c */
