@@ -24,53 +24,7 @@
 #include "count/pipeline.h"
 #include "output/report.h"
 #include "output/report_writer.h"
-
-#define DEFAULT_INTERVAL   10
-#define MAX_THREADS	   64
-#define MAX_USER_CONSUMERS 15 /* and the report */
-
-/*
- * Expiry and the cap on an interface, where a run lasts days: nfpcapd's
- * timeouts (a minute idle, five minutes active), and a million rows --
- * about 100 MB of live rows and as much for the report's period. A file
- * needs none: its report is cumulative and the file bounds it.
- */
-#define LIVE_IDLE_S    60
-#define LIVE_ACTIVE_S  300
-#define LIVE_MAX_FLOWS 1000000
-
-struct nasoone {
-	pthread_mutex_t lock;
-	enum nasoone_state state;
-	char *device;
-	char *file;
-	char *filter;
-	unsigned int interval_s;
-	unsigned int threads;
-	bool overwrite;
-	enum nasoone_mode mode;
-	uint32_t bpf_flows, bpf_ring;
-	unsigned int drain_ms;
-	bool expiry_set, max_flows_set;
-	unsigned int idle_s, active_s, rotation_s;
-	uint64_t max_flows;
-	struct nasoone_consumer consumers[MAX_USER_CONSUMERS + 1]; /* [0]: the report */
-	unsigned int nconsumers;				   /* the user's */
-	struct report_writer *writer;
-	bool no_promisc;       /* -p */
-	size_t buffer_bytes;   /* -B, libpcap only; 0: its default */
-	uint64_t packet_limit; /* -c, 0: none */
-	int promisc_fd;	       /* eBPF: the socket holding the interface promiscuous, or -1 */
-	bool drop_privs;       /* drop to user (NULL: the default) once opened */
-	char *user;
-	char privileges[768]; /* what the drop left, "" when none was asked */
-	char path[1536];      /* which capture path runs, and why */
-	struct report_output output;
-	struct pipeline *_Atomic pipeline; /* set at start, freed by nasoone_free() */
-	struct source *file_src; /* the libpcap source (file or live), from start to stop */
-	struct nasoone_stats final_stats;
-	char last_error[1024];
-};
+#include "api/handle.h"
 
 static const char *const error_names[] = {
 	[0] = "success",
@@ -109,8 +63,8 @@ static const char *state_name(enum nasoone_state state)
 	return names[state];
 }
 
-__attribute__((format(printf, 3, 4))) static int fail(struct nasoone *n, int code, const char *fmt,
-						      ...)
+__attribute__((format(printf, 3, 4))) int api_fail(struct nasoone *n, int code, const char *fmt,
+						   ...)
 {
 	va_list ap;
 
@@ -121,17 +75,17 @@ __attribute__((format(printf, 3, 4))) static int fail(struct nasoone *n, int cod
 }
 
 /* The state, with RUNNING turned into FINISHED once the file is exhausted. Lock held. */
-static enum nasoone_state current_state(struct nasoone *n)
+enum nasoone_state api_state(struct nasoone *n)
 {
 	if (n->state == NASOONE_RUNNING && pipeline_finished(n->pipeline))
 		n->state = NASOONE_FINISHED;
 	return n->state;
 }
 
-static int wrong_state(struct nasoone *n, const char *call)
+int api_wrong_state(struct nasoone *n, const char *call)
 {
-	return fail(n, NASOONE_ESTATE, "%s: not allowed while the capture is %s", call,
-		    state_name(current_state(n)));
+	return api_fail(n, NASOONE_ESTATE, "%s: not allowed while the capture is %s", call,
+			state_name(api_state(n)));
 }
 
 struct nasoone *nasoone_new(void)
@@ -154,7 +108,7 @@ void nasoone_free(struct nasoone *n)
 	if (!n)
 		return;
 	pthread_mutex_lock(&n->lock);
-	state = current_state(n);
+	state = api_state(n);
 	pthread_mutex_unlock(&n->lock);
 	if (state == NASOONE_RUNNING || state == NASOONE_PAUSED || state == NASOONE_FINISHED)
 		nasoone_stop(n, NULL);
@@ -171,25 +125,25 @@ void nasoone_free(struct nasoone *n)
 }
 
 /* Replace *slot by a copy of value; for the setters. */
-static int set_string(struct nasoone *n, char **slot, const char *value)
+int api_set_string(struct nasoone *n, char **slot, const char *value)
 {
 	char *copy = value ? strdup(value) : NULL;
 
 	if (value && !copy)
-		return fail(n, NASOONE_ENOMEM, "out of memory");
+		return api_fail(n, NASOONE_ENOMEM, "out of memory");
 	free(*slot);
 	*slot = copy;
 	return 0;
 }
 
 /* Lock n and check it is INITIAL; every setter starts with this. */
-static int lock_initial(struct nasoone *n, const char *call)
+int api_lock_initial(struct nasoone *n, const char *call)
 {
 	if (!n)
 		return NASOONE_EINVAL;
 	pthread_mutex_lock(&n->lock);
-	if (current_state(n) != NASOONE_INITIAL) {
-		int ret = wrong_state(n, call);
+	if (api_state(n) != NASOONE_INITIAL) {
+		int ret = api_wrong_state(n, call);
 
 		pthread_mutex_unlock(&n->lock);
 		return ret;
@@ -197,274 +151,10 @@ static int lock_initial(struct nasoone *n, const char *call)
 	return 0;
 }
 
-static int unlock_ret(struct nasoone *n, int ret)
+int api_unlock(struct nasoone *n, int ret)
 {
 	pthread_mutex_unlock(&n->lock);
 	return ret;
-}
-
-int nasoone_set_capture_device(struct nasoone *n, const char *ifname)
-{
-	int ret = lock_initial(n, "set_capture_device");
-
-	if (ret)
-		return ret;
-	if (!ifname || !*ifname)
-		return unlock_ret(n, fail(n, NASOONE_EINVAL, "empty capture device name"));
-	ret = set_string(n, &n->device, ifname);
-	if (!ret)
-		ret = set_string(n, &n->file, NULL);
-	return unlock_ret(n, ret);
-}
-
-int nasoone_set_capture_file(struct nasoone *n, const char *path)
-{
-	struct stat st;
-	int ret = lock_initial(n, "set_capture_file");
-
-	if (ret)
-		return ret;
-	if (!path || !*path)
-		return unlock_ret(n, fail(n, NASOONE_EINVAL, "empty capture file name"));
-	/* "-" is standard input; any other name must be a readable file, FIFO or device. */
-	if (strcmp(path, "-") && (stat(path, &st) || access(path, R_OK)))
-		return unlock_ret(
-			n, fail(n, NASOONE_EINPUT, "cannot open %s: %s", path, strerror(errno)));
-	if (strcmp(path, "-") && S_ISDIR(st.st_mode))
-		return unlock_ret(
-			n, fail(n, NASOONE_EINPUT, "cannot open %s: %s", path, strerror(EISDIR)));
-	ret = set_string(n, &n->file, path);
-	if (!ret)
-		ret = set_string(n, &n->device, NULL);
-	return unlock_ret(n, ret);
-}
-
-int nasoone_set_output(struct nasoone *n, const char *path)
-{
-	int ret = lock_initial(n, "set_output");
-
-	if (ret)
-		return ret;
-	if (!path || !*path)
-		return unlock_ret(n, fail(n, NASOONE_EINVAL, "empty output file name"));
-	ret = report_output_set(&n->output, path, n->overwrite);
-	switch (ret) {
-	case 0:
-		break;
-	case -EEXIST:
-		ret = fail(n, NASOONE_EEXIST,
-			   "%s already exists: choose another name or overwrite it (--force)",
-			   path);
-		break;
-	case -ENOENT:
-		ret = fail(n, NASOONE_ENODIR, "the directory of %s does not exist", path);
-		break;
-	case -ENOMEM:
-		ret = fail(n, NASOONE_ENOMEM, "out of memory");
-		break;
-	case -ELOOP:
-		ret = fail(n, NASOONE_EOUTPUT, "%s is a symbolic link: give the real path", path);
-		break;
-	default:
-		ret = fail(n, NASOONE_EOUTPUT, "cannot write the report to %s: %s", path,
-			   strerror(-ret));
-	}
-	return unlock_ret(n, ret);
-}
-
-int nasoone_set_overwrite(struct nasoone *n, bool overwrite)
-{
-	int ret = lock_initial(n, "set_overwrite");
-
-	if (ret)
-		return ret;
-	n->overwrite = overwrite;
-	return unlock_ret(n, 0);
-}
-
-int nasoone_set_timeout(struct nasoone *n, unsigned int seconds)
-{
-	int ret = lock_initial(n, "set_timeout");
-
-	if (ret)
-		return ret;
-	if (!seconds)
-		return unlock_ret(n, fail(n, NASOONE_EINVAL, "the report interval must be > 0 s"));
-	n->interval_s = seconds;
-	return unlock_ret(n, 0);
-}
-
-int nasoone_set_format(struct nasoone *n, enum nasoone_format format)
-{
-	int ret = lock_initial(n, "set_format");
-
-	if (ret)
-		return ret;
-	if (format < NASOONE_FORMAT_NASOONE || format > NASOONE_FORMAT_JSON)
-		return unlock_ret(n,
-				  fail(n, NASOONE_EINVAL, "unknown report format %d", (int)format));
-	n->output.format = format;
-	return unlock_ret(n, 0);
-}
-
-int nasoone_set_expiry(struct nasoone *n, unsigned int idle_s, unsigned int active_s)
-{
-	int ret = lock_initial(n, "set_expiry");
-
-	if (ret)
-		return ret;
-	n->idle_s = idle_s;
-	n->active_s = active_s;
-	n->expiry_set = true;
-	return unlock_ret(n, 0);
-}
-
-int nasoone_set_max_flows(struct nasoone *n, uint64_t max_flows)
-{
-	int ret = lock_initial(n, "set_max_flows");
-
-	if (ret)
-		return ret;
-	n->max_flows = max_flows;
-	n->max_flows_set = true;
-	return unlock_ret(n, 0);
-}
-
-int nasoone_set_rotation(struct nasoone *n, unsigned int seconds)
-{
-	int ret = lock_initial(n, "set_rotation");
-
-	if (ret)
-		return ret;
-	n->rotation_s = seconds;
-	return unlock_ret(n, 0);
-}
-
-int nasoone_add_consumer(struct nasoone *n, const struct nasoone_consumer *consumer)
-{
-	int ret = lock_initial(n, "add_consumer");
-
-	if (ret)
-		return ret;
-	if (!consumer)
-		return unlock_ret(n, fail(n, NASOONE_EINVAL, "no consumer given"));
-	if (n->nconsumers == MAX_USER_CONSUMERS)
-		return unlock_ret(
-			n, fail(n, NASOONE_EINVAL, "at most %d consumers", MAX_USER_CONSUMERS));
-	n->consumers[1 + n->nconsumers++] = *consumer;
-	return unlock_ret(n, 0);
-}
-
-int nasoone_set_threads(struct nasoone *n, unsigned int threads)
-{
-	int ret = lock_initial(n, "set_threads");
-
-	if (ret)
-		return ret;
-	if (threads > MAX_THREADS)
-		return unlock_ret(n, fail(n, NASOONE_EINVAL, "at most %d threads", MAX_THREADS));
-	n->threads = threads;
-	return unlock_ret(n, 0);
-}
-
-int nasoone_set_mode(struct nasoone *n, enum nasoone_mode mode)
-{
-	int ret = lock_initial(n, "set_mode");
-
-	if (ret)
-		return ret;
-	if (mode < NASOONE_MODE_AUTO || mode > NASOONE_MODE_PCAP)
-		return unlock_ret(n, fail(n, NASOONE_EINVAL, "unknown capture mode %d", (int)mode));
-	n->mode = mode;
-	return unlock_ret(n, 0);
-}
-
-int nasoone_set_bpf_tuning(struct nasoone *n, uint32_t flows_per_cpu, uint32_t ring_bytes,
-			   unsigned int drain_ms)
-{
-	int ret = lock_initial(n, "set_bpf_tuning");
-
-	if (ret)
-		return ret;
-	/* The kernel wants a power-of-2 ring of at least a page. */
-	if (ring_bytes && (ring_bytes < 4096 || (ring_bytes & (ring_bytes - 1))))
-		return unlock_ret(n, fail(n, NASOONE_EINVAL,
-					  "the ring size must be a power of 2, at least 4096"));
-	n->bpf_flows = flows_per_cpu;
-	n->bpf_ring = ring_bytes;
-	n->drain_ms = drain_ms;
-	return unlock_ret(n, 0);
-}
-
-int nasoone_set_promiscuous(struct nasoone *n, bool promiscuous)
-{
-	int ret = lock_initial(n, "set_promiscuous");
-
-	if (ret)
-		return ret;
-	n->no_promisc = !promiscuous;
-	return unlock_ret(n, 0);
-}
-
-int nasoone_set_buffer_size(struct nasoone *n, size_t bytes)
-{
-	int ret = lock_initial(n, "set_buffer_size");
-
-	if (ret)
-		return ret;
-	if (bytes > INT_MAX)
-		return unlock_ret(
-			n, fail(n, NASOONE_EINVAL,
-				"the capture buffer is less than 2 GiB (libpcap takes an int)"));
-	n->buffer_bytes = bytes;
-	return unlock_ret(n, 0);
-}
-
-int nasoone_set_packet_limit(struct nasoone *n, uint64_t packets)
-{
-	int ret = lock_initial(n, "set_packet_limit");
-
-	if (ret)
-		return ret;
-	n->packet_limit = packets;
-	return unlock_ret(n, 0);
-}
-
-int nasoone_set_privilege_drop(struct nasoone *n, bool drop, const char *user)
-{
-	int ret = lock_initial(n, "set_privilege_drop");
-
-	if (ret)
-		return ret;
-	if (user && !*user)
-		return unlock_ret(n, fail(n, NASOONE_EINVAL, "empty user name"));
-	ret = set_string(n, &n->user, drop ? user : NULL);
-	if (!ret)
-		n->drop_privs = drop;
-	return unlock_ret(n, ret);
-}
-
-const char *nasoone_get_privileges(struct nasoone *n)
-{
-	return n ? n->privileges : "";
-}
-
-const char *nasoone_get_path(struct nasoone *n)
-{
-	return n ? n->path : "";
-}
-
-int nasoone_set_filter(struct nasoone *n, const char *expression)
-{
-	int ret = lock_initial(n, "set_filter");
-
-	if (ret)
-		return ret;
-	if (expression && *expression &&
-	    source_check_filter(expression, n->last_error, sizeof(n->last_error)))
-		return unlock_ret(n, NASOONE_EFILTER);
-	ret = set_string(n, &n->filter, expression && *expression ? expression : NULL);
-	return unlock_ret(n, ret);
 }
 
 /* Map a source's open error to the public code; the text is already in last_error. */
@@ -583,12 +273,14 @@ static int open_sources(struct nasoone *n, struct source **src, struct bpf_src *
 	int ret;
 
 	if (want_bpf && unsuitable)
-		return fail(n, NASOONE_EMODE, "--mode %s cannot run: %s (use --mode pcap or auto)",
-			    n->mode == NASOONE_MODE_TC ? "tc" : "xdp", unsuitable);
+		return api_fail(n, NASOONE_EMODE,
+				"--mode %s cannot run: %s (use --mode pcap or auto)",
+				n->mode == NASOONE_MODE_TC ? "tc" : "xdp", unsuitable);
 	if (want_bpf && n->buffer_bytes)
-		return fail(n, NASOONE_EMODE,
-			    "-B sets libpcap's capture buffer, and the eBPF path has none: it "
-			    "counts in the kernel (its overflow ring is --ring-bytes); drop -B");
+		return api_fail(
+			n, NASOONE_EMODE,
+			"-B sets libpcap's capture buffer, and the eBPF path has none: it "
+			"counts in the kernel (its overflow ring is --ring-bytes); drop -B");
 	if (unsuitable)
 		snprintf(why, sizeof(why), "%s", unsuitable);
 	else if (want_bpf || (n->mode == NASOONE_MODE_AUTO && n->device)) {
@@ -662,9 +354,9 @@ static int check_output_is_not_input(struct nasoone *n, struct source *src)
 	if (!src || source_file_stat(src, &st) || !S_ISREG(st.st_mode) ||
 	    !report_output_is_file(&n->output, &st))
 		return 0;
-	return fail(n, NASOONE_EOUTPUT,
-		    "the report %s is the capture file %s: write the report to another file",
-		    n->output.path, n->file);
+	return api_fail(n, NASOONE_EOUTPUT,
+			"the report %s is the capture file %s: write the report to another file",
+			n->output.path, n->file);
 }
 
 /*
@@ -686,7 +378,7 @@ static int drop_privileges(struct nasoone *n, const struct bpf_src *bpf)
 	if (n->output.kind == REPORT_REGULAR) {
 		copy = strdup(n->output.path);
 		if (!copy)
-			return fail(n, NASOONE_ENOMEM, "out of memory");
+			return api_fail(n, NASOONE_ENOMEM, "out of memory");
 		r.report_dir = dirname(copy);
 	} else if (n->output.kind == REPORT_DIRECT && n->output.path) {
 		r.report_file = n->output.path;
@@ -702,16 +394,16 @@ int nasoone_start(struct nasoone *n)
 	struct pipeline_config cfg = { 0 };
 	struct pipeline *p;
 	long cpus;
-	int ret = lock_initial(n, "start");
+	int ret = api_lock_initial(n, "start");
 
 	if (ret)
 		return ret;
 	if (!n->file && !n->device)
-		return unlock_ret(n, fail(n, NASOONE_ENOINPUT,
-					  "nothing to capture: set a capture file or device"));
+		return api_unlock(n, api_fail(n, NASOONE_ENOINPUT,
+					      "nothing to capture: set a capture file or device"));
 	ret = open_sources(n, &cfg.src, &cfg.bpf);
 	if (ret)
-		return unlock_ret(n, ret);
+		return api_unlock(n, ret);
 
 	ret = check_output_is_not_input(n, cfg.src);
 	if (ret) {
@@ -719,7 +411,7 @@ int nasoone_start(struct nasoone *n)
 		bpf_src_close(cfg.bpf);
 		promisc_release(n->promisc_fd);
 		n->promisc_fd = -1;
-		return unlock_ret(n, ret);
+		return api_unlock(n, ret);
 	}
 	/* Dropped before the report file is created: a failure leaves no empty file behind. */
 	if (n->drop_privs && (ret = drop_privileges(n, cfg.bpf))) {
@@ -727,14 +419,15 @@ int nasoone_start(struct nasoone *n)
 		bpf_src_close(cfg.bpf);
 		promisc_release(n->promisc_fd);
 		n->promisc_fd = -1;
-		return unlock_ret(n, ret);
+		return api_unlock(n, ret);
 	}
 	ret = n->rotation_s ? 0 : report_output_create(&n->output);
 	if (ret) {
 		source_close(cfg.src);
 		bpf_src_close(cfg.bpf);
-		return unlock_ret(n, fail(n, ret == -EEXIST ? NASOONE_EEXIST : NASOONE_EOUTPUT,
-					  "cannot create %s: %s", n->output.path, strerror(-ret)));
+		return api_unlock(n,
+				  api_fail(n, ret == -EEXIST ? NASOONE_EEXIST : NASOONE_EOUTPUT,
+					   "cannot create %s: %s", n->output.path, strerror(-ret)));
 	}
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	cfg.threads = n->threads ? n->threads : cpus > 0 ? (unsigned int)cpus : 1;
@@ -749,19 +442,19 @@ int nasoone_start(struct nasoone *n)
 	if (!n->writer) {
 		source_close(cfg.src);
 		bpf_src_close(cfg.bpf);
-		return unlock_ret(n, fail(n, NASOONE_ENOMEM, "out of memory"));
+		return api_unlock(n, api_fail(n, NASOONE_ENOMEM, "out of memory"));
 	}
 	cfg.consumers = n->consumers;
 	cfg.nconsumers = 1 + n->nconsumers;
 	ret = pipeline_start(&p, &cfg);
 	if (ret)
-		return unlock_ret(n, ret == -ENOMEM ? fail(n, NASOONE_ENOMEM, "out of memory")
-						    : fail(n, NASOONE_ETHREAD,
-							   "cannot start the capture threads"));
+		return api_unlock(n, ret == -ENOMEM ? api_fail(n, NASOONE_ENOMEM, "out of memory")
+						    : api_fail(n, NASOONE_ETHREAD,
+							       "cannot start the capture threads"));
 	atomic_store(&n->pipeline, p);
 	n->file_src = cfg.src;
 	n->state = NASOONE_RUNNING;
-	return unlock_ret(n, 0);
+	return api_unlock(n, 0);
 }
 
 int nasoone_pause(struct nasoone *n)
@@ -769,11 +462,11 @@ int nasoone_pause(struct nasoone *n)
 	if (!n)
 		return NASOONE_EINVAL;
 	pthread_mutex_lock(&n->lock);
-	if (current_state(n) != NASOONE_RUNNING)
-		return unlock_ret(n, wrong_state(n, "pause"));
+	if (api_state(n) != NASOONE_RUNNING)
+		return api_unlock(n, api_wrong_state(n, "pause"));
 	pipeline_set_paused(n->pipeline, true);
 	n->state = NASOONE_PAUSED;
-	return unlock_ret(n, 0);
+	return api_unlock(n, 0);
 }
 
 int nasoone_resume(struct nasoone *n)
@@ -781,11 +474,11 @@ int nasoone_resume(struct nasoone *n)
 	if (!n)
 		return NASOONE_EINVAL;
 	pthread_mutex_lock(&n->lock);
-	if (current_state(n) != NASOONE_PAUSED)
-		return unlock_ret(n, wrong_state(n, "resume"));
+	if (api_state(n) != NASOONE_PAUSED)
+		return api_unlock(n, api_wrong_state(n, "resume"));
 	pipeline_set_paused(n->pipeline, false);
 	n->state = NASOONE_RUNNING;
-	return unlock_ret(n, 0);
+	return api_unlock(n, 0);
 }
 
 static int reading_error(struct nasoone *n);
@@ -799,9 +492,9 @@ int nasoone_stop(struct nasoone *n, struct nasoone_stats *stats)
 	if (!n)
 		return NASOONE_EINVAL;
 	pthread_mutex_lock(&n->lock);
-	state = current_state(n);
+	state = api_state(n);
 	if (state != NASOONE_RUNNING && state != NASOONE_PAUSED && state != NASOONE_FINISHED)
-		return unlock_ret(n, wrong_state(n, "stop"));
+		return api_unlock(n, api_wrong_state(n, "stop"));
 	/* A reader waiting on a silent pipe or FIFO must see the stop too. */
 	if (n->file_src)
 		source_cancel(n->file_src);
@@ -817,86 +510,9 @@ int nasoone_stop(struct nasoone *n, struct nasoone_stats *stats)
 	ret = pipeline_error(n->pipeline, &text);
 	/* A consumer (the report among them) that failed: the output is incomplete. */
 	if (ret == -EPIPE)
-		return unlock_ret(n, fail(n, NASOONE_EOUTPUT, "%s", text));
+		return api_unlock(n, api_fail(n, NASOONE_EOUTPUT, "%s", text));
 	/* The output is complete; a reading that ended early still says so here. */
-	return unlock_ret(n, reading_error(n));
-}
-
-/* The pipeline of a capture that is running, paused or finished, with n locked; else NULL. */
-static struct pipeline *running_pipeline(struct nasoone *n, const char *call, int *ret)
-{
-	enum nasoone_state state;
-
-	pthread_mutex_lock(&n->lock);
-	state = current_state(n);
-	if (state != NASOONE_RUNNING && state != NASOONE_PAUSED && state != NASOONE_FINISHED) {
-		*ret = wrong_state(n, call);
-		pthread_mutex_unlock(&n->lock);
-		return NULL;
-	}
-	return n->pipeline;
-}
-
-int nasoone_snapshot(struct nasoone *n, struct nasoone_snapshot **snapshot)
-{
-	struct pipeline *p;
-	int ret = 0;
-
-	if (!n || !snapshot)
-		return NASOONE_EINVAL;
-	*snapshot = NULL;
-	p = running_pipeline(n, "snapshot", &ret);
-	if (!p)
-		return ret;
-	/*
-	 * Under the handle's lock: stop() waits for the copy, and the copy
-	 * waits only for the counters' next step.
-	 */
-	ret = pipeline_snapshot(p, snapshot);
-	return unlock_ret(n, ret ? fail(n, NASOONE_ENOMEM, "out of memory for a snapshot") : 0);
-}
-
-void nasoone_snapshot_free(struct nasoone_snapshot *snapshot)
-{
-	pipeline_snapshot_free(snapshot);
-}
-
-int nasoone_flush(struct nasoone *n)
-{
-	struct pipeline *p;
-	int ret = 0;
-
-	if (!n)
-		return NASOONE_EINVAL;
-	p = running_pipeline(n, "flush", &ret);
-	if (!p)
-		return ret;
-	pipeline_flush(p);
-	return unlock_ret(n, 0);
-}
-
-static int flow_ptr_cmp(const void *a, const void *b)
-{
-	return report_row_cmp(flow_as_row(a), flow_as_row(b));
-}
-
-void nasoone_sort_flows(struct nasoone_flow *flows, size_t count)
-{
-	if (flows && count)
-		qsort(flows, count, sizeof(*flows), flow_ptr_cmp);
-}
-
-int nasoone_format_flow(char *buf, size_t size, const struct nasoone_flow *flow,
-			enum nasoone_format format)
-{
-	size_t len;
-
-	if (!buf || !flow || size < REPORT_ROW_MAX || format < NASOONE_FORMAT_NASOONE ||
-	    format > NASOONE_FORMAT_JSON)
-		return NASOONE_EINVAL;
-	len = report_format_row_as(buf, flow_as_row(flow), format);
-	buf[len] = '\0';
-	return (int)len;
+	return api_unlock(n, reading_error(n));
 }
 
 int nasoone_wait(struct nasoone *n, int timeout_ms)
@@ -907,7 +523,7 @@ int nasoone_wait(struct nasoone *n, int timeout_ms)
 	if (!n)
 		return NASOONE_EINVAL;
 	pthread_mutex_lock(&n->lock);
-	state = current_state(n);
+	state = api_state(n);
 	p = n->pipeline;
 	pthread_mutex_unlock(&n->lock);
 	if (state == NASOONE_FINISHED)
@@ -925,7 +541,7 @@ enum nasoone_state nasoone_get_state(struct nasoone *n)
 	if (!n)
 		return NASOONE_INITIAL;
 	pthread_mutex_lock(&n->lock);
-	state = current_state(n);
+	state = api_state(n);
 	pthread_mutex_unlock(&n->lock);
 	return state;
 }
@@ -948,7 +564,7 @@ int nasoone_get_stats(struct nasoone *n, struct nasoone_stats *stats)
 		pipeline_stats(n->pipeline, stats);
 	else
 		memset(stats, 0, sizeof(*stats));
-	return unlock_ret(n, 0);
+	return api_unlock(n, 0);
 }
 
 int nasoone_get_progress(struct nasoone *n, struct nasoone_progress *progress)
@@ -960,7 +576,7 @@ int nasoone_get_progress(struct nasoone *n, struct nasoone_progress *progress)
 		pipeline_progress(n->pipeline, progress);
 	else
 		memset(progress, 0, sizeof(*progress));
-	return unlock_ret(n, 0);
+	return api_unlock(n, 0);
 }
 
 /* The error that ended reading as a NASOONE_E* code (its text into last_error), or 0. Lock held. */
@@ -978,7 +594,7 @@ static int reading_error(struct nasoone *n)
 	       : err == -EIO	 ? NASOONE_ECAPTURE
 				 : NASOONE_EOUTPUT;
 	if (code)
-		fail(n, code, "%s", text);
+		api_fail(n, code, "%s", text);
 	return code;
 }
 
@@ -987,7 +603,7 @@ int nasoone_get_error(struct nasoone *n)
 	if (!n)
 		return NASOONE_EINVAL;
 	pthread_mutex_lock(&n->lock);
-	return unlock_ret(n, reading_error(n));
+	return api_unlock(n, reading_error(n));
 }
 
 const char *nasoone_last_error(struct nasoone *n)
