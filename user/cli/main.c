@@ -22,6 +22,7 @@
 
 #include "cli/flowlog.h"
 #include "nasoone.h"
+#include "cli/top.h"
 
 #define EXIT_USAGE 2
 
@@ -36,6 +37,7 @@ static const char usage_text[] =
 	"Usage: nasoone [-F] [-j THREADS] [-t SECONDS] [-m MODE] [-w REPORT] [-r FILE | -i IFACE] "
 	"[expression]\n"
 	"       nasoone -D | -h | --version\n"
+	"       nasoone top [options] [-r FILE | -i IFACE | --report REPORT]  (the live view)\n"
 	"\n"
 	"Write one report row per directional 4-tuple (source ip and port,\n"
 	"destination ip and port) of the TCP and UDP traffic read from a capture\n"
@@ -842,6 +844,8 @@ int main(int argc, char **argv)
 	struct options o = { 0 };
 	int ret;
 
+	if (argc > 1 && !strcmp(argv[1], "top"))
+		return top_main(argc - 1, argv + 1);
 	ret = parse_args(argc, argv, &o);
 	if (ret < 0)
 		return EXIT_SUCCESS; /* --help, --version */
