@@ -218,6 +218,9 @@ static int configure(struct nasoone *n, const struct top_options *o, const char 
 		rc = nasoone_set_filter(n, o->expression);
 	if (!rc)
 		rc = nasoone_set_mode(n, o->mode);
+	/* eBPF rows reach userspace at each drain: drain at every refresh, not every 5 s. */
+	if (!rc)
+		rc = nasoone_set_bpf_tuning(n, 0, 0, o->refresh_ms);
 	if (!rc)
 		rc = nasoone_start(n);
 	if (rc)

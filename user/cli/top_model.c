@@ -648,10 +648,10 @@ static const char *const column_names[TOP_COL_COUNT] = {
 };
 
 static const char *const host_column_names[TOP_HCOL_COUNT] = {
-	[TOP_HCOL_ADDR] = "host",	 [TOP_HCOL_FLOWS] = "flows",
-	[TOP_HCOL_BYTES_OUT] = "sent B", [TOP_HCOL_PACKETS_OUT] = "sent pkts",
-	[TOP_HCOL_BYTES_IN] = "recv B",	 [TOP_HCOL_PACKETS_IN] = "recv pkts",
-	[TOP_HCOL_BPS_OUT] = "sent B/s", [TOP_HCOL_BPS_IN] = "recv B/s",
+	[TOP_HCOL_ADDR] = "host",      [TOP_HCOL_FLOWS] = "rows",
+	[TOP_HCOL_BYTES_OUT] = "sent", [TOP_HCOL_PACKETS_OUT] = "sent_pkts",
+	[TOP_HCOL_BYTES_IN] = "recv",  [TOP_HCOL_PACKETS_IN] = "recv_pkts",
+	[TOP_HCOL_BPS_OUT] = "sent/s", [TOP_HCOL_BPS_IN] = "recv/s",
 };
 
 const char *top_column_name(enum top_column c)

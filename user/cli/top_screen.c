@@ -147,7 +147,7 @@ static int conn_width(int id, bool raw)
 	switch (id) {
 	case TOP_COL_SPORT:
 	case TOP_COL_DPORT:
-		return 5;
+		return 6; /* "sport" and the sort mark */
 	case TOP_COL_PROTO:
 		return 7;
 	case TOP_COL_FIRST:
