@@ -43,6 +43,7 @@ bench: deps all $(OUTPUT)/pcapgen $(OUTPUT)/pcap_floor $(OUTPUT)/snap_bench
 	$(Q)tests/bench/bench.sh $(NASOONE_BIN) $(OUTPUT)/pcapgen $(OUTPUT)/pcap_floor $(OUTPUT)/bench
 	$(Q)tests/bench/consumers.sh $(NASOONE_BIN) $(OUTPUT)/snap_bench $(OUTPUT)/pcapgen $(OUTPUT)/bench
 	$(Q)$(MAKE) --no-print-directory bench-bpf
+	$(Q)$(MAKE) --no-print-directory bench-top
 
 # The file path under valgrind: every generated capture, damaged ones
 # included, must run without a memory error or leak (exit 99 marks one).

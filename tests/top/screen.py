@@ -14,6 +14,12 @@
   screen.py hosts SCREEN | report-hosts REPORT
                                    the per-host summary: "ip rows sent sent_pkts recv recv_pkts"
   screen.py widest SCREEN          the length of the longest line
+  screen.py shown SCREEN           the table's rows in the order on screen (source
+                                   sport destination dport bytes)
+  screen.py by-bytes REPORT FROM COUNT
+                                   rows FROM..FROM+COUNT of the report ordered as the
+                                   view's default (bytes, largest first; ties in the
+                                   report's order), in the form of shown
 """
 import ipaddress
 import re
@@ -144,6 +150,14 @@ def main():
                 e[k] += int(r[7])
                 e[k + 1] += int(r[8])
         print("\n".join(sorted("%s %d %d %d %d %d" % (a, *v) for a, v in h.items())))
+    elif cmd == "shown":
+        names, rows = table(path)
+        idx = [names.index(n) for n in ("source", "sport", "destination", "dport", "bytes")]
+        print("\n".join(" ".join(r[i] for i in idx) for r in rows))
+    elif cmd == "by-bytes":
+        rs = sorted(report(path), key=lambda r: -int(r[7]))
+        a, n = int(sys.argv[3]), int(sys.argv[4])
+        print("\n".join(" ".join((r[0], r[1], r[2], r[3], r[7])) for r in rs[a:a + n]))
     elif cmd == "widest":
         print(max(len(l) for l in lines(path)))
     else:

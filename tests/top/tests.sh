@@ -3,7 +3,7 @@
 #
 # The tests of `nasoone top` (run by tests/top/run.sh after lib.sh files).
 
-ALL_TESTS="t_screen_equals_report t_sort_keys t_filter t_hosts t_quit_writes_report
+ALL_TESTS="t_screen_equals_report t_sort_keys t_scroll t_filter t_hosts t_quit_writes_report
 t_signals t_resize t_no_terminal t_not_a_report t_follow_report t_live_pcap t_live_tc
 t_live_xdp t_follow_live_report"
 if [ -n "${TOP_ONLY:-}" ]; then
@@ -110,6 +110,45 @@ t_sort_keys()
 	done
 	[ "$i" -eq 13 ] && ! grep -q '^connections | sort bytes |' "$TMP/screen" &&
 		bad "13 steps of > did not come back to bytes"
+	verdict "$t" "$why"
+}
+
+# Scrolling a table longer than the screen: each window holds the right rows in order.
+t_scroll()
+{
+	local t=scroll why="" f n
+
+	top_tmp || return 0
+	f=$(mix top-5k 20000 5000 7) # beyond the heap of 4096: End selects from the end
+	"$NASOONE" -r "$f" -w "$TMP/r.txt" 2>/dev/null
+	n=$(rows "$TMP/r.txt")
+	# 220x24: 16 rows on screen.
+	raw_view 220 24 "$f" || {
+		fail "$t" "the view did not show the capture"
+		return 0
+	}
+	check_window()
+	{
+		sp shown "$TMP/screen" >"$TMP/got"
+		sp by-bytes "$TMP/r.txt" "$1" 16 >"$TMP/want"
+		same_text "$TMP/want" "$TMP/got" "$2 (rows $1..)" || bad "$2: not rows $1.. in order"
+	}
+	check_window 0 home
+	keys NPage
+	sleep 0.3 && shot "$TMP/screen"
+	check_window 16 "page down"
+	keys NPage NPage Down Down Down
+	sleep 0.3 && shot "$TMP/screen"
+	check_window 48 "three pages and three rows"
+	keys End
+	sleep 0.3 && shot "$TMP/screen"
+	check_window $((n - 16)) end
+	keys PPage
+	sleep 0.3 && shot "$TMP/screen"
+	check_window $((n - 32)) "end, page up"
+	keys Home
+	sleep 0.3 && shot "$TMP/screen"
+	check_window 0 "home again"
 	verdict "$t" "$why"
 }
 

@@ -10,3 +10,15 @@
 test-top: $(NASOONE_BIN) $(OUTPUT)/pcapgen
 	$(call msg,TEST,top)
 	$(Q)bash tests/top/run.sh $(NASOONE_BIN) $(OUTPUT)/pcapgen $(OUTPUT)/top
+
+# The view's cost (not a test): tests/bench/top_bench.sh, run by `make bench`.
+TOP_BENCH_OBJS := $(OUTPUT)/obj/cli/top_model.o $(OUTPUT)/obj/cli/top_filter.o
+
+$(OUTPUT)/top_bench: tests/bench/top_bench.c $(TOP_BENCH_OBJS) $(OUTPUT)/libnasoone.a
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $^ $(ALL_LDFLAGS) $(LDLIBS) -lm -o $@
+
+.PHONY: bench-top
+bench-top: $(NASOONE_BIN) $(OUTPUT)/pcapgen $(OUTPUT)/top_bench
+	$(Q)tests/bench/top_bench.sh $(NASOONE_BIN) $(OUTPUT)/pcapgen $(OUTPUT)/top_bench \
+		$(OUTPUT)/bench-top

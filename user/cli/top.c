@@ -364,19 +364,11 @@ static int take_frame(struct top_app *a)
 	return 0;
 }
 
-/* Keep the selection within the rows and on screen, then select the window. */
-static int relayout(struct top_app *a)
+/* Keep the selection within the rows and on screen (n rows), the window to match. */
+static bool clamp_view(struct top_view *v, size_t n, size_t h)
 {
-	struct top_view *v = &a->view;
-	struct top_model *m = &a->model;
-	size_t h = top_screen_table_height(v), n;
+	size_t scroll = v->scroll;
 
-	/* The number of rows depends on the filter: count them first with an empty window. */
-	m->offset = 0;
-	m->height = 0;
-	if (top_model_refresh(m))
-		return -1;
-	n = m->hosts_mode ? m->hosts_count : m->shown;
 	if (v->selected >= n)
 		v->selected = n ? n - 1 : 0;
 	if (v->selected < v->scroll)
@@ -385,8 +377,24 @@ static int relayout(struct top_app *a)
 		v->scroll = v->selected - h + 1;
 	if (v->scroll + h > n)
 		v->scroll = n > h ? n - h : 0;
+	return v->scroll != scroll;
+}
+
+/* Select the window: with the last count of rows, then again if the count moved it. */
+static int relayout(struct top_app *a)
+{
+	struct top_view *v = &a->view;
+	struct top_model *m = &a->model;
+	size_t h = top_screen_table_height(v);
+
+	clamp_view(v, m->hosts_mode ? m->hosts_count : m->shown, h);
 	m->offset = v->scroll;
 	m->height = h;
+	if (top_model_refresh(m))
+		return -1;
+	if (!clamp_view(v, m->hosts_mode ? m->hosts_count : m->shown, h))
+		return 0;
+	m->offset = v->scroll;
 	return top_model_refresh(m);
 }
 
@@ -556,6 +564,7 @@ static int install_quit_signals(void)
 static int run_view(struct top_app *a)
 {
 	uint64_t next = 0;
+	bool dirty = true;
 
 	for (;;) {
 		uint64_t now = mono_ms();
@@ -570,18 +579,29 @@ static int run_view(struct top_app *a)
 			if (rc > 0)
 				return 0; /* --exit-at-end */
 			next = now + a->o->refresh_ms;
+			dirty = true;
 		}
-		a->status.message = a->message[0] ? a->message : NULL;
-		if (relayout(a)) {
-			snprintf(a->message, sizeof(a->message), "out of memory");
-			return -1;
+		if (dirty) {
+			a->status.message = a->message[0] ? a->message : NULL;
+			if (relayout(a)) {
+				snprintf(a->message, sizeof(a->message), "out of memory");
+				return -1;
+			}
+			top_screen_draw(&a->model, &a->view, &a->status);
+			dirty = false;
 		}
-		top_screen_draw(&a->model, &a->view, &a->status);
 		now = mono_ms();
-		timeout(next > now ? (int)(next - now) : 0);
+		/* Wake at least every 50 ms: --exit-at-end leaves as soon as the file ends. */
+		timeout(next > now ? (int)(next - now < 50 ? next - now : 50) : 0);
 		ch = getch();
-		if (ch != ERR && handle_key(a, ch))
+		if (ch != ERR) {
+			if (handle_key(a, ch))
+				return 0;
+			dirty = true;
+		} else if (a->n && a->o->exit_at_end && !a->stopped &&
+			   nasoone_get_state(a->n) == NASOONE_FINISHED) {
 			return 0;
+		}
 	}
 }
 

@@ -149,13 +149,14 @@ struct top_model {
 	/* The window asked for: rows [offset, offset + height) in order, in window[]. */
 	size_t offset, height;
 	struct top_row *window;
-	size_t window_count;
-	uint64_t last_update_ns; /* CPU time of the last update, for the benchmark */
+	size_t window_count, window_cap;
+	bool rates_pending;	 /* a new frame: the next refresh computes its rates */
+	uint64_t last_update_ns; /* CPU time of the last frame and refresh, for the benchmark */
 };
 
 int top_model_init(struct top_model *m);
 void top_model_free(struct top_model *m);
-/* Take the frame (the model owns it from now on) and recompute rates. */
+/* Take the frame (the model owns it from now on); the next refresh computes its rates. */
 int top_model_set_frame(struct top_model *m, struct top_frame *frame);
 /* Filter, summarise and select the window again (after a key or a new frame). */
 int top_model_refresh(struct top_model *m);

@@ -18,6 +18,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <time.h>
 #include <arpa/inet.h>
@@ -36,14 +37,21 @@ struct rate_entry {
 	float bps, pps, peak_bps, peak_pps;
 };
 
+/* A flow's rates in the current frame; only recently active flows get one written. */
+struct rate_slot {
+	struct top_rate r;
+	uint32_t gen;
+};
+
 struct top_rate_table {
 	struct rate_entry *slots;
 	size_t cap, used; /* cap a power of 2 */
 	uint64_t seed;
 	uint64_t clock_ms; /* of the last frame, 0 before the first */
 	bool have_clock;
-	struct top_rate *by_index; /* the current frame's rates, one per flow */
+	struct rate_slot *by_index; /* the current frame's rates, one per flow */
 	size_t by_index_cap;
+	uint32_t gen; /* of the current frame: a slot of another is a rate of 0 */
 };
 
 static uint64_t mix64(uint64_t x)
@@ -95,6 +103,26 @@ static struct rate_entry *rate_find(struct top_rate_table *t, uint64_t tag, bool
 	}
 }
 
+/*
+ * The rate table is looked up at random: in huge pages (when the kernel
+ * gives them on request) a lookup costs one cache miss, not also a TLB miss.
+ */
+static void *table_alloc(size_t bytes)
+{
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, bytes, MADV_HUGEPAGE);
+	return p;
+}
+
+static void table_free(void *p, size_t bytes)
+{
+	if (p)
+		munmap(p, bytes);
+}
+
 /* Rebuild at twice the live entries (at least min_cap), forgetting those quiet for FORGET_MS. */
 static int rate_rebuild(struct top_rate_table *t, size_t min_cap, uint64_t clock_ms)
 {
@@ -106,7 +134,7 @@ static int rate_rebuild(struct top_rate_table *t, size_t min_cap, uint64_t clock
 			live++;
 	while (cap < 2 * (live > min_cap ? live : min_cap))
 		cap *= 2;
-	t->slots = calloc(cap, sizeof(*t->slots));
+	t->slots = table_alloc(cap * sizeof(*t->slots));
 	if (!t->slots) {
 		t->slots = old;
 		return -ENOMEM;
@@ -116,7 +144,7 @@ static int rate_rebuild(struct top_rate_table *t, size_t min_cap, uint64_t clock
 	for (size_t i = 0; i < old_cap; i++)
 		if (old[i].tag && old[i].at_ms + FORGET_MS >= clock_ms)
 			*rate_find(t, old[i].tag, true) = old[i];
-	free(old);
+	table_free(old, old_cap * sizeof(*old));
 	return 0;
 }
 
@@ -132,78 +160,128 @@ static void rate_decay(struct rate_entry *e, uint64_t clock_ms)
 	e->at_ms = clock_ms;
 }
 
-/* New bytes and packets over dt_ms into the smoothed rates. */
-static void rate_add(struct rate_entry *e, uint64_t db, uint64_t dp, uint64_t dt_ms)
+/* One flow of the frame against its entry: the rates over the last dt_ms. */
+static void rate_update_one(struct top_rate_table *t, struct rate_entry *e,
+			    const struct nasoone_flow *f, bool first, uint64_t prev, uint64_t dt,
+			    double a)
 {
-	double a = 1.0 - exp(-(double)dt_ms / TOP_RATE_TAU_MS);
-	double s = 1000.0 / (double)dt_ms;
+	if (!e->at_ms && !e->bytes) {
+		/* Unknown so far: new since the last frame counts whole, else a baseline. */
+		e->at_ms = prev;
+		if (first || f->first_ms <= prev) {
+			e->bytes = f->bytes;
+			e->packets = f->packets;
+		}
+	}
+	if (dt) {
+		uint64_t db = f->bytes >= e->bytes ? f->bytes - e->bytes : f->bytes;
+		uint64_t dp = f->packets >= e->packets ? f->packets - e->packets : f->packets;
+		double s = 1000.0 / (double)dt;
 
-	/* e was decayed to the previous frame's clock; blend this interval's rate in. */
-	e->bps = (float)(e->bps + a * ((double)db * s - e->bps));
-	e->pps = (float)(e->pps + a * ((double)dp * s - e->pps));
-	if (e->bps > e->peak_bps)
-		e->peak_bps = e->bps;
-	if (e->pps > e->peak_pps)
-		e->peak_pps = e->pps;
+		if (e->at_ms != prev) /* quiet for a while: decay to the previous frame */
+			rate_decay(e, prev);
+		/* Blend this interval's rate in (exponential smoothing, as iftop's averages). */
+		e->bps = (float)(e->bps + a * ((double)db * s - e->bps));
+		e->pps = (float)(e->pps + a * ((double)dp * s - e->pps));
+		if (e->bps > e->peak_bps)
+			e->peak_bps = e->bps;
+		if (e->pps > e->peak_pps)
+			e->peak_pps = e->pps;
+		e->at_ms = prev + dt;
+		e->bytes = f->bytes;
+		e->packets = f->packets;
+	}
+	(void)t;
 }
 
-static int rates_update(struct top_model *m)
+#define RATE_BATCH 32
+
+/* The rates of a frame are computed in batches, in the same pass as the filter and the window. */
+struct rates_pass {
+	uint64_t clock, prev, dt;
+	bool first;
+	double a; /* the smoothing weight of this interval */
+};
+
+static int rates_begin(struct top_model *m, struct rates_pass *rp)
 {
 	struct top_rate_table *t = m->rates;
 	const struct top_frame *fr = &m->frame;
-	uint64_t clock = fr->clock_ms, prev = t->clock_ms, dt;
-	bool first = !t->have_clock;
 
 	if (fr->count > t->by_index_cap) {
 		free(t->by_index);
 		t->by_index_cap = fr->count + fr->count / 4;
-		t->by_index = malloc(t->by_index_cap * sizeof(*t->by_index));
+		t->by_index = calloc(t->by_index_cap, sizeof(*t->by_index));
 		if (!t->by_index) {
 			t->by_index_cap = 0;
 			return -ENOMEM;
 		}
 	}
-	if (fr->count)
-		memset(t->by_index, 0, fr->count * sizeof(*t->by_index));
+	t->gen++;
+	rp->clock = fr->clock_ms;
+	rp->prev = t->clock_ms;
+	rp->first = !t->have_clock;
 	/* A frame of the same moment (a finished file, an unchanged report): rates stay. */
-	dt = !first && clock > prev ? clock - prev : 0;
+	rp->dt = !rp->first && rp->clock > rp->prev ? rp->clock - rp->prev : 0;
+	rp->a = rp->dt ? 1.0 - exp(-(double)rp->dt / TOP_RATE_TAU_MS) : 0;
 	m->total_bps = m->total_pps = 0;
-	for (size_t i = 0; i < fr->count; i++) {
-		const struct nasoone_flow *f = &fr->flows[i];
+	return 0;
+}
+
+/*
+ * Flows [at, at + n), n <= RATE_BATCH: the tags of the batch first, their
+ * slots prefetched, then the lookups, so that the table's cache misses overlap.
+ */
+static int rates_batch(struct top_model *m, const struct rates_pass *rp, size_t at, size_t n)
+{
+	struct top_rate_table *t = m->rates;
+	const struct nasoone_flow *flows = m->frame.flows;
+	uint64_t tags[RATE_BATCH];
+
+	if ((t->used + RATE_BATCH) * 2 >= t->cap && rate_rebuild(t, t->used, rp->clock))
+		return -ENOMEM;
+	for (size_t j = 0; j < n; j++) {
+		const struct nasoone_flow *f = &flows[at + j];
+
+		tags[j] = 0;
+		if (f->last_ms + RECENT_MS < rp->clock)
+			continue;
+		tags[j] = flow_tag(t->seed, f);
+		__builtin_prefetch(&t->slots[tags[j] & (t->cap - 1)], 1);
+	}
+	for (size_t j = 0; j < n; j++) {
+		struct rate_slot *r = &t->by_index[at + j];
 		struct rate_entry *e;
 
-		if (f->last_ms + RECENT_MS < clock)
+		if (!tags[j])
 			continue;
-		if (t->used * 2 >= t->cap && rate_rebuild(t, t->used, clock))
-			return -ENOMEM;
-		e = rate_find(t, flow_tag(t->seed, f), true);
-		if (!e->at_ms && !e->bytes) {
-			/* Unknown so far: new since the last frame counts whole, else a baseline.
-			 */
-			e->at_ms = prev;
-			if (first || f->first_ms <= prev) {
-				e->bytes = f->bytes;
-				e->packets = f->packets;
-			}
-		}
-		if (dt) {
-			uint64_t db = f->bytes >= e->bytes ? f->bytes - e->bytes : f->bytes;
-			uint64_t dp =
-				f->packets >= e->packets ? f->packets - e->packets : f->packets;
-
-			rate_decay(e, prev);
-			rate_add(e, db, dp, dt);
-			e->at_ms = clock;
-			e->bytes = f->bytes;
-			e->packets = f->packets;
-		}
-		t->by_index[i] = (struct top_rate){ e->bps, e->pps, e->peak_bps, e->peak_pps };
+		e = rate_find(t, tags[j], true);
+		rate_update_one(t, e, &flows[at + j], rp->first, rp->prev, rp->dt, rp->a);
+		r->r = (struct top_rate){ e->bps, e->pps, e->peak_bps, e->peak_pps };
+		r->gen = t->gen;
 		m->total_bps += e->bps;
 		m->total_pps += e->pps;
 	}
-	t->clock_ms = clock;
-	t->have_clock = true;
 	return 0;
+}
+
+static void rates_end(struct top_model *m, const struct rates_pass *rp)
+{
+	m->rates->clock_ms = rp->clock;
+	m->rates->have_clock = true;
+	m->rates_pending = false;
+}
+
+static const struct top_rate zero_rate;
+
+/* The rates of flow i of the frame: zero unless it was active lately. */
+static const struct top_rate *rate_of(const struct top_model *m, size_t i)
+{
+	const struct top_rate_table *t = m->rates;
+
+	if (i < m->frame.count && t->by_index && t->by_index[i].gen == t->gen)
+		return &t->by_index[i].r;
+	return &zero_rate;
 }
 
 void top_model_rate(const struct top_model *m, const struct nasoone_flow *flow,
@@ -211,10 +289,7 @@ void top_model_rate(const struct top_model *m, const struct nasoone_flow *flow,
 {
 	size_t i = (size_t)(flow - m->frame.flows);
 
-	if (i < m->frame.count && m->rates->by_index)
-		*rate = m->rates->by_index[i];
-	else
-		memset(rate, 0, sizeof(*rate));
+	*rate = *rate_of(m, i);
 }
 
 /* ---- keys and order ---- */
@@ -277,7 +352,7 @@ static int report_cmp(const struct nasoone_flow *a, const struct nasoone_flow *b
 static uint64_t flow_key(const struct top_model *m, size_t i)
 {
 	const struct nasoone_flow *f = &m->frame.flows[i];
-	const struct top_rate *r = &m->rates->by_index[i];
+	const struct top_rate *r = rate_of(m, i);
 
 	switch (m->sort) {
 	case TOP_COL_SRC:
@@ -503,7 +578,7 @@ static int hosts_build(struct top_model *m)
 	for (size_t i = 0; i < m->shown; i++) {
 		size_t fi = m->rows[i].index;
 		const struct nasoone_flow *f = &m->frame.flows[fi];
-		double bps = m->rates->by_index[fi].bps;
+		double bps = rate_of(m, fi)->bps;
 
 		hosts_add(m, slots, cap - 1, f->saddr, f->family, f, bps, true);
 		hosts_add(m, slots, cap - 1, f->daddr, f->family, f, bps, false);
@@ -532,7 +607,7 @@ void top_model_free(struct top_model *m)
 {
 	top_frame_release(&m->frame);
 	if (m->rates) {
-		free(m->rates->slots);
+		table_free(m->rates->slots, m->rates->cap * sizeof(*m->rates->slots));
 		free(m->rates->by_index);
 		free(m->rates);
 	}
@@ -562,12 +637,64 @@ int top_model_set_frame(struct top_model *m, struct top_frame *frame)
 	uint64_t t0 = thread_cpu_ns();
 	int err;
 
+	/* A frame never refreshed still counts for the rates. */
+	if (m->rates_pending && (err = top_model_refresh(m)))
+		return err;
 	top_frame_release(&m->frame);
 	m->frame = *frame;
 	memset(frame, 0, sizeof(*frame));
-	err = rates_update(m);
+	m->rates_pending = true; /* computed by the next top_model_refresh() */
 	m->last_update_ns = thread_cpu_ns() - t0;
-	return err;
+	return 0;
+}
+
+/* ---- the window: a bounded heap of the best rows when it is near the top ---- */
+
+#define HEAP_MAX 4096
+
+/* The heap keeps the k first rows in o's order, its worst row at [0]. */
+static void heap_offer(const struct order *o, struct top_row *h, size_t *n, size_t k,
+		       struct top_row v)
+{
+	size_t i;
+
+	if (*n < k) {
+		/* Sift up. */
+		for (i = (*n)++; i > 0 && row_cmp(o, &h[(i - 1) / 2], &v) < 0; i = (i - 1) / 2)
+			h[i] = h[(i - 1) / 2];
+		h[i] = v;
+		return;
+	}
+	if (!k || row_cmp(o, &v, &h[0]) >= 0)
+		return;
+	/* Replace the worst and sift down. */
+	for (i = 0;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= k)
+			break;
+		if (c + 1 < k && row_cmp(o, &h[c + 1], &h[c]) > 0)
+			c++;
+		if (row_cmp(o, &h[c], &v) <= 0)
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	h[i] = v;
+}
+
+static int grow(struct top_row **rows, size_t *cap, size_t need)
+{
+	if (need <= *cap)
+		return 0;
+	free(*rows);
+	*cap = need + need / 4;
+	*rows = malloc(*cap * sizeof(**rows));
+	if (!*rows) {
+		*cap = 0;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 int top_model_refresh(struct top_model *m)
@@ -575,34 +702,46 @@ int top_model_refresh(struct top_model *m)
 	uint64_t t0 = thread_cpu_ns();
 	const struct top_frame *fr = &m->frame;
 	struct order o = { m, m->reverse ? -1 : 1 };
-	size_t n, k, lo, want;
-	bool from_end;
+	size_t n, k, want, heap_n = 0, heap_k = m->offset + m->height;
+	/* Near the top of a connection table: one pass with a bounded heap, no sort of all rows. */
+	bool heap = !m->hosts_mode && heap_k <= HEAP_MAX, from_end;
 
-	/* Twice the flows: the summary has at most two hosts a flow. */
-	if (2 * fr->count + 1 > m->rows_cap) {
-		free(m->rows);
-		m->rows_cap = 2 * fr->count + 1;
-		m->rows = malloc(m->rows_cap * sizeof(*m->rows));
-		if (!m->rows) {
-			m->rows_cap = 0;
-			return -ENOMEM;
-		}
-	}
+	struct rates_pass rp = { 0 };
+	bool rates = m->rates_pending;
+
+	/* Twice the flows in the summary: at most two hosts a flow. */
+	if (grow(&m->rows, &m->rows_cap, heap ? heap_k + 1 : 2 * fr->count + 1))
+		return -ENOMEM;
+	if (rates && rates_begin(m, &rp))
+		return -ENOMEM;
 	m->shown = 0;
 	m->shown_bytes = m->shown_packets = 0;
 	m->shown_bps = m->shown_pps = 0;
 	for (size_t i = 0; i < fr->count; i++) {
 		const struct nasoone_flow *f = &fr->flows[i];
+		const struct top_rate *r;
 
+		/* The rates of the next batch, while its rows are in the cache. */
+		if (rates && i % RATE_BATCH == 0 &&
+		    rates_batch(m, &rp, i, fr->count - i < RATE_BATCH ? fr->count - i : RATE_BATCH))
+			return -ENOMEM;
 		if (m->filter.count && !top_filter_match(&m->filter, f))
 			continue;
-		m->rows[m->shown].index = i;
-		m->shown++;
+		r = rate_of(m, i);
 		m->shown_bytes += f->bytes;
 		m->shown_packets += f->packets;
-		m->shown_bps += m->rates->by_index[i].bps;
-		m->shown_pps += m->rates->by_index[i].pps;
+		m->shown_bps += r->bps;
+		m->shown_pps += r->pps;
+		if (heap)
+			heap_offer(&o, m->rows, &heap_n, heap_k,
+				   (struct top_row){ flow_key(m, i), i });
+		else
+			m->rows[m->shown] =
+				(struct top_row){ m->hosts_mode ? 0 : flow_key(m, i), i };
+		m->shown++;
 	}
+	if (rates)
+		rates_end(m, &rp);
 	if (m->hosts_mode) {
 		if (hosts_build(m))
 			return -ENOMEM;
@@ -610,30 +749,27 @@ int top_model_refresh(struct top_model *m)
 			m->rows[i] = (struct top_row){ host_key(m, &m->hosts[i]), i };
 		n = m->hosts_count;
 	} else {
-		for (size_t i = 0; i < m->shown; i++)
-			m->rows[i].key = flow_key(m, m->rows[i].index);
 		n = m->shown;
 	}
-	/* The window [offset, offset + height), selected from whichever end is nearer. */
 	if (m->offset > n)
 		m->offset = n;
 	want = m->height < n - m->offset ? m->height : n - m->offset;
-	from_end = m->offset + want > n - m->offset;
-	if (from_end)
-		o.sign = -o.sign;
-	k = from_end ? n - m->offset : m->offset + want;
-	select_first(&o, m->rows, n, k);
+	if (heap) {
+		from_end = false;
+		k = heap_n;
+	} else {
+		/* The window [offset, offset + height), selected from whichever end is nearer. */
+		from_end = m->offset + want > n - m->offset;
+		if (from_end)
+			o.sign = -o.sign;
+		k = from_end ? n - m->offset : m->offset + want;
+		select_first(&o, m->rows, n, k);
+	}
 	sort_rows(&o, m->rows, k);
-	if (want > m->window_count || !m->window) {
-		free(m->window);
-		m->window = malloc((want + 1) * sizeof(*m->window));
-		if (!m->window)
-			return -ENOMEM;
-	}
-	for (size_t j = 0; j < want; j++) {
-		lo = from_end ? n - 1 - (m->offset + j) : m->offset + j;
-		m->window[j] = m->rows[lo];
-	}
+	if (grow(&m->window, &m->window_cap, want + 1))
+		return -ENOMEM;
+	for (size_t j = 0; j < want; j++)
+		m->window[j] = m->rows[from_end ? n - 1 - (m->offset + j) : m->offset + j];
 	m->window_count = want;
 	m->last_update_ns += thread_cpu_ns() - t0;
 	return 0;
