@@ -358,7 +358,7 @@ static void draw_header(const struct top_model *m, const struct top_view *v,
 	put_line(2, line);
 	if (m->frame.has_stats) {
 		snprintf(line, sizeof(line),
-			 "received %" PRIu64 "  dropped %" PRIu64 " (interface %" PRIu64
+			 "received %" PRIu64 "  dropped %" PRIu64 " (if %" PRIu64
 			 ")  filtered %" PRIu64 "  skipped %" PRIu64 "  paused %" PRIu64
 			 "  expired %" PRIu64,
 			 st->received, st->dropped, st->if_dropped, st->filtered, st->skipped,
@@ -488,7 +488,7 @@ static void draw_details(const struct top_model *m, const struct top_view *v, in
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], t1[32], t2[32], line[512];
 	size_t i = v->selected - v->scroll;
 
-	mvhline(y0, 0, ACS_HLINE, COLS);
+	mvhline(y0, 0, '-', COLS); /* ASCII: the screen reads the same in a text capture */
 	for (int y = 1; y < DETAILS_LINES; y++)
 		put_line(y0 + y, "");
 	if (v->selected < v->scroll || i >= m->window_count) {
