@@ -27,7 +27,7 @@ test-asan:
 	$(Q)$(MAKE) --no-print-directory OUTPUT=.output-asan \
 		EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -O1" \
 		EXTRA_LDFLAGS="-fsanitize=address,undefined" \
-		test-unit test-gen test-cli
+		test-unit test-gen test-cli test-top
 
 # The benchmark (not a test): figures for the README, see tests/bench/bench.sh.
 $(OUTPUT)/pcap_floor: tests/bench/pcap_floor.c | $(OUTPUT)

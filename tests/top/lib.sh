@@ -114,22 +114,23 @@ sp()
 	python3 "$SCREEN_PY" "$@"
 }
 
-# udp_sender NS DST PORT: datagrams from NS to DST:PORT (source ports 40000-40003),
+# udp_sender NS DST PORT [SIZE [FIRST_PORT]]: datagrams of SIZE bytes (200)
+# from NS to DST:PORT, from source ports FIRST_PORT (40000) to FIRST_PORT+3,
 # about 400 a second, until killed (cleanup kills it).
 udp_sender()
 {
-	ip netns exec "$1" python3 - "$2" "$3" <<'EOF' &
+	ip netns exec "$1" python3 - "$2" "$3" "${4:-200}" "${5:-40000}" <<'EOF' &
 import socket, sys, time
-dst, port = sys.argv[1], int(sys.argv[2])
+dst, port, size, first = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 socks = []
 for i in range(4):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("0.0.0.0", 40000 + i))
+    s.bind(("0.0.0.0", first + i))
     socks.append(s)
 while True:
     for s in socks:
         try:
-            s.sendto(b"x" * 200, (dst, port))
+            s.sendto(b"x" * size, (dst, port))
         except OSError:
             pass
     time.sleep(0.01)

@@ -372,6 +372,7 @@ live()
 		return 0
 	}
 	udp_sender "$NS_A" 10.200.0.2 7000
+	udp_sender "$NS_A" 10.200.0.2 7001 1000 41000 # five times the bytes/s
 	view 200 50 ip netns exec "$NS_B" "$NASOONE" top -i vethB -m "$mode" -w "$TMP/live.txt" \
 		-d 0.3 udp "2>$TMP/err"
 	if ! wait_screen ' - running - ' 15; then
@@ -388,6 +389,18 @@ live()
 	wait_screen '^10\.200\.0\.1  *4000[0-3]  *10\.200\.0\.2  *7000 ' 10 ||
 		bad "the sender's rows are not shown"
 	wait_screen 'rate [1-9][0-9]* B/s' 5 || bad "no rate"
+	# Sorted by bytes/s (two steps right of bytes): the faster sender first, in order.
+	keys '>' '>'
+	wait_screen '^connections | sort bytes/s |' 5 || bad "> > did not sort by bytes/s"
+	sleep 1.5
+	shot "$TMP/screen"
+	sp order "$TMP/screen" bytes/s 2>>"$DETAIL" || bad "not in the order of bytes/s"
+	sed -n '/^source/{n;p}' "$TMP/screen" | grep -q '^10\.200\.0\.1  *4100[0-3] ' ||
+		bad "the faster sender is not first by bytes/s"
+	keys R
+	wait_screen '^connections | sort bytes/s reversed |' 5 &&
+		sp order "$TMP/screen" bytes/s reverse 2>>"$DETAIL" || bad "bytes/s reversed"
+	keys R '<' '<'
 	# Pause: the state says so, counting stops, the packets seen while paused grow.
 	keys p
 	wait_screen ' - paused - ' 5 || bad "p did not pause"
