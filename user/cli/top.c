@@ -30,7 +30,8 @@ static const char top_usage_text[] =
 	"that another nasoone rewrites), refreshed every 0.5 s. Press ? in the view for\n"
 	"the keys.\n"
 	"\n"
-	"Options (as for nasoone, plus):\n"
+	"Options as for nasoone: -r -i -w -F -t -j -m --format --idle-timeout\n"
+	"--active-timeout --max-flows and the expression; and:\n"
 	"  -d, --delay SECONDS      refresh every SECONDS (0.1-60, default 0.5)\n"
 	"      --report REPORT      follow REPORT, rewritten by another nasoone -w REPORT\n"
 	"      --exit-at-end        quit when the file is read to its end (default: the\n"
@@ -40,7 +41,10 @@ static const char top_usage_text[] =
 enum {
 	OPT_REPORT = 256,
 	OPT_EXIT_AT_END,
-	OPT_HELP,
+	OPT_FORMAT,
+	OPT_IDLE,
+	OPT_ACTIVE,
+	OPT_MAX_FLOWS,
 };
 
 static const struct option top_long_options[] = {
@@ -54,6 +58,10 @@ static const struct option top_long_options[] = {
 	{ "delay", required_argument, NULL, 'd' },
 	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "exit-at-end", no_argument, NULL, OPT_EXIT_AT_END },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
+	{ "active-timeout", required_argument, NULL, OPT_ACTIVE },
+	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -64,6 +72,8 @@ struct top_options {
 	long threads;
 	bool force, exit_at_end;
 	enum nasoone_mode mode;
+	enum nasoone_format format;
+	double idle_s, active_s, max_flows; /* < 0: the library's defaults */
 	unsigned int refresh_ms;
 	char expression[1024];
 };
@@ -106,6 +116,7 @@ static int parse_top_args(int argc, char **argv, struct top_options *o)
 	int c;
 
 	o->threads = -1;
+	o->idle_s = o->active_s = o->max_flows = -1;
 	o->refresh_ms = REFRESH_DEFAULT_MS;
 	optind = 1;
 	opterr = 0;
@@ -158,6 +169,33 @@ static int parse_top_args(int argc, char **argv, struct top_options *o)
 			break;
 		case OPT_EXIT_AT_END:
 			o->exit_at_end = true;
+			break;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "nasoone"))
+				o->format = NASOONE_FORMAT_NASOONE;
+			else if (!strcmp(optarg, "csv"))
+				o->format = NASOONE_FORMAT_CSV;
+			else if (!strcmp(optarg, "json"))
+				o->format = NASOONE_FORMAT_JSON;
+			else {
+				top_usage_error("unknown format '%s': use nasoone, csv or json",
+						optarg);
+				return TOP_EXIT_USAGE;
+			}
+			break;
+		case OPT_IDLE:
+		case OPT_ACTIVE:
+			if (parse_number(c == OPT_IDLE ? "--idle-timeout" : "--active-timeout",
+					 optarg, 0, 86400 * 7, &v) ||
+			    v != (unsigned int)v)
+				return TOP_EXIT_USAGE;
+			*(c == OPT_IDLE ? &o->idle_s : &o->active_s) = v;
+			break;
+		case OPT_MAX_FLOWS:
+			if (parse_number("--max-flows", optarg, 0, (double)(1ull << 40), &v) ||
+			    v != (uint64_t)v)
+				return TOP_EXIT_USAGE;
+			o->max_flows = v;
 			break;
 		case 'h':
 			fputs(top_usage_text, stdout);
@@ -216,6 +254,14 @@ static int configure(struct nasoone *n, const struct top_options *o, const char 
 		rc = nasoone_set_threads(n, (unsigned int)o->threads);
 	if (!rc && o->expression[0])
 		rc = nasoone_set_filter(n, o->expression);
+	if (!rc)
+		rc = nasoone_set_format(n, o->format);
+	if (!rc && o->max_flows >= 0)
+		rc = nasoone_set_max_flows(n, (uint64_t)o->max_flows);
+	/* As nasoone: one timeout given, the other is "never". */
+	if (!rc && (o->idle_s >= 0 || o->active_s >= 0))
+		rc = nasoone_set_expiry(n, o->idle_s >= 0 ? (unsigned int)o->idle_s : 0,
+					o->active_s >= 0 ? (unsigned int)o->active_s : 0);
 	if (!rc)
 		rc = nasoone_set_mode(n, o->mode);
 	/* eBPF rows reach userspace at each drain: drain at every refresh, not every 5 s. */
