@@ -18,6 +18,8 @@ top_tmp()
 top_cleanup()
 {
 	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
+	# The socket file can outlive its server: remove it too.
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$TMUX_SOCK"
 	cleanup
 }
 
