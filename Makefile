@@ -30,8 +30,8 @@ ALL_LDFLAGS := -pthread $(LDFLAGS) $(EXTRA_LDFLAGS)
 # libpcap's dbus-1; systemd: systemd-analyze checks the unit.
 BUILD_DEPS := gcc make pkg-config clang llvm libbpf-dev libelf-dev zlib1g-dev \
 	libpcap-dev bpftool libcmocka-dev clang-format \
-	libsystemd-dev
-TEST_DEPS := tcpdump iproute2 valgrind tshark bc time python3 ethtool netsniff-ng systemd
+	libsystemd-dev libncurses-dev
+TEST_DEPS := tcpdump iproute2 valgrind tshark bc time python3 ethtool netsniff-ng systemd tmux
 
 ifeq ($(V),1)
 Q :=
@@ -81,10 +81,13 @@ $(OUTPUT)/libnasoone.so: $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) -shared -Wl,-soname,libnasoone.so.$(SOVERSION) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
 
+# The command: main.c and the live view (cli/top*.c), which alone needs ncurses.
 CLI_OBJS := $(patsubst user/%.c,$(OUTPUT)/obj/%.o,$(wildcard user/cli/*.c))
+CURSES_LDLIBS := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw) -lm
+
 $(OUTPUT)/nasoone: $(CLI_OBJS) $(OUTPUT)/libnasoone.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) $(CURSES_LDLIBS) -o $@
 
 # The products of the default build also land at the top.
 nasoone libnasoone.a libnasoone.so: %: $(OUTPUT)/%

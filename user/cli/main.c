@@ -21,6 +21,7 @@
 #include "cli/cli_options.h"
 #include "cli/flowlog.h"
 #include "nasoone.h"
+#include "cli/top.h"
 
 /* How long the main loop waits between looks at flags, keys and progress. */
 #define TICK_MS	    100
@@ -609,6 +610,8 @@ int main(int argc, char **argv)
 	struct options o = { 0 };
 	int ret;
 
+	if (argc > 1 && !strcmp(argv[1], "top"))
+		return top_main(argc - 1, argv + 1);
 	ret = parse_args(argc, argv, &o);
 	if (ret < 0)
 		return EXIT_SUCCESS; /* --help, --version */
