@@ -31,7 +31,8 @@ ALL_LDFLAGS := -pthread $(LDFLAGS) $(EXTRA_LDFLAGS)
 BUILD_DEPS := gcc make pkg-config clang llvm libbpf-dev libelf-dev zlib1g-dev \
 	libpcap-dev bpftool libcmocka-dev clang-format \
 	libsystemd-dev libncurses-dev
-TEST_DEPS := tcpdump iproute2 valgrind tshark bc time python3 ethtool netsniff-ng systemd tmux
+TEST_DEPS := tcpdump iproute2 valgrind tshark bc time python3 ethtool netsniff-ng systemd tmux \
+	libclang-rt-dev
 
 ifeq ($(V),1)
 Q :=

@@ -11,6 +11,7 @@ include tests/e2e/e2e.mk
 include tests/systemd/systemd.mk
 include tests/api/api.mk
 include tests/top/top.mk
+include tests/fuzz/fuzz.mk
 -include tests/bench/bench.mk
 
 # `make test`: install, build, and run the whole suite, then the same unit
@@ -20,7 +21,7 @@ test: deps all
 	$(Q)$(MAKE) --no-print-directory test-asan
 
 test-suite: format-check test-unit test-api test-bpf test-gen test-corpus test-cli test-systemd \
-	test-valgrind test-e2e test-top
+	test-valgrind test-e2e test-top test-fuzz
 
 # The suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer
 # in a separate output directory.
