@@ -6,17 +6,20 @@
  * through libpcap, gzip'd files through zlib, each as source_open_file()
  * picks. Every frame handed over is read whole and parsed. Then the same
  * bytes go through the project's own pcapng reader (the one a file with
- * mixed link types ends in), through the input layer as well.
+ * mixed link types ends in), through the input layer as well, and, gzip'd
+ * by the target, through the source again: mutated bytes seldom stay a
+ * valid deflate stream, so the fuzzer's own gzip inputs stop at zlib.
  *
- * Inputs of odd length are opened with a filter, which compiles per link
- * type: that path is fuzzed too, and the parity is easy for the fuzzer to
- * flip.
+ * Inputs of odd length are opened with a filter (even ones when gzip'd),
+ * which compiles per link type: that path is fuzzed too, and the parity is
+ * easy for the fuzzer to flip.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "capture/input.h"
 #include "capture/packet.h"
@@ -29,27 +32,60 @@
 /* Enough to see a reader loop; a gzip bomb must not make one input take minutes. */
 #define MAX_FRAMES 100000
 
-static int memfd = -1;
-static char path[64];
+/* A memfd and the path the readers open it by. */
+struct memfile {
+	int fd;
+	char path[64];
+};
+
+static struct memfile plain = { -1, "" }, zipped = { -1, "" };
 static volatile uint8_t sink;
 
-/* The input as the content of the memfd, from its first byte. */
-static void load(const uint8_t *data, size_t size)
+/* data as the content of f, from its first byte. */
+static void load(struct memfile *f, const uint8_t *data, size_t size)
 {
 	size_t done = 0;
 
-	if (memfd < 0) {
-		memfd = memfd_create("nasoone-fuzz", MFD_CLOEXEC);
-		FUZZ_CHECK(memfd >= 0);
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", memfd);
+	if (f->fd < 0) {
+		f->fd = memfd_create("nasoone-fuzz", MFD_CLOEXEC);
+		FUZZ_CHECK(f->fd >= 0);
+		snprintf(f->path, sizeof(f->path), "/proc/self/fd/%d", f->fd);
 	}
-	FUZZ_CHECK(ftruncate(memfd, 0) == 0);
+	FUZZ_CHECK(ftruncate(f->fd, 0) == 0);
 	while (done < size) {
-		ssize_t n = pwrite(memfd, data + done, size - done, (off_t)done);
+		ssize_t n = pwrite(f->fd, data + done, size - done, (off_t)done);
 
 		FUZZ_CHECK(n > 0);
 		done += (size_t)n;
 	}
+}
+
+/*
+ * The input gzip'd (fast level): the fuzzer's bytes then reach the readers
+ * through zlib, and the classic reader through its buffered (unmapped) path.
+ */
+static void load_gzipped(const uint8_t *data, size_t size)
+{
+	static uint8_t *out;
+	static size_t cap;
+	z_stream z = { 0 };
+	size_t bound;
+
+	FUZZ_CHECK(deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+	bound = deflateBound(&z, (uLong)size);
+	if (bound > cap) {
+		free(out);
+		out = malloc(bound);
+		FUZZ_CHECK(out);
+		cap = bound;
+	}
+	z.next_in = (Bytef *)data;
+	z.avail_in = (uInt)size;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	FUZZ_CHECK(deflate(&z, Z_FINISH) == Z_STREAM_END);
+	load(&zipped, out, z.total_out);
+	deflateEnd(&z);
 }
 
 /* Touch every byte of the frame and parse it: ASan or a fault tells a bad frame. */
@@ -66,7 +102,7 @@ static void consume(const struct packet *p)
 	packet_parse(p, &pkt);
 }
 
-static void through_source(const char *filter)
+static void through_source(const char *path, const char *filter)
 {
 	struct source_counters c;
 	struct source *s;
@@ -99,7 +135,7 @@ static void through_source(const char *filter)
 	source_close(s);
 }
 
-static void through_pcapng(void)
+static void through_pcapng(const char *path)
 {
 	struct input_file in;
 	struct pcapng_reader *r;
@@ -127,8 +163,10 @@ static void through_pcapng(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	load(data, size);
-	through_source(size % 2 ? "greater 1" : NULL);
-	through_pcapng();
+	load(&plain, data, size);
+	through_source(plain.path, size % 2 ? "greater 1" : NULL);
+	through_pcapng(plain.path);
+	load_gzipped(data, size);
+	through_source(zipped.path, size % 2 ? NULL : "greater 1");
 	return 0;
 }
