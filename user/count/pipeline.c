@@ -207,7 +207,12 @@ void pipeline_set_paused(struct pipeline *p, bool paused)
 {
 	pthread_mutex_lock(&p->lock);
 	atomic_store(&p->paused, paused);
-	if (p->bpf)
+	/*
+	 * Live, the program sees packets while paused and only counts them as
+	 * such. A replayed file simply stops being read: a frame already on its
+	 * way into the program when the pause came must still count.
+	 */
+	if (p->bpf && !p->src)
 		bpf_src_set_paused(p->bpf, paused);
 	pthread_cond_broadcast(&p->resumed);
 	pthread_mutex_unlock(&p->lock);
