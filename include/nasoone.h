@@ -276,6 +276,18 @@ struct nasoone_consumer {
 	int (*on_close)(const struct nasoone_stats *stats, void *ctx);
 	/* Optional: a one-line detail of the consumer's last failure, for nasoone_last_error(). */
 	const char *(*last_error)(void *ctx);
+	/*
+	 * Optional, a fast feed (alerts): every changes_ms (0: 100), the rows
+	 * that are new or changed since the last call, with their totals at
+	 * the moment of the copy; a row comes again once it changes again.
+	 * Only changed rows are copied (each counter keeps a bit per row), so
+	 * this is cheap when little changes. A row that ends comes through
+	 * on_expired, perhaps without having come here. On the eBPF path rows
+	 * change at each drain (nasoone_set_bpf_tuning()'s drain_ms).
+	 */
+	int (*on_changed)(const struct nasoone_flow *flows, size_t count, uint64_t clock_ms,
+			  void *ctx);
+	unsigned int changes_ms;
 };
 /* Add a consumer (INITIAL only; copied, up to 16). */
 int nasoone_add_consumer(struct nasoone *n, const struct nasoone_consumer *consumer);

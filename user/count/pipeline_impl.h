@@ -48,10 +48,12 @@ struct queue {
 #define SWEEP_SNAPSHOT 0x1 /* copy every row */
 #define SWEEP_EXPIRE   0x2 /* end the rows past the idle or active timeout */
 #define SWEEP_FLUSH    0x4 /* end every row */
+#define SWEEP_CHANGES  0x8 /* copy the rows changed since the last such sweep (alone) */
 
 /* One counter's share of a sweep. */
 struct sweep_part {
-	struct flow_row *rows; /* SNAPSHOT/FLUSH: row i of the table copied at rows[i] */
+	struct flow_row *rows; /* SNAPSHOT/FLUSH: row i of the table copied at rows[i]; CHANGES:
+				  the changed rows, packed */
 	size_t nrows, rows_cap;
 	struct flow_row *ended; /* rows that left the table, end reason set */
 	size_t nended, ended_cap;
@@ -89,6 +91,9 @@ struct counter {
 	size_t cursor;
 	uint64_t clock_ms; /* the latest packet time folded: a capture file's clock */
 	atomic_uint_fast64_t stall_max_ns;
+	/* With an on_changed consumer: bit i set when row i changed since the last CHANGES sweep. */
+	uint64_t *changed;
+	size_t changed_words;
 };
 
 struct drainer {
@@ -124,6 +129,7 @@ struct pipeline {
 	struct nasoone_consumer consumers[MAX_CONSUMERS];
 	unsigned int nconsumers;
 	uint64_t idle_ms, active_ms, max_flows, rotation_ms;
+	unsigned int changes_ms; /* period of on_changed, 0: no consumer has one */
 	pthread_mutex_t sweep_lock; /* one sweep at a time */
 	pthread_cond_t sweep_done;
 	pthread_cond_t dispatch_wake;
