@@ -22,11 +22,12 @@ WARNINGS := -Wall -Wextra -Werror -Wmissing-field-initializers -Werror=undef
 ALL_CFLAGS := -std=gnu11 $(WARNINGS) -Iinclude -Iuser -I$(OUTPUT) -fPIC -pthread \
 	-D_GNU_SOURCE $(CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS := -lbpf -lelf -lpcap -lz -lpthread
+CLI_LDLIBS := -linih
 ALL_LDFLAGS := -pthread $(LDFLAGS) $(EXTRA_LDFLAGS)
 
 # Debian packages for building, and for the tests.
 BUILD_DEPS := gcc make pkg-config clang llvm libbpf-dev libelf-dev zlib1g-dev \
-	libpcap-dev bpftool libcmocka-dev clang-format
+	libpcap-dev bpftool libcmocka-dev clang-format libinih-dev
 TEST_DEPS := tcpdump iproute2 valgrind tshark bc time python3 ethtool netsniff-ng
 
 ifeq ($(V),1)
@@ -43,7 +44,7 @@ endif
 USER_DIRS := user user/capture user/count user/output user/api
 LIB_SRCS := $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/obj/%.o,$(LIB_SRCS))
-HEADERS := $(wildcard include/*.h include/nasoone/*.h $(addsuffix /*.h,$(USER_DIRS)))
+HEADERS := $(wildcard include/*.h include/nasoone/*.h $(addsuffix /*.h,$(USER_DIRS)) user/cli/*.h)
 
 .PHONY: all deps run test test-suite test-asan bench install uninstall clean format format-check vmlinux
 .DELETE_ON_ERROR:
@@ -77,9 +78,11 @@ $(OUTPUT)/libnasoone.so: $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) -shared -Wl,-soname,libnasoone.so.$(SOVERSION) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUTPUT)/nasoone: $(OUTPUT)/obj/cli/main.o $(OUTPUT)/libnasoone.a
+# The command: cli/ on top of the library (libinih reads its configuration file).
+CLI_OBJS := $(patsubst user/%.c,$(OUTPUT)/obj/%.o,$(wildcard user/cli/*.c))
+$(OUTPUT)/nasoone: $(CLI_OBJS) $(OUTPUT)/libnasoone.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) $(CLI_LDLIBS) -o $@
 
 # The products of the default build also land at the top.
 nasoone libnasoone.a libnasoone.so: %: $(OUTPUT)/%

@@ -21,6 +21,9 @@
 #include <unistd.h>
 
 #include "nasoone.h"
+#include "cli/config.h"
+#include "output/alert.h"
+#include "output/summary.h"
 
 #define EXIT_USAGE 2
 
@@ -58,6 +61,13 @@ static const char usage_text[] =
 	"      --map-entries N      eBPF: flows per CPU map (default 65536)\n"
 	"      --ring-bytes N       eBPF: overflow ring size, a power of 2 (default 4 MiB)\n"
 	"      --drain-ms N         eBPF: drain period (default: half the interval)\n"
+	"      --mode summary|detailed  what to show while running: a table of the\n"
+	"                           traffic per address every interval on stdout, or\n"
+	"                           one line per packet (libpcap path); the report\n"
+	"                           then goes only to -w\n"
+	"      --config FILE        read options and [alert NAME] rules from FILE\n"
+	"                           (the command line overrides it)\n"
+	"      --print-config       show the effective configuration and exit\n"
 	"  -D, --list-interfaces    list the capture devices and exit\n"
 	"  -h, --help               show this help and exit\n"
 	"      --version            show the version and exit\n"
@@ -77,6 +87,9 @@ static const char usage_text[] =
 	"  nasoone -r trace.pcap --mode xdp         replay a file through the XDP program\n"
 	"  nasoone -D                               list the capture devices\n";
 
+enum { OPT_CONFIG = 0x100, OPT_PRINT_CONFIG };
+enum view { VIEW_REPORT, VIEW_SUMMARY, VIEW_DETAILED };
+
 static const struct option long_options[] = {
 	{ "read", required_argument, NULL, 'r' },
 	{ "interface", required_argument, NULL, 'i' },
@@ -91,8 +104,14 @@ static const struct option long_options[] = {
 	{ "list-interfaces", no_argument, NULL, 'D' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* Options that make no sense in a configuration file. */
+static const char *const not_in_config[] = { "config",	"print-config",	   "help",
+					     "version", "list-interfaces", NULL };
 
 struct options {
 	const char *file;
@@ -105,7 +124,16 @@ struct options {
 	enum nasoone_mode mode;
 	long map_entries, ring_bytes, drain_ms; /* 0: the library's defaults */
 	char *expression;			/* trailing words, NULL when none */
+	enum view view;
+	const char *config; /* --config FILE */
+	bool print_config;
+	bool in_config; /* parsing the file's options, not the command line */
+	bool file_in_config, device_in_config; /* so that -r on the command line beats -i */
+	struct config cfg;
 };
+
+/* "FILE:LINE" while a configuration file's value is checked, else NULL. */
+static const char *error_where;
 
 /* Set by the signal handlers, acted on by the main loop. */
 static volatile sig_atomic_t stop_requested;
@@ -139,11 +167,11 @@ __attribute__((format(printf, 1, 2))) static void usage_error(const char *fmt, .
 {
 	va_list ap;
 
-	fputs("nasoone: ", stderr);
+	fprintf(stderr, "%s: ", error_where ? error_where : "nasoone");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputs(" (see nasoone --help)\n", stderr);
+	fputs(error_where ? "\n" : " (see nasoone --help)\n", stderr);
 }
 
 /*
@@ -231,8 +259,8 @@ static const char *bad_option_name(int c, char **argv, char *buf, size_t size)
 	return buf;
 }
 
-/* Fill o from argv: 0 to go on, -1 when done (--help, --version), else the exit status. */
-static int parse_mode(const char *arg, enum nasoone_mode *mode)
+/* The mode's names; a view or a capture path. */
+static int parse_mode(const char *arg, enum nasoone_mode *mode, enum view *view)
 {
 	static const char *const names[] = { [NASOONE_MODE_AUTO] = "auto",
 					     [NASOONE_MODE_XDP] = "xdp",
@@ -240,31 +268,64 @@ static int parse_mode(const char *arg, enum nasoone_mode *mode)
 					     [NASOONE_MODE_PCAP] = "pcap" };
 	unsigned int i;
 
+	/* The article's [general] mode: what is shown, apart from the capture path. */
+	if (!strcmp(arg, "summary") || !strcmp(arg, "detailed") || !strcmp(arg, "report")) {
+		*view = arg[0] == 's' ? VIEW_SUMMARY : arg[0] == 'd' ? VIEW_DETAILED : VIEW_REPORT;
+		return 0;
+	}
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (!strcmp(arg, names[i])) {
 			*mode = (enum nasoone_mode)i;
 			return 0;
 		}
 	}
-	usage_error("unknown mode '%s': use auto, xdp, tc or pcap", arg);
+	usage_error("unknown mode '%s': use auto, xdp, tc or pcap (the path), or summary, "
+		    "detailed or report (what is shown)",
+		    arg);
 	return -1;
 }
 
+/* A command-line option, for --print-config (under its long name). */
+static int note_option(struct options *o, int c, const char *arg)
+{
+	if (c == OPT_CONFIG || c == OPT_PRINT_CONFIG)
+		return 0;
+	for (const struct option *lo = long_options; lo->name; lo++)
+		if (lo->val == c)
+			return config_note(&o->cfg, lo->name, lo->has_arg ? arg : NULL);
+	return 0;
+}
+
+/* Fill o from argv: 0 to go on, -1 when done (--help, --version), else the exit status. */
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	char name[8];
 	long v;
 	int c;
 
-	o->threads = -1;
 	opterr = 0; /* our own one-line messages */
+	optind = 0;
 	while ((c = getopt_long(argc, argv, ":r:i:w:t:j:m:FDh", long_options, NULL)) != -1) {
+		if (!o->in_config && note_option(o, c, optarg))
+			return EXIT_FAILURE;
 		switch (c) {
 		case 'r':
 			o->file = optarg;
+			if (o->device_in_config)
+				o->device = NULL; /* the command line overrides the file */
+			o->file_in_config = o->in_config;
 			break;
 		case 'i':
 			o->device = optarg;
+			if (o->file_in_config)
+				o->file = NULL;
+			o->device_in_config = o->in_config;
+			break;
+		case OPT_CONFIG:
+			o->config = optarg;
+			break;
+		case OPT_PRINT_CONFIG:
+			o->print_config = true;
 			break;
 		case 'w':
 			o->output = optarg;
@@ -283,7 +344,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->force = true;
 			break;
 		case 'm':
-			if (parse_mode(optarg, &o->mode))
+			if (parse_mode(optarg, &o->mode, &o->view))
 				return EXIT_USAGE;
 			break;
 		case 'M':
@@ -652,7 +713,10 @@ static int configure(struct nasoone *n, const struct options *o, const char *dev
 		api_error(n, err, "cannot allow replacing the report", NULL, NULL);
 		return EXIT_FAILURE;
 	}
-	err = nasoone_set_output(n, o->output ? o->output : "-");
+	/* Summary and detailed modes own standard output: the report goes only to -w. */
+	err = o->view != VIEW_REPORT && !o->output
+		      ? 0
+		      : nasoone_set_output(n, o->output ? o->output : "-");
 	if (err) {
 		api_error(n, err, "cannot write the report", "to", output_name(o));
 		return EXIT_FAILURE;
@@ -678,8 +742,46 @@ static int configure(struct nasoone *n, const struct options *o, const char *dev
 	return 0;
 }
 
+/* The consumers of the modes: alerts and the summary table. */
+struct extras {
+	struct alert_engine *alerts;
+	struct summary *summary;
+};
+
+static int add_extras(struct nasoone *n, const struct options *o, struct extras *x)
+{
+	struct nasoone_consumer c;
+	int err;
+
+	if (o->cfg.nrules) {
+		x->alerts = alert_engine_new(o->cfg.rules, o->cfg.nrules, NULL, NULL);
+		if (!x->alerts)
+			goto nomem;
+		alert_engine_consumer(x->alerts, &c);
+		if ((err = nasoone_add_consumer(n, &c))) {
+			api_error(n, err, "cannot add the alerts", NULL, NULL);
+			return EXIT_FAILURE;
+		}
+	}
+	if (o->view == VIEW_SUMMARY) {
+		x->summary = summary_new(stdout, &c);
+		if (!x->summary)
+			goto nomem;
+		if ((err = nasoone_add_consumer(n, &c))) {
+			api_error(n, err, "cannot add the summary", NULL, NULL);
+			return EXIT_FAILURE;
+		}
+	}
+	return 0;
+nomem:
+	fprintf(stderr, "nasoone: cannot set up the alerts and modes: %s\n",
+		nasoone_strerror(NASOONE_ENOMEM));
+	return EXIT_FAILURE;
+}
+
 static int run(const struct options *o)
 {
+	struct extras extras = { 0 };
 	struct progress progress = { 0 };
 	struct nasoone_stats stats = { 0 };
 	char device[256] = "";
@@ -706,7 +808,7 @@ static int run(const struct options *o)
 			nasoone_strerror(NASOONE_ENOMEM));
 		return EXIT_FAILURE;
 	}
-	if (configure(n, o, device))
+	if (configure(n, o, device) || add_extras(n, o, &extras))
 		goto out;
 	err = nasoone_start(n);
 	if (err) {
@@ -728,6 +830,8 @@ static int run(const struct options *o)
 		api_error(n, err, "cannot write the final report", "to", output_name(o));
 	else
 		print_stats(&stats);
+	if (!err && extras.alerts)
+		fprintf(stderr, "%" PRIu64 " alerts\n", alert_engine_fired(extras.alerts));
 	/* A damaged file or a failed live capture: the rows before it were written. */
 	rerr = nasoone_get_error(n);
 	if (rerr)
@@ -737,19 +841,84 @@ static int run(const struct options *o)
 out:
 	restore_terminal();
 	nasoone_free(n);
+	alert_engine_free(extras.alerts);
+	summary_free(extras.summary);
+	return ret;
+}
+
+/* A value of the configuration file, checked by the command line's own parser. */
+static int check_option(const char *where, const struct option *opt, const char *value, void *ctx)
+{
+	char name[128], *argv[] = { "nasoone", name, (char *)value, NULL };
+	struct options scratch = { .threads = -1, .in_config = true };
+	int ret;
+
+	(void)ctx;
+	snprintf(name, sizeof(name), "--%s", opt->name);
+	error_where = where;
+	ret = parse_args(value ? 3 : 2, argv, &scratch);
+	error_where = NULL;
+	free(scratch.expression);
+	return ret;
+}
+
+/*
+ * The options: --config's file first (its [general] keys as arguments),
+ * then the command line over it. 0 to go on, -1 when done, else the exit status.
+ */
+static int parse_all(int argc, char **argv, struct options *o)
+{
+	struct options first = { .threads = -1, .in_config = true };
+	char **fargv;
+	int ret;
+
+	/* Where the file is (and --help, --version, errors of the command line). */
+	ret = parse_args(argc, argv, &first);
+	free(first.expression);
+	if (ret || !first.config)
+		return ret ? ret : parse_args(argc, argv, o);
+	ret = config_load(&o->cfg, first.config, long_options, not_in_config, check_option, NULL);
+	if (ret)
+		return ret;
+	fargv = calloc((size_t)o->cfg.argc + 2, sizeof(*fargv));
+	if (!fargv)
+		return EXIT_FAILURE;
+	fargv[0] = argv[0];
+	for (int i = 0; i < o->cfg.argc; i++)
+		fargv[i + 1] = o->cfg.argv[i];
+	o->in_config = true;
+	ret = parse_args(o->cfg.argc + 1, fargv, o);
+	o->in_config = false;
+	free(fargv);
+	if (ret)
+		return ret;
+	ret = parse_args(argc, argv, o);
+	if (!ret && !o->expression && o->cfg.filter && !(o->expression = strdup(o->cfg.filter)))
+		ret = EXIT_FAILURE;
 	return ret;
 }
 
 int main(int argc, char **argv)
 {
-	struct options o = { 0 };
+	struct options o = { .threads = -1 };
 	int ret;
 
-	ret = parse_args(argc, argv, &o);
-	if (ret < 0)
-		return EXIT_SUCCESS; /* --help, --version */
+	ret = parse_all(argc, argv, &o);
+	if (ret < 0) {
+		ret = EXIT_SUCCESS; /* --help, --version */
+		goto out;
+	}
 	if (ret > 0)
 		goto out;
+	if (o.expression && config_note(&o.cfg, "filter", o.expression)) {
+		ret = EXIT_FAILURE;
+		goto out;
+	}
+	if (o.print_config) {
+		config_print(&o.cfg, stdout);
+		ret = fflush(stdout) == EOF ? EXIT_FAILURE : EXIT_SUCCESS;
+		goto out;
+	}
 	atexit(restore_terminal);
 	if (o.list)
 		ret = list_devices();
@@ -757,5 +926,6 @@ int main(int argc, char **argv)
 		ret = run(&o);
 out:
 	free(o.expression);
+	config_free(&o.cfg);
 	return ret;
 }

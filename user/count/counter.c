@@ -183,7 +183,8 @@ static void changes_step(struct counter *c)
 		while (bits) {
 			bit = __builtin_ctzll(bits);
 			bits &= bits - 1;
-			part->rows[part->nrows++] = *flowtab_row(c->table, c->cursor * 64 + (size_t)bit);
+			part->rows[part->nrows++] =
+				*flowtab_row(c->table, c->cursor * 64 + (size_t)bit);
 		}
 		c->changed[c->cursor] = 0;
 	}

@@ -220,8 +220,9 @@ static void changes_and_deliver(struct pipeline *p)
 		for (j = 0; s->parts[i].nrows && j < p->nconsumers; j++) {
 			const struct nasoone_consumer *c = &p->consumers[j];
 
-			if (c->on_changed && (err = c->on_changed(row_as_flow(s->parts[i].rows),
-								  s->parts[i].nrows, clock, c->ctx)))
+			if (c->on_changed &&
+			    (err = c->on_changed(row_as_flow(s->parts[i].rows), s->parts[i].nrows,
+						 clock, c->ctx)))
 				consumer_failed(p, c, err);
 		}
 	}

@@ -91,7 +91,8 @@ struct counter {
 	size_t cursor;
 	uint64_t clock_ms; /* the latest packet time folded: a capture file's clock */
 	atomic_uint_fast64_t stall_max_ns;
-	/* With an on_changed consumer: bit i set when row i changed since the last CHANGES sweep. */
+	/* With an on_changed consumer: bit i set when row i changed since the last CHANGES sweep.
+	 */
 	uint64_t *changed;
 	size_t changed_words;
 };
@@ -129,7 +130,7 @@ struct pipeline {
 	struct nasoone_consumer consumers[MAX_CONSUMERS];
 	unsigned int nconsumers;
 	uint64_t idle_ms, active_ms, max_flows, rotation_ms;
-	unsigned int changes_ms; /* period of on_changed, 0: no consumer has one */
+	unsigned int changes_ms;    /* period of on_changed, 0: no consumer has one */
 	pthread_mutex_t sweep_lock; /* one sweep at a time */
 	pthread_cond_t sweep_done;
 	pthread_cond_t dispatch_wake;

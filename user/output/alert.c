@@ -211,8 +211,7 @@ static int set_string(char **slot, const char *value)
 
 #define BAD(...) (snprintf(err, size, __VA_ARGS__), -EINVAL)
 
-int alert_rule_set(struct alert_rule *r, const char *key, const char *value, char *err,
-		   size_t size)
+int alert_rule_set(struct alert_rule *r, const char *key, const char *value, char *err, size_t size)
 {
 	struct alert_addr *addr = NULL;
 	struct alert_ports *ports = NULL;
@@ -662,8 +661,7 @@ int alert_engine_update(struct alert_engine *e, const struct nasoone_flow *f, bo
 	return 0;
 }
 
-static int on_changed(const struct nasoone_flow *flows, size_t count, uint64_t clock_ms,
-		      void *ctx)
+static int on_changed(const struct nasoone_flow *flows, size_t count, uint64_t clock_ms, void *ctx)
 {
 	(void)clock_ms;
 	for (size_t i = 0; i < count; i++)

@@ -17,10 +17,10 @@
 
 #include "nasoone.h"
 
-#define ALERT_NAME_MAX	  64
-#define ALERT_SAMPLES	  8 /* samples of a flow's totals kept per threshold rule */
-#define ALERT_WINDOW_MS	  10000
-#define ALERT_REPEAT_MS	  60000
+#define ALERT_NAME_MAX	64
+#define ALERT_SAMPLES	8 /* samples of a flow's totals kept per threshold rule */
+#define ALERT_WINDOW_MS 10000
+#define ALERT_REPEAT_MS 60000
 
 enum alert_on {
 	ALERT_ON_PACKET,    /* the first packet of a flow; again on its traffic every repeat */

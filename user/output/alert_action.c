@@ -155,8 +155,9 @@ static void spawn(struct alert_actions *a, char *const argv[], char *const envp[
 	reap(a, false);
 	if (a->nchildren == MAX_CHILDREN) {
 		if (!a->busy_said)
-			fprintf(stderr, "nasoone: %u alert commands still running: "
-					"later alerts start none until they end\n",
+			fprintf(stderr,
+				"nasoone: %u alert commands still running: "
+				"later alerts start none until they end\n",
 				MAX_CHILDREN);
 		a->busy_said = true;
 		return;
