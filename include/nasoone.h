@@ -292,6 +292,30 @@ struct nasoone_consumer {
 /* Add a consumer (INITIAL only; copied, up to 16). */
 int nasoone_add_consumer(struct nasoone *n, const struct nasoone_consumer *consumer);
 
+/* One counted packet, as a per-packet view prints it (libpcap path only). */
+struct nasoone_packet {
+	uint64_t ts_us;	   /* capture time, microseconds since the epoch */
+	uint32_t len;	   /* on the wire */
+	uint8_t family;	   /* 4 or 6 */
+	uint8_t l4proto;   /* 6 (TCP) or 17 (UDP) */
+	uint8_t tcp_flags; /* TCP: FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 URG 0x20 */
+	uint8_t has_l4;	   /* the transport header was captured (not a later fragment) */
+	uint8_t saddr[16]; /* as in struct nasoone_flow */
+	uint8_t daddr[16];
+	uint16_t sport, dport; /* host byte order */
+	uint32_t seq, ack;     /* TCP */
+	uint16_t udp_len;      /* UDP: its length field */
+};
+/*
+ * Call fn for every counted packet, on the reading thread, before it is
+ * counted: a slow fn slows counting (and, live, drops packets). INITIAL
+ * only; NULL clears it. The eBPF path counts in the kernel without copying
+ * packets: nasoone_start() then fails with NASOONE_EMODE.
+ */
+int nasoone_set_packet_callback(struct nasoone *n,
+				void (*fn)(const struct nasoone_packet *packet, void *ctx),
+				void *ctx);
+
 /* A static description of a NASOONE_E* code. */
 const char *nasoone_strerror(int error);
 /* One line about the last failure on n: what failed, on what, what to do. */

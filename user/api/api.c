@@ -51,6 +51,8 @@ struct nasoone {
 	bool expiry_set, max_flows_set;
 	unsigned int idle_s, active_s, rotation_s;
 	uint64_t max_flows;
+	void (*on_packet)(const struct nasoone_packet *packet, void *ctx);
+	void *packet_ctx;
 	struct nasoone_consumer consumers[MAX_USER_CONSUMERS + 1]; /* [0]: the report */
 	unsigned int nconsumers;				   /* the user's */
 	struct report_writer *writer;
@@ -384,6 +386,19 @@ const char *nasoone_get_path(struct nasoone *n)
 	return n ? n->path : "";
 }
 
+int nasoone_set_packet_callback(struct nasoone *n,
+				void (*fn)(const struct nasoone_packet *packet, void *ctx),
+				void *ctx)
+{
+	int ret = lock_initial(n, "set_packet_callback");
+
+	if (ret)
+		return ret;
+	n->on_packet = fn;
+	n->packet_ctx = ctx;
+	return unlock_ret(n, 0);
+}
+
 int nasoone_set_filter(struct nasoone *n, const char *expression)
 {
 	int ret = lock_initial(n, "set_filter");
@@ -524,6 +539,17 @@ int nasoone_start(struct nasoone *n)
 	ret = open_sources(n, &cfg.src, &cfg.bpf);
 	if (ret)
 		return unlock_ret(n, ret);
+	if (n->on_packet && cfg.bpf) {
+		bpf_src_close(cfg.bpf);
+		source_close(cfg.src);
+		return unlock_ret(n,
+				  fail(n, NASOONE_EMODE,
+				       "a per-packet view needs the libpcap path: the eBPF path "
+				       "counts in the kernel without copying packets (use the pcap "
+				       "mode)"));
+	}
+	cfg.on_packet = n->on_packet;
+	cfg.packet_ctx = n->packet_ctx;
 
 	ret = n->rotation_s ? 0 : report_output_create(&n->output);
 	if (ret) {

@@ -4,6 +4,7 @@
  * installs signal handlers, reads keys, shows progress and calls nasoone_*;
  * reading, counting and writing the report all happen in the library.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -697,6 +698,38 @@ static void reading_error(struct nasoone *n, int err, const struct options *o, c
 			o->file ? "reading" : "capture on", name, detail);
 }
 
+/* The detailed mode: one line a packet, as the article prints them. */
+static void print_packet(const struct nasoone_packet *pk, void *ctx)
+{
+	static const char flag_names[] = "FSRPAU";
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], when[80], flags[8];
+	time_t t = (time_t)(pk->ts_us / 1000000);
+	bool v6 = pk->family == 6;
+	unsigned int i, n = 0;
+	struct tm tm;
+
+	(void)ctx;
+	inet_ntop(v6 ? AF_INET6 : AF_INET, v6 ? pk->saddr : pk->saddr + 12, src, sizeof(src));
+	inet_ntop(v6 ? AF_INET6 : AF_INET, v6 ? pk->daddr : pk->daddr + 12, dst, sizeof(dst));
+	gmtime_r(&t, &tm);
+	snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (unsigned int)(pk->ts_us / 1000 % 1000));
+	printf("%s %s %s%s%s:%u > %s%s%s:%u length %u", when, pk->l4proto == 6 ? "TCP" : "UDP",
+	       v6 ? "[" : "", src, v6 ? "]" : "", pk->sport, v6 ? "[" : "", dst, v6 ? "]" : "",
+	       pk->dport, pk->len);
+	if (pk->has_l4 && pk->l4proto == 6) {
+		for (i = 0; i < 6; i++)
+			if (pk->tcp_flags & (1u << i))
+				flags[n++] = flag_names[i];
+		flags[n] = '\0';
+		printf(" seq %u ack %u flags [%s]", pk->seq, pk->ack, flags);
+	} else if (pk->has_l4) {
+		printf(" udp length %u", pk->udp_len);
+	}
+	putchar('\n');
+}
+
 /* Configure n from the options; 0 or EXIT_FAILURE after one error line. */
 static int configure(struct nasoone *n, const struct options *o, const char *device)
 {
@@ -733,7 +766,23 @@ static int configure(struct nasoone *n, const struct options *o, const char *dev
 		api_error(n, err, "cannot set the filter", NULL, NULL);
 		return EXIT_FAILURE;
 	}
-	if ((err = nasoone_set_mode(n, o->mode)) ||
+	if (o->view == VIEW_DETAILED &&
+	    (o->mode == NASOONE_MODE_XDP || o->mode == NASOONE_MODE_TC)) {
+		fprintf(stderr,
+			"nasoone: detailed mode shows every packet: it needs the libpcap path "
+			"(--mode pcap); the eBPF path counts in the kernel without copying "
+			"packets\n");
+		return EXIT_USAGE;
+	}
+	if (o->view == VIEW_DETAILED &&
+	    (err = nasoone_set_packet_callback(n, print_packet, NULL))) {
+		api_error(n, err, "cannot show packets", NULL, NULL);
+		return EXIT_FAILURE;
+	}
+	/* Detailed live: libpcap, as auto would pick eBPF. */
+	if ((err = nasoone_set_mode(n, o->view == VIEW_DETAILED && o->mode == NASOONE_MODE_AUTO
+					       ? NASOONE_MODE_PCAP
+					       : o->mode)) ||
 	    (err = nasoone_set_bpf_tuning(n, (uint32_t)o->map_entries, (uint32_t)o->ring_bytes,
 					  (unsigned int)o->drain_ms))) {
 		api_error(n, err, "cannot set the capture mode", NULL, NULL);
@@ -808,8 +857,10 @@ static int run(const struct options *o)
 			nasoone_strerror(NASOONE_ENOMEM));
 		return EXIT_FAILURE;
 	}
-	if (configure(n, o, device) || add_extras(n, o, &extras))
+	if ((err = configure(n, o, device)) || (err = add_extras(n, o, &extras))) {
+		ret = err;
 		goto out;
+	}
 	err = nasoone_start(n);
 	if (err) {
 		start_error(n, err, o, device);

@@ -147,6 +147,8 @@ int pipeline_start(struct pipeline **out, const struct pipeline_config *cfg)
 	p->active_ms = cfg->active_ms;
 	p->max_flows = cfg->max_flows;
 	p->rotation_ms = cfg->rotation_ms;
+	p->on_packet = cfg->on_packet;
+	p->packet_ctx = cfg->packet_ctx;
 	p->nconsumers = cfg->nconsumers < MAX_CONSUMERS ? cfg->nconsumers : MAX_CONSUMERS;
 	if (p->nconsumers)
 		memcpy(p->consumers, cfg->consumers, p->nconsumers * sizeof(p->consumers[0]));

@@ -130,7 +130,9 @@ struct pipeline {
 	struct nasoone_consumer consumers[MAX_CONSUMERS];
 	unsigned int nconsumers;
 	uint64_t idle_ms, active_ms, max_flows, rotation_ms;
-	unsigned int changes_ms;    /* period of on_changed, 0: no consumer has one */
+	unsigned int changes_ms; /* period of on_changed, 0: no consumer has one */
+	void (*on_packet)(const struct nasoone_packet *packet, void *ctx);
+	void *packet_ctx;
 	pthread_mutex_t sweep_lock; /* one sweep at a time */
 	pthread_cond_t sweep_done;
 	pthread_cond_t dispatch_wake;
