@@ -16,6 +16,7 @@
 
 #define EXIT_USAGE 2
 #define VALUE_MAX  1024
+#define HIDDEN_SEMICOLON '\x1f' /* a ';' inside quotes, while libinih reads the line */
 
 struct loader {
 	struct config *cfg;
@@ -56,8 +57,8 @@ static const char *rule_name(const char *section, char *buf, size_t size);
 static char *read_line(char *str, int num, void *stream)
 {
 	struct loader *l = stream;
+	char *s, quote;
 	size_t len;
-	char *s;
 
 	if (!fgets(str, num, l->file))
 		return NULL;
@@ -67,6 +68,17 @@ static char *read_line(char *str, int num, void *stream)
 		fail_at(l, l->line + 1, "line too long (at most %d characters)", num - 2);
 	}
 	l->line++;
+	/* libinih ends a value at " ;" even inside quotes: hide those from it. */
+	for (s = str, quote = 0; *s; s++) {
+		if (quote && *s == '\\' && quote == '"' && s[1])
+			s++;
+		else if (quote && *s == quote)
+			quote = 0;
+		else if (!quote && (*s == '"' || *s == '\''))
+			quote = *s;
+		else if (quote && *s == ';')
+			*s = HIDDEN_SEMICOLON;
+	}
 	for (s = str; isspace((unsigned char)*s); s++)
 		;
 	if (*s == '[') {
@@ -147,7 +159,7 @@ static const char *unquote(const char *raw, char *out, size_t size)
 			}
 			if (n + 1 >= size)
 				return "value too long";
-			out[n++] = c;
+			out[n++] = c == HIDDEN_SEMICOLON ? ';' : c;
 		}
 		if (*p != quote)
 			return "unterminated quoted string";
