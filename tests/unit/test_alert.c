@@ -127,9 +127,10 @@ static void test_cidr_v6_edges(void **state)
 
 static void test_cidr_bad(void **state)
 {
-	static const char *const bad[] = { "10.0.0.0/33", "::/129",   "1.2.3",	      "",
-					   "10.0.0.0/",	  "10.0.0.0/x", "10.0.0.0/-1", "2001:db8::g",
-					   "10.0.0.0/ 8", "host" };
+	static const char *const bad[] = {
+		"10.0.0.0/33", "::/129",      "1.2.3",	     "",    "10.0.0.0/", "10.0.0.0/x",
+		"10.0.0.0/-1", "2001:db8::g", "10.0.0.0/ 8", "host"
+	};
 	struct alert_addr a;
 
 	(void)state;

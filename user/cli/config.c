@@ -14,8 +14,8 @@
 
 #include "cli/config.h"
 
-#define EXIT_USAGE 2
-#define VALUE_MAX  1024
+#define EXIT_USAGE	 2
+#define VALUE_MAX	 1024
 #define HIDDEN_SEMICOLON '\x1f' /* a ';' inside quotes, while libinih reads the line */
 
 struct loader {

@@ -114,10 +114,15 @@ static bool live_flush_due(struct reader *r)
 {
 	struct timespec now;
 
+	/* A fast feed (on_changed) wants packets in the tables sooner. */
+	long period = r->p->changes_ms && r->p->changes_ms / 2 < LIVE_FLUSH_MS
+			      ? (long)r->p->changes_ms / 2
+			      : LIVE_FLUSH_MS;
+
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (now.tv_sec - r->last_flush.tv_sec) * 1000 +
 		       (now.tv_nsec - r->last_flush.tv_nsec) / 1000000 >=
-	       LIVE_FLUSH_MS;
+	       period;
 }
 
 void *reader_main(void *arg)
