@@ -34,6 +34,7 @@ $(OUTPUT)/pcap_floor: tests/bench/pcap_floor.c | $(OUTPUT)
 
 bench: deps all $(OUTPUT)/pcapgen $(OUTPUT)/pcap_floor
 	$(Q)tests/bench/bench.sh $(NASOONE_BIN) $(OUTPUT)/pcapgen $(OUTPUT)/pcap_floor $(OUTPUT)/bench
+	$(Q)tests/bench/alerts.sh $(NASOONE_BIN) $(OUTPUT)/pcapgen $(OUTPUT)/bench
 	$(Q)$(MAKE) --no-print-directory bench-bpf
 
 # The file path under valgrind: every generated capture, damaged ones

@@ -327,6 +327,89 @@ static void test_threshold_packets_rate_repeat(void **state)
 	alert_engine_free(e);
 }
 
+/* The engine's compiled rules match exactly as alert_rule_matches(), for random rules and flows. */
+static void record_rule(const struct alert_event *ev, void *ctx)
+{
+	bool *hit = ctx;
+
+	hit[atoi(ev->rule->name)] = true;
+}
+
+static void test_engine_matches_as_rules(void **state)
+{
+	static const char *const v4[] = { "10.0.0.0/8", "10.1.0.0/16",	  "10.1.2.3",
+					  "0.0.0.0/0",	"192.168.0.0/23", "10.1.2.0/31" };
+	static const char *const v6[] = { "2001:db8::/32", "2001:db8:1::/48",	"2001:db8:1::5",
+					  "::/0",	   "2001:db8:1:2::/63", "fe80::/10" };
+	static const char *const ports[] = { "53", "80", "1-1023", "1024-65535", "0", "65535" };
+	static const char *const protos[] = { "tcp", "udp", "any" };
+	static const char *const addr_keys[] = { "src", "dst", "host" };
+	static const char *const port_keys[] = { "sport", "dport", "port" };
+	enum { NRULES = 120, NFLOWS = 3000 };
+	struct alert_rule *rules = calloc(NRULES, sizeof(*rules));
+	bool hit[NRULES];
+	unsigned int seed = 12345;
+	char err[256], name[16];
+
+	(void)state;
+	assert_non_null(rules);
+	for (int i = 0; i < NRULES; i++) {
+		snprintf(name, sizeof(name), "%d", i);
+		alert_rule_init(&rules[i], name);
+		assert_int_equal(alert_rule_set(&rules[i], "on", "flow", err, sizeof(err)), 0);
+		for (int k = 0; k < 3; k++) {
+			if (rand_r(&seed) % 3 == 0) {
+				const char *a = rand_r(&seed) % 2 ? v4[rand_r(&seed) % 6]
+								  : v6[rand_r(&seed) % 6];
+
+				assert_int_equal(alert_rule_set(&rules[i], addr_keys[k], a, err,
+								sizeof(err)),
+						 0);
+			}
+			if (rand_r(&seed) % 3 == 0)
+				assert_int_equal(alert_rule_set(&rules[i], port_keys[k],
+								ports[rand_r(&seed) % 6], err,
+								sizeof(err)),
+						 0);
+		}
+		if (rand_r(&seed) % 2)
+			assert_int_equal(alert_rule_set(&rules[i], "proto",
+							protos[rand_r(&seed) % 3], err,
+							sizeof(err)),
+					 0);
+	}
+	for (int n = 0; n < NFLOWS; n++) {
+		char src[64], dst[64];
+		struct nasoone_flow f;
+		struct alert_engine *e = alert_engine_new(rules, NRULES, record_rule, hit);
+
+		if (n % 2)
+			snprintf(src, sizeof(src), "10.%u.%u.%u", rand_r(&seed) % 3,
+				 rand_r(&seed) % 4, rand_r(&seed) % 5);
+		else
+			snprintf(src, sizeof(src), "2001:db8:%x:%x::%x", rand_r(&seed) % 3,
+				 rand_r(&seed) % 4, rand_r(&seed) % 6);
+		if (n % 2)
+			snprintf(dst, sizeof(dst), "192.168.%u.%u", rand_r(&seed) % 3,
+				 rand_r(&seed) % 3);
+		else
+			snprintf(dst, sizeof(dst), "fe80::%x", rand_r(&seed) % 3);
+		f = flow(src, (uint16_t)(rand_r(&seed) % 3 ? rand_r(&seed) % 1100 : 65535), dst,
+			 (uint16_t)(rand_r(&seed) % 2 ? 53 : 80), 1 + rand_r(&seed) % 3);
+		memset(hit, 0, sizeof(hit));
+		see(e, &f, 1000, 100, 1, true);
+		for (int i = 0; i < NRULES; i++)
+			if (hit[i] != alert_rule_matches(&rules[i], &f))
+				fail_msg("rule %d, flow %s:%u > %s:%u: engine %d, rule %d", i, src,
+					 ntohs(f.sport), dst, ntohs(f.dport), hit[i],
+					 alert_rule_matches(&rules[i], &f));
+		alert_engine_free(e);
+	}
+	for (int i = 0; i < NRULES; i++)
+		alert_rule_clear(&rules[i]);
+	free(rules);
+}
+
 static void test_format_line(void **state)
 {
 	struct nasoone_flow f = flow("2001:db8::1", 443, "2001:db8::2", 50000, NASOONE_PROTO_TCP);
@@ -353,6 +436,7 @@ int main(void)
 		cmocka_unit_test(test_new_flow_after_expiry),
 		cmocka_unit_test(test_threshold_sliding_window),
 		cmocka_unit_test(test_threshold_packets_rate_repeat),
+		cmocka_unit_test(test_engine_matches_as_rules),
 		cmocka_unit_test(test_format_line),
 	};
 

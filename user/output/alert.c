@@ -70,17 +70,29 @@ int alert_parse_cidr(const char *text, struct alert_addr *a)
 		if (keep < 8)
 			a->addr[i] &= (uint8_t)(0xff00u >> keep);
 	}
+	{
+		uint8_t mask[16];
+
+		for (unsigned int i = 0; i < 16; i++) {
+			unsigned int keep = a->prefix > i * 8 ? a->prefix - i * 8 : 0;
+
+			mask[i] = keep >= 8 ? 0xff : (uint8_t)(0xff00u >> keep);
+		}
+		memcpy(a->mask, mask, 16);
+		memcpy(a->want, a->addr, 16);
+	}
 	a->set = true;
 	return 0;
 }
 
+/* Two masked compares of 64 bits: rules are matched for every new flow. */
 static bool addr_matches(const struct alert_addr *a, const uint8_t *addr, uint8_t family)
 {
-	unsigned int full = a->prefix / 8, rest = a->prefix % 8;
+	uint64_t w[2];
 
-	if (a->family != family || memcmp(a->addr, addr, full))
-		return false;
-	return !rest || (addr[full] & (uint8_t)(0xff00u >> rest)) == a->addr[full];
+	memcpy(w, addr, 16);
+	return a->family == family && (w[0] & a->mask[0]) == a->want[0] &&
+	       (w[1] & a->mask[1]) == a->want[1];
 }
 
 static bool port_in(const struct alert_ports *p, uint16_t port_be)
@@ -379,28 +391,99 @@ struct rule_state {
 	struct sample samples[]; /* ALERT_SAMPLES for a threshold rule, else none */
 };
 
+#define PREFETCH_AHEAD 8
+
 /* The key bytes of a flow: addresses, ports, family (not the end reason). */
 #define KEY_BYTES offsetof(struct nasoone_flow, end_reason)
 
+/*
+ * One cache line a flow: a flow that matches no rule costs one look-up
+ * (one memory access) when it is seen again. The states of the rules it
+ * matches lie in one block: a count, then each state (samples included).
+ */
 struct flow_state {
-	uint8_t key[KEY_BYTES];
-	bool used;
+	uint8_t key[KEY_BYTES]; /* its last byte, the family, is 0 in a free slot */
+	uint8_t pad[3];
 	uint32_t hash;
 	uint64_t packets; /* the totals last seen */
-	uint32_t nmatch;
-	struct rule_state **match;
+	uint32_t *states; /* NULL: no rule matches */
+};
+_Static_assert(sizeof(struct flow_state) == 64, "a flow's state is one cache line");
+
+#define USED(s) ((s)->key[KEY_BYTES - 1] != 0)
+
+static size_t state_size(const struct alert_rule *r)
+{
+	return sizeof(struct rule_state) +
+	       (r->on == ALERT_ON_THRESHOLD ? ALERT_SAMPLES * sizeof(struct sample) : 0);
+}
+
+/*
+ * A rule compiled for matching: every field constrains (a free address is
+ * a zero mask, a free port the whole range), so a check is a few compares
+ * without branches per field, in 128 bytes rather than a whole rule.
+ */
+struct matcher {
+	uint64_t mask[3][2], want[3][2]; /* src, dst, host */
+	uint8_t family[3];		 /* 0: any */
+	uint8_t protos;			 /* 0: any */
+	uint16_t lo[3], hi[3];		 /* sport, dport, port (host byte order) */
 };
 
 struct alert_engine {
 	const struct alert_rule *rules;
+	struct matcher *matchers;
 	size_t nrules;
+	/* The rules a flow of each family can match (by index, in order): [0] IPv4, [1] IPv6. */
+	uint32_t *by_family[2];
+	size_t nby_family[2];
 	alert_fire_fn fire;
 	void *fire_ctx;
 	struct alert_actions *actions; /* when fire was NULL */
 	struct flow_state *slots;
 	size_t nslots, used; /* a power of two; linear probing */
 	uint64_t fired;
+	uint32_t *scratch; /* the rules matching a new flow */
 };
+
+static void compile(struct matcher *m, const struct alert_rule *r)
+{
+	const struct alert_addr *addr[3] = { &r->src, &r->dst, &r->host };
+	const struct alert_ports *ports[3] = { &r->sport, &r->dport, &r->port };
+
+	memset(m, 0, sizeof(*m));
+	for (int i = 0; i < 3; i++) {
+		if (addr[i]->set) {
+			memcpy(m->mask[i], addr[i]->mask, sizeof(m->mask[i]));
+			memcpy(m->want[i], addr[i]->want, sizeof(m->want[i]));
+			m->family[i] = addr[i]->family;
+		}
+		m->lo[i] = ports[i]->set ? ports[i]->lo : 0;
+		m->hi[i] = ports[i]->set ? ports[i]->hi : 65535;
+	}
+	m->protos = (uint8_t)r->protos;
+}
+
+static inline bool masked(const struct matcher *m, int i, const uint64_t *w)
+{
+	return ((w[0] & m->mask[i][0]) == m->want[i][0]) &
+	       ((w[1] & m->mask[i][1]) == m->want[i][1]);
+}
+
+/* alert_rule_matches() on a compiled rule, with the flow's words and ports loaded once. */
+static inline bool matcher_matches(const struct matcher *m, const uint64_t *s, const uint64_t *d,
+				   uint8_t family, uint16_t sport, uint16_t dport, uint8_t protos)
+{
+	bool fam = (!m->family[0] || m->family[0] == family) &
+		   (!m->family[1] || m->family[1] == family) &
+		   (!m->family[2] || m->family[2] == family);
+
+	return fam & (!m->protos || (m->protos & protos)) & masked(m, 0, s) & masked(m, 1, d) &
+	       (masked(m, 2, s) | masked(m, 2, d)) & (sport >= m->lo[0]) & (sport <= m->hi[0]) &
+	       (dport >= m->lo[1]) & (dport <= m->hi[1]) &
+	       (((sport >= m->lo[2]) & (sport <= m->hi[2])) |
+		((dport >= m->lo[2]) & (dport <= m->hi[2])));
+}
 
 struct alert_engine *alert_engine_new(const struct alert_rule *rules, size_t count,
 				      alert_fire_fn fire, void *fire_ctx)
@@ -420,18 +503,38 @@ struct alert_engine *alert_engine_new(const struct alert_rule *rules, size_t cou
 	}
 	e->nslots = 1024;
 	e->slots = calloc(e->nslots, sizeof(*e->slots));
-	if (!e->slots || (!fire && !e->actions)) {
+	e->scratch = calloc(count ? count : 1, sizeof(*e->scratch));
+	e->matchers = calloc(count ? count : 1, sizeof(*e->matchers));
+	if (!e->slots || !e->scratch || !e->matchers || (!fire && !e->actions)) {
 		alert_engine_free(e);
 		return NULL;
+	}
+	for (int fam = 0; fam < 2; fam++) {
+		e->by_family[fam] = calloc(count ? count : 1, sizeof(uint32_t));
+		if (!e->by_family[fam]) {
+			alert_engine_free(e);
+			return NULL;
+		}
+	}
+	for (size_t i = 0; i < count; i++) {
+		const struct matcher *m = &e->matchers[i];
+
+		compile(&e->matchers[i], &rules[i]);
+		for (int fam = 0; fam < 2; fam++) {
+			uint8_t want = fam ? 6 : 4;
+
+			if ((!m->family[0] || m->family[0] == want) &&
+			    (!m->family[1] || m->family[1] == want) &&
+			    (!m->family[2] || m->family[2] == want))
+				e->by_family[fam][e->nby_family[fam]++] = (uint32_t)i;
+		}
 	}
 	return e;
 }
 
 static void state_clear(struct flow_state *s)
 {
-	for (uint32_t i = 0; i < s->nmatch; i++)
-		free(s->match[i]);
-	free(s->match);
+	free(s->states);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -440,9 +543,13 @@ void alert_engine_free(struct alert_engine *e)
 	if (!e)
 		return;
 	for (size_t i = 0; e->slots && i < e->nslots; i++)
-		if (e->slots[i].used)
+		if (USED(&e->slots[i]))
 			state_clear(&e->slots[i]);
 	free(e->slots);
+	free(e->scratch);
+	free(e->matchers);
+	free(e->by_family[0]);
+	free(e->by_family[1]);
 	alert_actions_free(e->actions);
 	free(e);
 }
@@ -456,6 +563,9 @@ static uint32_t flow_hash(const struct nasoone_flow *f)
 {
 	struct nn_flow_key key;
 
+	/* Rows from the counters carry their key's hash: no need to hash again. */
+	if (flow_as_row(f)->hash)
+		return flow_as_row(f)->hash;
 	memcpy(&key, f, KEY_BYTES);
 	memset(key.pad, 0, sizeof(key.pad));
 	return row_hash(&key);
@@ -469,9 +579,9 @@ static int grow(struct alert_engine *e)
 	if (!slots)
 		return -ENOMEM;
 	for (i = 0; i < e->nslots; i++) {
-		if (!e->slots[i].used)
+		if (!USED(&e->slots[i]))
 			continue;
-		for (j = e->slots[i].hash & (n - 1); slots[j].used; j = (j + 1) & (n - 1))
+		for (j = e->slots[i].hash & (n - 1); USED(&slots[j]); j = (j + 1) & (n - 1))
 			;
 		slots[j] = e->slots[i];
 	}
@@ -486,7 +596,7 @@ static struct flow_state *find(struct alert_engine *e, const struct nasoone_flow
 {
 	size_t i;
 
-	for (i = h & (e->nslots - 1); e->slots[i].used; i = (i + 1) & (e->nslots - 1))
+	for (i = h & (e->nslots - 1); USED(&e->slots[i]); i = (i + 1) & (e->nslots - 1))
 		if (e->slots[i].hash == h && !memcmp(e->slots[i].key, f, KEY_BYTES))
 			break;
 	return &e->slots[i];
@@ -501,7 +611,7 @@ static void erase(struct alert_engine *e, struct flow_state *s)
 	e->used--;
 	for (;;) {
 		j = (j + 1) & mask;
-		if (!e->slots[j].used)
+		if (!USED(&e->slots[j]))
 			return;
 		home = e->slots[j].hash & mask;
 		/* Move j back to i unless its home lies cyclically in (i, j]. */
@@ -513,25 +623,35 @@ static void erase(struct alert_engine *e, struct flow_state *s)
 	}
 }
 
-/* The rules that match a new flow, once. */
+/* The rules that match a new flow, once, into one block of states. */
 static int match_rules(struct alert_engine *e, struct flow_state *s, const struct nasoone_flow *f)
 {
-	for (size_t r = 0; r < e->nrules; r++) {
-		const struct alert_rule *rule = &e->rules[r];
-		size_t extra = rule->on == ALERT_ON_THRESHOLD ? ALERT_SAMPLES : 0;
-		struct rule_state **grown, *rs;
+	uint16_t sport = ntohs(f->sport), dport = ntohs(f->dport);
+	const uint32_t *list = e->by_family[f->family == 6];
+	size_t size = 8, n = 0, r, i, count = e->nby_family[f->family == 6];
+	uint64_t sw[2], dw[2];
+	uint8_t *at;
 
-		if (!alert_rule_matches(rule, f))
-			continue;
-		rs = calloc(1, sizeof(*rs) + extra * sizeof(struct sample));
-		grown = rs ? realloc(s->match, (s->nmatch + 1) * sizeof(*grown)) : NULL;
-		if (!grown) {
-			free(rs);
-			return -ENOMEM;
+	memcpy(sw, f->saddr, 16);
+	memcpy(dw, f->daddr, 16);
+	for (i = 0; i < count; i++) {
+		r = list[i];
+		if (matcher_matches(&e->matchers[r], sw, dw, f->family, sport, dport,
+				    (uint8_t)f->protos)) {
+			e->scratch[n++] = (uint32_t)r;
+			size += state_size(&e->rules[r]);
 		}
-		rs->rule = (uint32_t)r;
-		s->match = grown;
-		s->match[s->nmatch++] = rs;
+	}
+	if (!n)
+		return 0;
+	s->states = calloc(1, size);
+	if (!s->states)
+		return -ENOMEM;
+	s->states[0] = (uint32_t)n;
+	at = (uint8_t *)s->states + 8;
+	for (r = 0; r < n; r++) {
+		((struct rule_state *)(void *)at)->rule = e->scratch[r];
+		at += state_size(&e->rules[e->scratch[r]]);
 	}
 	return 0;
 }
@@ -624,10 +744,9 @@ int alert_engine_update(struct alert_engine *e, const struct nasoone_flow *f, bo
 	if ((e->used + 1) * 4 > e->nslots * 3 && (err = grow(e)))
 		return err;
 	s = find(e, f, h);
-	if (!s->used) {
+	if (!USED(s)) {
 		memcpy(s->key, f, KEY_BYTES);
 		s->hash = h;
-		s->used = true;
 		e->used++;
 		fresh = true;
 		if ((err = match_rules(e, s, f))) {
@@ -635,10 +754,13 @@ int alert_engine_update(struct alert_engine *e, const struct nasoone_flow *f, bo
 			return err;
 		}
 	}
-	for (uint32_t i = 0; i < s->nmatch; i++) {
-		struct rule_state *rs = s->match[i];
+	uint8_t *at = s->states ? (uint8_t *)s->states + 8 : NULL;
+
+	for (uint32_t i = 0, n = s->states ? s->states[0] : 0; i < n; i++) {
+		struct rule_state *rs = (struct rule_state *)(void *)at;
 		const struct alert_rule *r = &e->rules[rs->rule];
 
+		at += state_size(r);
 		switch (r->on) {
 		case ALERT_ON_FLOW:
 			if (fresh)
@@ -661,21 +783,29 @@ int alert_engine_update(struct alert_engine *e, const struct nasoone_flow *f, bo
 	return 0;
 }
 
+/* Rows in bulk: the state of a row a few ahead is fetched while this one is looked at. */
+static int update_all(struct alert_engine *e, const struct nasoone_flow *flows, size_t count,
+		      bool final)
+{
+	for (size_t i = 0; i < count; i++) {
+		if (i + PREFETCH_AHEAD < count)
+			__builtin_prefetch(
+				&e->slots[flow_hash(&flows[i + PREFETCH_AHEAD]) & (e->nslots - 1)]);
+		if (alert_engine_update(e, &flows[i], final))
+			return NASOONE_ENOMEM;
+	}
+	return 0;
+}
+
 static int on_changed(const struct nasoone_flow *flows, size_t count, uint64_t clock_ms, void *ctx)
 {
 	(void)clock_ms;
-	for (size_t i = 0; i < count; i++)
-		if (alert_engine_update(ctx, &flows[i], false))
-			return NASOONE_ENOMEM;
-	return 0;
+	return update_all(ctx, flows, count, false);
 }
 
 static int on_expired(const struct nasoone_flow *flows, size_t count, void *ctx)
 {
-	for (size_t i = 0; i < count; i++)
-		if (alert_engine_update(ctx, &flows[i], true))
-			return NASOONE_ENOMEM;
-	return 0;
+	return update_all(ctx, flows, count, true);
 }
 
 void alert_engine_consumer(struct alert_engine *e, struct nasoone_consumer *c)

@@ -32,9 +32,10 @@ enum alert_notify { ALERT_NOTIFY_AUTO, ALERT_NOTIFY_NO, ALERT_NOTIFY_YES };
 
 struct alert_addr {
 	bool set;
-	uint8_t addr[16];    /* as in a flow: IPv4 v4-mapped */
-	uint8_t family;	     /* 4 or 6 */
-	unsigned int prefix; /* bits of addr that must match (IPv4: 96 + the prefix) */
+	uint8_t addr[16];	   /* as in a flow: IPv4 v4-mapped */
+	uint8_t family;		   /* 4 or 6 */
+	unsigned int prefix;	   /* bits of addr that must match (IPv4: 96 + the prefix) */
+	uint64_t want[2], mask[2]; /* addr and the prefix's mask, as two words of memory */
 };
 
 struct alert_ports {

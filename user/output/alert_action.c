@@ -257,6 +257,9 @@ void alert_actions_fire(const struct alert_event *ev, void *ctx)
 	char line[1024];
 	FILE *log;
 
+	if (!r->to_stderr && !r->log_path && !r->to_syslog && r->notify == ALERT_NOTIFY_NO &&
+	    !r->exec)
+		return; /* counted only */
 	alert_format_line(line, sizeof(line), ev);
 	if (r->to_stderr)
 		fprintf(stderr, "%s\n", line);
