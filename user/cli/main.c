@@ -4,7 +4,6 @@
  * installs signal handlers, reads keys, shows progress and calls nasoone_*;
  * reading, counting and writing the report all happen in the library.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -23,8 +22,7 @@
 
 #include "nasoone.h"
 #include "cli/config.h"
-#include "output/alert.h"
-#include "output/summary.h"
+#include "cli/modes.h"
 
 #define EXIT_USAGE 2
 
@@ -698,38 +696,6 @@ static void reading_error(struct nasoone *n, int err, const struct options *o, c
 			o->file ? "reading" : "capture on", name, detail);
 }
 
-/* The detailed mode: one line a packet, as the article prints them. */
-static void print_packet(const struct nasoone_packet *pk, void *ctx)
-{
-	static const char flag_names[] = "FSRPAU";
-	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], when[80], flags[8];
-	time_t t = (time_t)(pk->ts_us / 1000000);
-	bool v6 = pk->family == 6;
-	unsigned int i, n = 0;
-	struct tm tm;
-
-	(void)ctx;
-	inet_ntop(v6 ? AF_INET6 : AF_INET, v6 ? pk->saddr : pk->saddr + 12, src, sizeof(src));
-	inet_ntop(v6 ? AF_INET6 : AF_INET, v6 ? pk->daddr : pk->daddr + 12, dst, sizeof(dst));
-	gmtime_r(&t, &tm);
-	snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (unsigned int)(pk->ts_us / 1000 % 1000));
-	printf("%s %s %s%s%s:%u > %s%s%s:%u length %u", when, pk->l4proto == 6 ? "TCP" : "UDP",
-	       v6 ? "[" : "", src, v6 ? "]" : "", pk->sport, v6 ? "[" : "", dst, v6 ? "]" : "",
-	       pk->dport, pk->len);
-	if (pk->has_l4 && pk->l4proto == 6) {
-		for (i = 0; i < 6; i++)
-			if (pk->tcp_flags & (1u << i))
-				flags[n++] = flag_names[i];
-		flags[n] = '\0';
-		printf(" seq %u ack %u flags [%s]", pk->seq, pk->ack, flags);
-	} else if (pk->has_l4) {
-		printf(" udp length %u", pk->udp_len);
-	}
-	putchar('\n');
-}
-
 /* Configure n from the options; 0 or EXIT_FAILURE after one error line. */
 static int configure(struct nasoone *n, const struct options *o, const char *device)
 {
@@ -775,7 +741,7 @@ static int configure(struct nasoone *n, const struct options *o, const char *dev
 		return EXIT_USAGE;
 	}
 	if (o->view == VIEW_DETAILED &&
-	    (err = nasoone_set_packet_callback(n, print_packet, NULL))) {
+	    (err = nasoone_set_packet_callback(n, modes_print_packet, NULL))) {
 		api_error(n, err, "cannot show packets", NULL, NULL);
 		return EXIT_FAILURE;
 	}
@@ -791,46 +757,9 @@ static int configure(struct nasoone *n, const struct options *o, const char *dev
 	return 0;
 }
 
-/* The consumers of the modes: alerts and the summary table. */
-struct extras {
-	struct alert_engine *alerts;
-	struct summary *summary;
-};
-
-static int add_extras(struct nasoone *n, const struct options *o, struct extras *x)
-{
-	struct nasoone_consumer c;
-	int err;
-
-	if (o->cfg.nrules) {
-		x->alerts = alert_engine_new(o->cfg.rules, o->cfg.nrules, NULL, NULL);
-		if (!x->alerts)
-			goto nomem;
-		alert_engine_consumer(x->alerts, &c);
-		if ((err = nasoone_add_consumer(n, &c))) {
-			api_error(n, err, "cannot add the alerts", NULL, NULL);
-			return EXIT_FAILURE;
-		}
-	}
-	if (o->view == VIEW_SUMMARY) {
-		x->summary = summary_new(stdout, &c);
-		if (!x->summary)
-			goto nomem;
-		if ((err = nasoone_add_consumer(n, &c))) {
-			api_error(n, err, "cannot add the summary", NULL, NULL);
-			return EXIT_FAILURE;
-		}
-	}
-	return 0;
-nomem:
-	fprintf(stderr, "nasoone: cannot set up the alerts and modes: %s\n",
-		nasoone_strerror(NASOONE_ENOMEM));
-	return EXIT_FAILURE;
-}
-
 static int run(const struct options *o)
 {
-	struct extras extras = { 0 };
+	struct modes extras = { 0 };
 	struct progress progress = { 0 };
 	struct nasoone_stats stats = { 0 };
 	char device[256] = "";
@@ -857,7 +786,9 @@ static int run(const struct options *o)
 			nasoone_strerror(NASOONE_ENOMEM));
 		return EXIT_FAILURE;
 	}
-	if ((err = configure(n, o, device)) || (err = add_extras(n, o, &extras))) {
+	if ((err = configure(n, o, device)) ||
+	    (err = modes_add_consumers(n, o->cfg.rules, o->cfg.nrules, o->view == VIEW_SUMMARY,
+				       &extras))) {
 		ret = err;
 		goto out;
 	}
@@ -892,8 +823,7 @@ static int run(const struct options *o)
 out:
 	restore_terminal();
 	nasoone_free(n);
-	alert_engine_free(extras.alerts);
-	summary_free(extras.summary);
+	modes_free(&extras);
 	return ret;
 }
 
