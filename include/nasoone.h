@@ -245,7 +245,10 @@ int nasoone_snapshot(struct nasoone *n, struct nasoone_snapshot **snapshot);
 void nasoone_snapshot_free(struct nasoone_snapshot *snapshot);
 /* Sort rows in the report's order (first, source ip with IPv4 first, ports, destination). */
 void nasoone_sort_flows(struct nasoone_flow *flows, size_t count);
-/* One row as text in a format, newline included; its length, or NASOONE_EINVAL when size < 512. */
+/*
+ * One row as a string in a format, newline included (a row that ended
+ * says why in JSON: "end"); its length, or NASOONE_EINVAL when size < 512.
+ */
 int nasoone_format_flow(char *buf, size_t size, const struct nasoone_flow *flow,
 			enum nasoone_format format);
 /*

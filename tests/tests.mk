@@ -9,6 +9,7 @@ include tests/unit/unit.mk
 include tests/cli/cli.mk
 include tests/e2e/e2e.mk
 include tests/alerts/alerts.mk
+include tests/api/api.mk
 -include tests/bench/bench.mk
 
 # `make test`: install, build, and run the whole suite, then the same unit
@@ -17,7 +18,8 @@ test: deps all
 	$(Q)$(MAKE) --no-print-directory test-suite
 	$(Q)$(MAKE) --no-print-directory test-asan
 
-test-suite: format-check test-unit test-bpf test-gen test-corpus test-cli test-alerts test-valgrind test-e2e
+test-suite: format-check test-unit test-api test-bpf test-gen test-corpus test-cli test-alerts \
+	test-valgrind test-e2e
 
 # The suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer
 # in a separate output directory.

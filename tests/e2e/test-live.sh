@@ -9,7 +9,8 @@
 # both directions, UDP datagrams and their echoes, some of them IP
 # fragments, over IPv4 and IPv6. Then both get SIGINT, and the live report
 # must match `nasoone -r cap.pcap --mode pcap`: the same rows (4-tuples),
-# protocols, bytes and packets, first and last within 5 ms.
+# protocols, bytes and packets, first and last within 5 ms. Rows end after
+# a second idle: the flow log (--flow-log) must hand each packet out once.
 
 # shellcheck disable=SC2034 # run_tests (lib.sh) reads it
 ALL_TESTS="test_live"
@@ -61,7 +62,7 @@ live_one()
 
 live_run()
 {
-	local m=$1 name="live $1" d=$TMP/$1 crc path want err
+	local m=$1 name="live $1" d=$TMP/$1 crc path want err sums
 
 	mkdir -p "$d" && chmod 777 "$d"
 	ip netns exec "$NS_A" tcpdump -i vethA -n -U --immediate-mode -Z root -w "$d/cap.pcap" \
@@ -72,7 +73,9 @@ live_run()
 		fail "$name" "tcpdump did not start: $(head -n 1 "$d/tcpdump.err")"
 		return
 	fi
+	# Rows end after 1 s idle: the report still holds them all, the flow log each once.
 	ip netns exec "$NS_A" "$NASOONE" -i vethA --mode "$m" -w "$d/report.txt" -t 1 \
+		--idle-timeout 1 --flow-log "$d/flows.json" \
 		</dev/null >"$d/nasoone.out" 2>"$d/nasoone.err" &
 	npid=$!
 	bg_started $npid
@@ -136,7 +139,14 @@ live_run()
 		return
 	fi
 	if live_compare "$d/ref.txt" "$d/report.txt"; then
-		pass "$name"
+		sums=$(python3 "$REPO_ROOT/tests/gen/outputs.py" sums "$d/flows.json" | cut -d' ' -f1,2)
+		want=$(awk -F'; ' 'NR > 1 { p += $9; b += $8 } END { printf "%d %d\n", p, b }' \
+			"$d/report.txt")
+		if [ "$sums" = "$want" ]; then
+			pass "$name"
+		else
+			fail "$name" "the flow log's ended rows sum to $sums, the report to $want"
+		fi
 	else
 		fail "$name" "the live report differs from the report of tcpdump's capture ($(report_packets "$d/report.txt") packets in the live report, its statistics: '$(stat_counts "$d/nasoone.err")' received/counted; $(report_packets "$d/ref.txt") in tcpdump's)"
 	fi

@@ -30,6 +30,7 @@ $(GEN_DIR)/corrupt/README: $(OUTPUT)/pcapgen
 test-gen: $(OUTPUT)/pcapgen $(NASOONE_BIN) $(GEN_DIR)/rules/MANIFEST $(GEN_DIR)/corrupt/README
 	$(Q)tests/gen/run-rules.sh $(NASOONE_BIN) $(GEN_DIR)/rules $(GEN_DIR)/corrupt
 	$(Q)tests/gen/run-filters.sh $(NASOONE_BIN) $(GEN_DIR)/rules
+	$(Q)tests/gen/run-outputs.sh $(NASOONE_BIN) $(OUTPUT)/pcapgen $(GEN_DIR)/rules $(CORPUS_DIR)/pcaps
 
 test-gen-oracle: $(GEN_DIR)/rules/MANIFEST $(GEN_DIR)/corrupt/README
 	$(Q)tests/gen/run-oracle.sh $(CORPUS_DIR)/oracle.py $(GEN_DIR)/rules $(GEN_DIR)/corrupt

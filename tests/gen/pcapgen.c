@@ -18,7 +18,8 @@ static int usage(void)
 	      "       pcapgen rules DIR\n"
 	      "       pcapgen corrupt DIR\n"
 	      "       pcapgen mix --packets N --flows F [--seed S] [--snaplen L]\n"
-	      "                   [--expected REPORT] OUT\n",
+	      "                   [--expected REPORT] OUT\n"
+	      "       pcapgen collide --packets N [--random] OUT\n",
 	      stderr);
 	return 2;
 }
@@ -43,5 +44,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "mix"))
 		return gen_mix(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "collide"))
+		return gen_collide(argc - 2, argv + 2);
 	return usage();
 }

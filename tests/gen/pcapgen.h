@@ -233,6 +233,8 @@ void cap_free(struct cap *c);
 /* ---- subcommands ---- */
 
 void gen_sample(const char *path, const char *expected);
+/* Keys that collide under the unkeyed hash of nasoone <= 0.1 (collide.c). */
+int gen_collide(int argc, char **argv);
 struct cap *sample_cap(void);
 void gen_rules(const char *dir);
 void gen_corrupt(const char *dir);

@@ -93,6 +93,74 @@ static void expect_row(const struct flow_row *r, const char *expected)
 
 /* ---- Formatting ------------------------------------------------------------ */
 
+static void expect_as(const struct flow_row *r, enum nasoone_format format, const char *expected)
+{
+	char *buf = malloc(REPORT_ROW_MAX);
+	size_t n;
+
+	assert_non_null(buf);
+	n = report_format_row_as(buf, r, format);
+	assert_true(n < REPORT_ROW_MAX);
+	assert_int_equal(n, strlen(expected));
+	assert_memory_equal(buf, expected, n);
+	free(buf);
+}
+
+static void test_format_csv(void **state)
+{
+	struct flow_row r = row("192.168.1.20", 53673, "140.82.112.22", 443, NN_PROTO_TCP,
+				1672060821764ull, 1672060822393ull, 3802, 11);
+	struct flow_row both = row("2001:db8::1", 0, "::ffff:10.0.0.1", 65535,
+				   NN_PROTO_TCP | NN_PROTO_UDP, 0, UINT64_MAX, UINT64_MAX, 1);
+
+	(void)state;
+	expect_as(&r, NASOONE_FORMAT_CSV,
+		  "192.168.1.20,53673,140.82.112.22,443,[TCP],1672060821764,1672060822393,3802,"
+		  "11\r\n");
+	/* RFC 4180: the field with a comma is quoted. */
+	expect_as(&both, NASOONE_FORMAT_CSV,
+		  "2001:db8::1,0,::ffff:10.0.0.1,65535,\"[TCP, UDP]\",0,18446744073709551615,"
+		  "18446744073709551615,1\r\n");
+	assert_string_equal(report_header(NASOONE_FORMAT_CSV),
+			    "source ip,source port,destination ip,destination port,protocols,"
+			    "first,last,bytes,packets\r\n");
+}
+
+static void test_format_json(void **state)
+{
+	struct flow_row r = row("192.168.1.20", 53673, "140.82.112.22", 443, NN_PROTO_UDP,
+				1672060821764ull, 1672060822393ull, 3802, 11);
+	struct flow_row longest =
+		row("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 65535,
+		    "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 65535, NN_PROTO_TCP | NN_PROTO_UDP,
+		    UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX);
+
+	(void)state;
+	expect_as(&r, NASOONE_FORMAT_JSON,
+		  "{\"source_ip\":\"192.168.1.20\",\"source_port\":53673,"
+		  "\"destination_ip\":\"140.82.112.22\",\"destination_port\":443,"
+		  "\"protocols\":[\"UDP\"],\"first\":1672060821764,\"last\":1672060822393,"
+		  "\"bytes\":3802,\"packets\":11}\n");
+	/* A row that ended says why. */
+	r.key.pad[0] = NASOONE_END_IDLE;
+	expect_as(&r, NASOONE_FORMAT_JSON,
+		  "{\"source_ip\":\"192.168.1.20\",\"source_port\":53673,"
+		  "\"destination_ip\":\"140.82.112.22\",\"destination_port\":443,"
+		  "\"protocols\":[\"UDP\"],\"first\":1672060821764,\"last\":1672060822393,"
+		  "\"bytes\":3802,\"packets\":11,\"end\":\"idle\"}\n");
+	/* The longest row of every format fits REPORT_ROW_MAX (ASan checks the buffer). */
+	longest.key.pad[0] = NASOONE_END_EVICTED;
+	expect_as(
+		&longest, NASOONE_FORMAT_JSON,
+		"{\"source_ip\":\"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff\",\"source_port\":65535,"
+		"\"destination_ip\":\"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff\","
+		"\"destination_port\":65535,\"protocols\":[\"TCP\",\"UDP\"],"
+		"\"first\":18446744073709551615,\"last\":18446744073709551615,"
+		"\"bytes\":18446744073709551615,\"packets\":18446744073709551615,"
+		"\"end\":\"evicted\"}\n");
+	assert_string_equal(report_header(NASOONE_FORMAT_JSON), "");
+}
+
 static void test_format_ipv4_row(void **state)
 {
 	struct flow_row r = row("192.168.1.20", 53673, "140.82.112.22", 443, NN_PROTO_TCP,
@@ -1118,6 +1186,8 @@ int main(void)
 		cmocka_unit_test(test_order_ignores_counters),
 		cmocka_unit_test(test_order_random_against_reference),
 		cmocka_unit_test(test_header_text),
+		cmocka_unit_test(test_format_csv),
+		cmocka_unit_test(test_format_json),
 		T(test_write_fd_header_only),
 		T(test_write_fd_rows),
 		T(test_write_fd_large),

@@ -700,10 +700,14 @@ void nasoone_sort_flows(struct nasoone_flow *flows, size_t count)
 int nasoone_format_flow(char *buf, size_t size, const struct nasoone_flow *flow,
 			enum nasoone_format format)
 {
+	size_t len;
+
 	if (!buf || !flow || size < REPORT_ROW_MAX || format < NASOONE_FORMAT_NASOONE ||
 	    format > NASOONE_FORMAT_JSON)
 		return NASOONE_EINVAL;
-	return (int)report_format_row_as(buf, flow_as_row(flow), format, false);
+	len = report_format_row_as(buf, flow_as_row(flow), format);
+	buf[len] = '\0';
+	return (int)len;
 }
 
 int nasoone_wait(struct nasoone *n, int timeout_ms)

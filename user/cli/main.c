@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/flowlog.h"
 #include "nasoone.h"
 #include "cli/config.h"
 #include "cli/modes.h"
@@ -60,6 +61,19 @@ static const char usage_text[] =
 	"      --map-entries N      eBPF: flows per CPU map (default 65536)\n"
 	"      --ring-bytes N       eBPF: overflow ring size, a power of 2 (default 4 MiB)\n"
 	"      --drain-ms N         eBPF: drain period (default: half the interval)\n"
+	"      --format FORMAT      report format: nasoone (default), csv (RFC 4180),\n"
+	"                           json (JSON Lines)\n"
+	"      --idle-timeout S     a row ends after S seconds without a packet\n"
+	"                           (default 60 on an interface, never for a file)\n"
+	"      --active-timeout S   a row ends S seconds after its first packet\n"
+	"                           (default 300 on an interface, never for a file)\n"
+	"      --max-flows N        rows in memory before the report is finished and\n"
+	"                           a new one begun (default 1000000 on an interface,\n"
+	"                           no limit for a file; 0: no limit)\n"
+	"  -G, --rotation SECONDS   finish the report every SECONDS and begin a new\n"
+	"                           one; REPORT is then a strftime(3) pattern\n"
+	"      --flow-log FILE      every row that ends, one JSON line each with\n"
+	"                           its end reason ('-': standard output)\n"
 	"      --mode summary|detailed  what to show while running: a table of the\n"
 	"                           traffic per address every interval on stdout, or\n"
 	"                           one line per packet (libpcap path); the report\n"
@@ -100,6 +114,12 @@ static const struct option long_options[] = {
 	{ "map-entries", required_argument, NULL, 'M' },
 	{ "ring-bytes", required_argument, NULL, 'B' },
 	{ "drain-ms", required_argument, NULL, 'T' },
+	{ "format", required_argument, NULL, 'O' },
+	{ "idle-timeout", required_argument, NULL, 'I' },
+	{ "active-timeout", required_argument, NULL, 'A' },
+	{ "max-flows", required_argument, NULL, 'X' },
+	{ "flow-log", required_argument, NULL, 'L' },
+	{ "rotation", required_argument, NULL, 'G' }, /* -G, as a key of the configuration file */
 	{ "list-interfaces", no_argument, NULL, 'D' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -122,7 +142,11 @@ struct options {
 	bool list;
 	enum nasoone_mode mode;
 	long map_entries, ring_bytes, drain_ms; /* 0: the library's defaults */
-	char *expression;			/* trailing words, NULL when none */
+	enum nasoone_format format;
+	long idle_timeout, active_timeout, max_flows; /* -1: the library's defaults */
+	long rotation;				      /* -G, 0: none */
+	const char *flow_log;
+	char *expression; /* trailing words, NULL when none */
 	enum view view;
 	const char *config; /* --config FILE */
 	bool print_config;
@@ -130,6 +154,12 @@ struct options {
 	bool file_in_config, device_in_config; /* so that -r on the command line beats -i */
 	struct config cfg;
 };
+
+/* The library's defaults: set once, as the file's options and then the command line's fill them. */
+#define OPTIONS_INIT                                                                               \
+	{                                                                                          \
+		.threads = -1, .idle_timeout = -1, .active_timeout = -1, .max_flows = -1           \
+	}
 
 /* "FILE:LINE" while a configuration file's value is checked, else NULL. */
 static const char *error_where;
@@ -296,6 +326,23 @@ static int note_option(struct options *o, int c, const char *arg)
 }
 
 /* Fill o from argv: 0 to go on, -1 when done (--help, --version), else the exit status. */
+static int parse_format(const char *arg, enum nasoone_format *format)
+{
+	static const char *const names[] = { [NASOONE_FORMAT_NASOONE] = "nasoone",
+					     [NASOONE_FORMAT_CSV] = "csv",
+					     [NASOONE_FORMAT_JSON] = "json" };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(arg, names[i])) {
+			*format = (enum nasoone_format)i;
+			return 0;
+		}
+	}
+	usage_error("unknown format '%s': use nasoone, csv or json", arg);
+	return -1;
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	char name[8];
@@ -304,7 +351,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 	opterr = 0; /* our own one-line messages */
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":r:i:w:t:j:m:FDh", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:i:w:t:j:m:G:FDh", long_options, NULL)) != -1) {
 		if (!o->in_config && note_option(o, c, optarg))
 			return EXIT_FAILURE;
 		switch (c) {
@@ -359,6 +406,31 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'T':
 			if (parse_bounded_long("--drain-ms", optarg, 1, 3600000, &o->drain_ms))
 				return EXIT_USAGE;
+			break;
+		case 'O':
+			if (parse_format(optarg, &o->format))
+				return EXIT_USAGE;
+			break;
+		case 'I':
+			if (parse_bounded_long("--idle-timeout", optarg, 0, INTERVAL_MAX * 7l,
+					       &o->idle_timeout))
+				return EXIT_USAGE;
+			break;
+		case 'A':
+			if (parse_bounded_long("--active-timeout", optarg, 0, INTERVAL_MAX * 7l,
+					       &o->active_timeout))
+				return EXIT_USAGE;
+			break;
+		case 'X':
+			if (parse_bounded_long("--max-flows", optarg, 0, 1l << 40, &o->max_flows))
+				return EXIT_USAGE;
+			break;
+		case 'G':
+			if (parse_bounded_long("-G", optarg, 1, INTERVAL_MAX * 7l, &o->rotation))
+				return EXIT_USAGE;
+			break;
+		case 'L':
+			o->flow_log = optarg;
 			break;
 		case 'D':
 			o->list = true;
@@ -732,6 +804,19 @@ static int configure(struct nasoone *n, const struct options *o, const char *dev
 		api_error(n, err, "cannot set the filter", NULL, NULL);
 		return EXIT_FAILURE;
 	}
+	if ((err = nasoone_set_format(n, o->format)) ||
+	    (o->rotation && (err = nasoone_set_rotation(n, (unsigned int)o->rotation))) ||
+	    (o->max_flows >= 0 && (err = nasoone_set_max_flows(n, (uint64_t)o->max_flows)))) {
+		api_error(n, err, "cannot set the report", NULL, NULL);
+		return EXIT_FAILURE;
+	}
+	if ((o->idle_timeout >= 0 || o->active_timeout >= 0) &&
+	    (err = nasoone_set_expiry(n, o->idle_timeout >= 0 ? (unsigned int)o->idle_timeout : 0,
+				      o->active_timeout >= 0 ? (unsigned int)o->active_timeout
+							     : 0))) {
+		api_error(n, err, "cannot set the expiry", NULL, NULL);
+		return EXIT_FAILURE;
+	}
 	if (o->view == VIEW_DETAILED &&
 	    (o->mode == NASOONE_MODE_XDP || o->mode == NASOONE_MODE_TC)) {
 		fprintf(stderr,
@@ -762,6 +847,7 @@ static int run(const struct options *o)
 	struct modes extras = { 0 };
 	struct progress progress = { 0 };
 	struct nasoone_stats stats = { 0 };
+	struct flowlog *flow_log = NULL;
 	char device[256] = "";
 	struct nasoone *n;
 	int ret = EXIT_FAILURE;
@@ -791,6 +877,22 @@ static int run(const struct options *o)
 				       &extras))) {
 		ret = err;
 		goto out;
+	}
+	if (o->flow_log) {
+		struct nasoone_consumer consumer;
+
+		flow_log = flowlog_open(o->flow_log, o->force, &consumer);
+		if (!flow_log) {
+			fprintf(stderr, "nasoone: cannot write the flow log %s: %s%s\n",
+				o->flow_log, strerror(errno),
+				errno == EEXIST ? " (use -F to replace it)" : "");
+			goto out;
+		}
+		err = nasoone_add_consumer(n, &consumer);
+		if (err) {
+			api_error(n, err, "cannot add the flow log", NULL, NULL);
+			goto out;
+		}
 	}
 	err = nasoone_start(n);
 	if (err) {
@@ -822,7 +924,8 @@ static int run(const struct options *o)
 		ret = EXIT_SUCCESS;
 out:
 	restore_terminal();
-	nasoone_free(n);
+	nasoone_free(n); /* stops the capture: the flow log gets its last rows */
+	flowlog_close(flow_log);
 	modes_free(&extras);
 	return ret;
 }
@@ -831,7 +934,9 @@ out:
 static int check_option(const char *where, const struct option *opt, const char *value, void *ctx)
 {
 	char name[128], *argv[] = { "nasoone", name, (char *)value, NULL };
-	struct options scratch = { .threads = -1, .in_config = true };
+	struct options scratch = OPTIONS_INIT;
+
+	scratch.in_config = true;
 	int ret;
 
 	(void)ctx;
@@ -849,11 +954,12 @@ static int check_option(const char *where, const struct option *opt, const char 
  */
 static int parse_all(int argc, char **argv, struct options *o)
 {
-	struct options first = { .threads = -1, .in_config = true };
+	struct options first = OPTIONS_INIT;
 	char **fargv;
 	int ret;
 
 	/* Where the file is (and --help, --version, errors of the command line). */
+	first.in_config = true;
 	ret = parse_args(argc, argv, &first);
 	free(first.expression);
 	if (ret || !first.config)
@@ -881,7 +987,7 @@ static int parse_all(int argc, char **argv, struct options *o)
 
 int main(int argc, char **argv)
 {
-	struct options o = { .threads = -1 };
+	struct options o = OPTIONS_INIT;
 	int ret;
 
 	ret = parse_all(argc, argv, &o);

@@ -6,6 +6,7 @@
  * Consumers run here and only here, so none of them can stall counting.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -15,9 +16,10 @@
 
 #include "count/pipeline_impl.h"
 
-#define EXPIRY_TICK_MS	 1000
-#define ROTATION_TICK_MS 100   /* how soon a rotation follows the clock passing its boundary */
-#define DELIVER_MAX_ROWS 65536 /* ended rows per on_expired call */
+#define EXPIRY_TICK_MS	    1000  /* live: timeouts are whole seconds */
+#define FILE_EXPIRY_TICK_MS 100	  /* a file's clock runs fast: look more often */
+#define ROTATION_TICK_MS    100	  /* how soon a rotation follows the clock passing its boundary */
+#define DELIVER_MAX_ROWS    65536 /* ended rows per on_expired call */
 
 static uint64_t wall_ms(void)
 {
@@ -197,6 +199,19 @@ static void sweep_and_deliver(struct pipeline *p, unsigned int kind, uint8_t flu
 	free(s);
 }
 
+bool pipeline_flush_wait(struct pipeline *p)
+{
+	uint64_t ticket;
+
+	pthread_mutex_lock(&p->lock);
+	ticket = ++p->flush_tickets;
+	pthread_cond_broadcast(&p->dispatch_wake);
+	while (p->flushes_done < ticket && !atomic_load(&p->stop))
+		pthread_cond_wait(&p->flushed, &p->lock);
+	pthread_mutex_unlock(&p->lock);
+	return !atomic_load(&p->stop);
+}
+
 /* The rows changed since the last such sweep, to the consumers that want them. */
 static void changes_and_deliver(struct pipeline *p)
 {
@@ -267,18 +282,20 @@ void *dispatch_main(void *arg)
 	struct pipeline *p = arg;
 	bool snapshots = wants_snapshots(p), expiry = p->idle_ms || p->active_ms;
 	uint64_t next_snapshot = mono_ms() + p->interval_s * 1000ull, next_expiry = 0;
-	uint64_t period_end = 0, now, wait, clock, next_changes = mono_ms() + p->changes_ms;
+	uint64_t period_end = 0, now, wait, clock, ticket, next_changes = mono_ms() + p->changes_ms;
 	struct timespec deadline;
 	unsigned int kind;
 	uint8_t reason;
 
-	next_expiry = mono_ms() + EXPIRY_TICK_MS;
+	uint64_t tick = p->live ? EXPIRY_TICK_MS : FILE_EXPIRY_TICK_MS;
+
+	next_expiry = mono_ms() + tick;
 	pthread_mutex_lock(&p->lock);
 	while (!atomic_load(&p->stop)) {
 		now = mono_ms();
 		wait = snapshots && next_snapshot > now ? next_snapshot - now : 0;
 		if (!snapshots)
-			wait = EXPIRY_TICK_MS;
+			wait = tick;
 		if (expiry && next_expiry - now < wait)
 			wait = next_expiry > now ? next_expiry - now : 0;
 		if (p->rotation_ms && wait > ROTATION_TICK_MS)
@@ -287,18 +304,20 @@ void *dispatch_main(void *arg)
 			wait = next_changes > now ? next_changes - now : 0;
 		deadline = deadline_in(wait);
 		while (!atomic_load(&p->stop) && !atomic_load(&p->cap_reached) &&
-		       !atomic_load(&p->flush_requested) &&
+		       p->flushes_done == p->flush_tickets &&
 		       pthread_cond_timedwait(&p->dispatch_wake, &p->lock, &deadline) != ETIMEDOUT)
 			;
 		if (atomic_load(&p->stop))
 			break;
+		ticket = p->flush_tickets;
 		pthread_mutex_unlock(&p->lock);
 
 		now = mono_ms();
 		kind = 0;
 		reason = NASOONE_END_FORCED;
 		clock = pipeline_clock_ms(p);
-		if (p->rotation_ms && clock) {
+		/* A file's reader rotates at the exact packet (reader.c); live, the wall clock. */
+		if (p->rotation_ms && clock && (p->live || p->bpf)) {
 			/* Periods are aligned to the clock, as tcpdump -G files are to time. */
 			if (!period_end)
 				period_end = (clock / p->rotation_ms + 1) * p->rotation_ms;
@@ -307,7 +326,7 @@ void *dispatch_main(void *arg)
 				period_end = (clock / p->rotation_ms + 1) * p->rotation_ms;
 			}
 		}
-		if (atomic_exchange(&p->flush_requested, false))
+		if (ticket != p->flushes_done)
 			kind |= SWEEP_FLUSH;
 		if (atomic_exchange(&p->cap_reached, false) ||
 		    (p->max_flows && p->ended_since_flush >= p->max_flows)) {
@@ -317,7 +336,7 @@ void *dispatch_main(void *arg)
 		}
 		if (expiry && now >= next_expiry) {
 			kind |= SWEEP_EXPIRE;
-			next_expiry = now + EXPIRY_TICK_MS;
+			next_expiry = now + tick;
 		}
 		if (snapshots && now >= next_snapshot) {
 			kind |= SWEEP_SNAPSHOT;
@@ -332,9 +351,35 @@ void *dispatch_main(void *arg)
 			next_changes = mono_ms() + p->changes_ms;
 		}
 		pthread_mutex_lock(&p->lock);
+		if (kind & SWEEP_FLUSH) {
+			p->flushes_done = ticket;
+			pthread_cond_broadcast(&p->flushed);
+		}
 	}
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
+}
+
+#define TRIM_EVERY_ROWS (1u << 18) /* 20 MiB of rows */
+
+static void deliver_chunk(struct flow_row *rows, size_t n, void *ctx)
+{
+	struct pipeline *p = ctx;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		rows[i].key.pad[0] = NASOONE_END_FORCED;
+	deliver_ended(p, rows, n);
+	/*
+	 * The chunks were allocated by the counter threads, in their malloc
+	 * arenas; what the consumers allocate comes from this thread's. Give
+	 * the freed chunks back to the system as we go, or both would peak.
+	 */
+	p->drained_rows += n;
+	if (p->drained_rows >= TRIM_EVERY_ROWS) {
+		p->drained_rows = 0;
+		malloc_trim(0);
+	}
 }
 
 int dispatch_final(struct pipeline *p)
@@ -343,11 +388,16 @@ int dispatch_final(struct pipeline *p)
 	unsigned int i;
 	int err;
 
-	/* The last changes first, so a fast consumer sees them as it saw the others. */
-	if (p->changes_ms)
-		changes_and_deliver(p);
-	/* The counters have ended: a flush is a copy of their tables. */
-	sweep_and_deliver(p, SWEEP_FLUSH, NASOONE_END_FORCED);
+	/*
+	 * The counters have ended and nothing sweeps any more: hand the rows
+	 * over where they lie, freeing each chunk once delivered, so the last
+	 * flush needs no copy and memory falls as the consumers take the rows.
+	 */
+	for (i = 0; i < p->ncounters; i++) {
+		flowtab_drain(p->counters[i].table, deliver_chunk, p);
+		atomic_store(&p->counters[i].rows, 0);
+	}
+	deliver_flush(p, pipeline_clock_ms(p));
 	pipeline_stats(p, &stats);
 	for (i = 0; i < p->nconsumers; i++) {
 		const struct nasoone_consumer *c = &p->consumers[i];

@@ -223,6 +223,25 @@ void flowtab_clear(struct flowtab *t)
 	t->size = 0;
 }
 
+void flowtab_drain(struct flowtab *t, void (*fn)(struct flow_row *rows, size_t n, void *ctx),
+		   void *ctx)
+{
+	size_t i, n;
+
+	/* The index first: a drained table is done with lookups. */
+	free(t->slots);
+	t->slots = NULL;
+	for (i = 0; i < t->nchunks; i++) {
+		n = t->size - i * CHUNK_ROWS < CHUNK_ROWS ? t->size - i * CHUNK_ROWS : CHUNK_ROWS;
+		if (i * CHUNK_ROWS < t->size)
+			fn(t->chunks[i], n, ctx);
+		free(t->chunks[i]);
+		t->chunks[i] = NULL;
+	}
+	t->nchunks = 0;
+	t->size = 0;
+}
+
 size_t flowtab_longest_probe(const struct flowtab *t)
 {
 	size_t i, home, longest = 0;

@@ -28,6 +28,12 @@ void flowtab_free(struct flowtab *t);
 int flowtab_add(struct flowtab *t, const struct flow_row *delta, size_t *index);
 /* Remove row index: the last row takes its place (rows below index keep theirs). */
 void flowtab_remove(struct flowtab *t, size_t index);
+/*
+ * Hand every row to fn, a chunk at a time, freeing each chunk once fn
+ * returned: the last use of a table (only flowtab_free() may follow).
+ */
+void flowtab_drain(struct flowtab *t, void (*fn)(struct flow_row *rows, size_t n, void *ctx),
+		   void *ctx);
 /* Remove every row, giving back all but one chunk of rows. */
 void flowtab_clear(struct flowtab *t);
 

@@ -75,6 +75,7 @@ void pipeline_free(struct pipeline *p)
 	pthread_cond_destroy(&p->finished_cond);
 	pthread_cond_destroy(&p->dispatch_wake);
 	pthread_cond_destroy(&p->sweep_done);
+	pthread_cond_destroy(&p->flushed);
 	pthread_mutex_destroy(&p->sweep_lock);
 	free(p);
 }
@@ -172,6 +173,7 @@ int pipeline_start(struct pipeline **out, const struct pipeline_config *cfg)
 	pthread_cond_init(&p->finished_cond, NULL);
 	pthread_cond_init(&p->dispatch_wake, NULL);
 	pthread_cond_init(&p->sweep_done, NULL);
+	pthread_cond_init(&p->flushed, NULL);
 	pthread_mutex_init(&p->sweep_lock, NULL);
 	pthread_cond_init(&p->drain_wake, NULL);
 	p->frags = frag_table_new();
@@ -265,6 +267,7 @@ int pipeline_stop(struct pipeline *p)
 	atomic_store(&p->stop, true);
 	pthread_cond_broadcast(&p->resumed);
 	pthread_cond_broadcast(&p->dispatch_wake);
+	pthread_cond_broadcast(&p->flushed);
 	finished = p->finished;
 	pthread_mutex_unlock(&p->lock);
 	if (p->bpf && !p->src) {
@@ -287,7 +290,7 @@ int pipeline_stop(struct pipeline *p)
 void pipeline_flush(struct pipeline *p)
 {
 	pthread_mutex_lock(&p->lock);
-	atomic_store(&p->flush_requested, true);
+	p->flush_tickets++;
 	pthread_cond_broadcast(&p->dispatch_wake);
 	pthread_mutex_unlock(&p->lock);
 }

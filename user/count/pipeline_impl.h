@@ -136,8 +136,11 @@ struct pipeline {
 	pthread_mutex_t sweep_lock; /* one sweep at a time */
 	pthread_cond_t sweep_done;
 	pthread_cond_t dispatch_wake;
-	atomic_bool cap_reached, flush_requested;
+	atomic_bool cap_reached;
+	uint64_t flush_tickets, flushes_done; /* under lock: a flush asked for, and carried out */
+	pthread_cond_t flushed;
 	uint64_t ended_since_flush;	   /* dispatch thread only */
+	size_t drained_rows;		   /* the final flush's, since the last trim */
 	atomic_uint_fast64_t rows_at_stop; /* live rows when stop began their final flush */
 	atomic_bool stopped;
 	atomic_uint_fast64_t generation, expired, evicted;
@@ -191,6 +194,8 @@ void sweep_run(struct pipeline *p, struct sweep *s);
 void sweep_release(struct pipeline *p, struct sweep *s);
 
 /* dispatch.c */
+/* Ask for a flush and wait until the consumers had it (false: stopping). */
+bool pipeline_flush_wait(struct pipeline *p);
 void *dispatch_main(void *arg);
 /* After the counters ended: every row ends (FORCED), then on_flush and on_close. */
 int dispatch_final(struct pipeline *p);

@@ -20,6 +20,7 @@ struct reader {
 	struct producer out;
 	uint64_t skipped, seen_paused;
 	struct timespec last_flush;
+	uint64_t period_end; /* a file's next report rotation, on its clock */
 };
 
 static void publish(struct reader *r)
@@ -110,6 +111,29 @@ static void account(struct reader *r, const struct packet *frame)
 	emit(r, &pkt, frame);
 }
 
+/*
+ * A file's reports rotate at the first packet past a period's end: what
+ * came before is handed to the counters and flushed before it is counted.
+ */
+static void rotate_if_due(struct reader *r, uint64_t ts_ms)
+{
+	uint64_t period = r->p->rotation_ms;
+
+	if (r->period_end && ts_ms >= r->period_end) {
+		flush_partial(r);
+		pipeline_flush_wait(r->p);
+	}
+	if (!r->period_end || ts_ms >= r->period_end)
+		r->period_end = (ts_ms / period + 1) * period;
+}
+
+/* The row cap, reached on a file: the report ends here, before the next packet. */
+static void cap_flush(struct reader *r)
+{
+	flush_partial(r);
+	pipeline_flush_wait(r->p);
+}
+
 static bool live_flush_due(struct reader *r)
 {
 	struct timespec now;
@@ -141,10 +165,16 @@ void *reader_main(void *arg)
 			break;
 		ret = source_next(p->src, &frame);
 		if (ret == 1) {
-			if (live && atomic_load_explicit(&p->paused, memory_order_relaxed))
+			if (live && atomic_load_explicit(&p->paused, memory_order_relaxed)) {
 				r.seen_paused++;
-			else
+			} else {
+				if (!live && p->rotation_ms)
+					rotate_if_due(&r, frame.ts_ms);
+				if (!live &&
+				    atomic_load_explicit(&p->cap_reached, memory_order_relaxed))
+					cap_flush(&r);
 				account(&r, &frame);
+			}
 		} else if (ret == -ENODATA) {
 			break;
 		} else if (ret < 0) {

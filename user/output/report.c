@@ -105,7 +105,7 @@ static const char *const end_names[] = {
 };
 
 /* JSON Lines: one object a row, numbers as numbers, addresses as in the report. */
-static size_t format_json(char *buf, const struct flow_row *row, bool with_end)
+static size_t format_json(char *buf, const struct flow_row *row)
 {
 	static const char *const protos[] = { "[]", "[\"TCP\"]", "[\"UDP\"]", "[\"TCP\",\"UDP\"]" };
 	const char *proto = protos[row->protos & 3];
@@ -121,7 +121,7 @@ static size_t format_json(char *buf, const struct flow_row *row, bool with_end)
 	p = put_u64(put_str(p, ",\"last\":", 8), row->last_ms);
 	p = put_u64(put_str(p, ",\"bytes\":", 9), row->bytes);
 	p = put_u64(put_str(p, ",\"packets\":", 11), row->packets);
-	if (with_end) {
+	if (row->key.pad[0]) { /* a row that ended: why */
 		uint8_t end = row->key.pad[0] <= NASOONE_END_EVICTED ? row->key.pad[0] : 3;
 
 		p = put_str(p, ",\"end\":\"", 8);
@@ -131,14 +131,13 @@ static size_t format_json(char *buf, const struct flow_row *row, bool with_end)
 	return (size_t)(put_str(p, "}\n", 2) - buf);
 }
 
-size_t report_format_row_as(char *buf, const struct flow_row *row, enum nasoone_format format,
-			    bool with_end)
+size_t report_format_row_as(char *buf, const struct flow_row *row, enum nasoone_format format)
 {
 	switch (format) {
 	case NASOONE_FORMAT_CSV:
 		return format_csv(buf, row);
 	case NASOONE_FORMAT_JSON:
-		return format_json(buf, row, with_end);
+		return format_json(buf, row);
 	default:
 		return report_format_row(buf, row);
 	}
@@ -257,7 +256,7 @@ int report_write_fd_as(int fd, const struct flow_row *const *rows, size_t count,
 				goto out;
 			used = 0;
 		}
-		used += report_format_row_as(buf + used, rows[i], format, false);
+		used += report_format_row_as(buf + used, rows[i], format);
 	}
 	err = write_all(fd, buf, used);
 out:

@@ -22,9 +22,8 @@
 /* Format one row, newline included, into buf (>= REPORT_ROW_MAX). Returns its length. */
 size_t report_format_row(char *buf, const struct flow_row *row);
 
-/* The same row in another format; with_end adds a JSON row's end reason. */
-size_t report_format_row_as(char *buf, const struct flow_row *row, enum nasoone_format format,
-			    bool with_end);
+/* The same row in another format; a JSON row that ended (end reason set) says why. */
+size_t report_format_row_as(char *buf, const struct flow_row *row, enum nasoone_format format);
 /* The header line of a format ("" for JSON Lines). */
 const char *report_header(enum nasoone_format format);
 

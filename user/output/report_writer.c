@@ -18,14 +18,17 @@
 #include "count/flowtab.h"
 #include "output/report_writer.h"
 
+#define STORE_SHIFT 12
+#define STORE_CHUNK (1u << STORE_SHIFT)
+
 struct report_writer {
 	struct report_output *out;
 	bool rotating;	     /* out->path is a strftime(3) pattern */
 	unsigned int period; /* reports finished */
 	char current[PATH_MAX];
 	char previous[PATH_MAX];
-	struct flow_row *store; /* rows that ended in this period */
-	size_t count, cap;
+	struct flow_row **store; /* rows that ended in this period, in chunks that never move */
+	size_t count, nchunks;
 	bool merge; /* a key may be in the store twice, or in the store and a snapshot */
 	char error[PATH_MAX + 128];
 };
@@ -72,6 +75,11 @@ static int failed(struct report_writer *w, int err)
 	return NASOONE_EOUTPUT;
 }
 
+static struct flow_row *stored(const struct report_writer *w, size_t i)
+{
+	return &w->store[i >> STORE_SHIFT][i & (STORE_CHUNK - 1)];
+}
+
 /*
  * The rows of the report, in the report's order: the store and the live
  * rows, merged through a table only when a key can be in both.
@@ -89,7 +97,7 @@ static int write_period(struct report_writer *w, const struct nasoone_snapshot *
 	if (w->count && (live || w->merge)) {
 		merged = flowtab_new();
 		for (i = 0; merged && i < w->count && !err; i++)
-			err = flowtab_add(merged, &w->store[i], NULL);
+			err = flowtab_add(merged, stored(w, i), NULL);
 		for (i = 0; merged && i < live && !err; i++)
 			err = flowtab_add(merged, flow_as_row(&snap->flows[i]), NULL);
 		if (!merged || err) {
@@ -100,7 +108,7 @@ static int write_period(struct report_writer *w, const struct nasoone_snapshot *
 			rows[n++] = flowtab_row(merged, i);
 	} else {
 		for (i = 0; i < w->count; i++)
-			rows[n++] = &w->store[i];
+			rows[n++] = stored(w, i);
 		for (i = 0; i < live; i++)
 			rows[n++] = flow_as_row(&snap->flows[i]);
 	}
@@ -135,21 +143,22 @@ static int on_expired(const struct nasoone_flow *flows, size_t count, void *ctx)
 
 	if (w->out->kind == REPORT_NONE)
 		return 0;
-	if (w->count + count > w->cap) {
-		size_t cap = w->cap ? w->cap : 4096;
-		struct flow_row *grown;
-
-		while (cap < w->count + count)
-			cap *= 2;
-		grown = realloc(w->store, cap * sizeof(*grown));
-		if (!grown)
-			return failed(w, -ENOMEM);
-		w->store = grown;
-		w->cap = cap;
-	}
 	for (i = 0; i < count; i++) {
-		struct flow_row *row = &w->store[w->count++];
+		struct flow_row *row;
 
+		if ((w->count >> STORE_SHIFT) == w->nchunks) {
+			struct flow_row **chunks =
+				realloc(w->store, (w->nchunks + 1) * sizeof(*chunks));
+
+			if (!chunks)
+				return failed(w, -ENOMEM);
+			w->store = chunks;
+			w->store[w->nchunks] = malloc(STORE_CHUNK * sizeof(struct flow_row));
+			if (!w->store[w->nchunks])
+				return failed(w, -ENOMEM);
+			w->nchunks++;
+		}
+		row = stored(w, w->count++);
 		*row = *flow_as_row(&flows[i]);
 		/* Only a flush ends every row at once: after expiry a key can come back. */
 		if (row->key.pad[0] != NASOONE_END_FORCED && row->key.pad[0] != NASOONE_END_EVICTED)
@@ -157,6 +166,15 @@ static int on_expired(const struct nasoone_flow *flows, size_t count, void *ctx)
 		row->key.pad[0] = 0; /* the key again, as the tables compare it */
 	}
 	return 0;
+}
+
+static void free_store(struct report_writer *w)
+{
+	while (w->nchunks)
+		free(w->store[--w->nchunks]);
+	free(w->store);
+	w->store = NULL;
+	w->count = 0;
 }
 
 /* A flush ends the period: finish its report, begin the next. */
@@ -172,7 +190,7 @@ static int on_flush(uint64_t clock_ms, void *ctx)
 	}
 	snprintf(w->previous, sizeof(w->previous), "%s", w->current);
 	w->current[0] = '\0';
-	w->count = 0;
+	free_store(w);
 	w->merge = false;
 	w->period++;
 	return err ? failed(w, err) : 0;
@@ -211,6 +229,6 @@ void report_writer_free(struct report_writer *w)
 {
 	if (!w)
 		return;
-	free(w->store);
+	free_store(w);
 	free(w);
 }
