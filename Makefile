@@ -124,11 +124,14 @@ install: all
 	install -m 0644 nasoone.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -m 0644 include/nasoone.h $(DESTDIR)$(PREFIX)/include/
 	install -m 0644 man/nasoone.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -d $(DESTDIR)$(PREFIX)/share/nasoone
+	install -m 0644 etc/nasoone.toml $(DESTDIR)$(PREFIX)/share/nasoone/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/nasoone $(DESTDIR)$(PREFIX)/lib/libnasoone.* \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig/nasoone.pc $(DESTDIR)$(PREFIX)/include/nasoone.h \
-		$(DESTDIR)$(PREFIX)/share/man/man8/nasoone.8
+		$(DESTDIR)$(PREFIX)/share/man/man8/nasoone.8 \
+		$(DESTDIR)$(PREFIX)/share/nasoone/nasoone.toml
 
 FORMAT_FILES = $(wildcard include/*.h include/nasoone/*.h user/*.c user/*.h user/*/*.c user/*/*.h \
 	bpf/*.c bpf/*.h \

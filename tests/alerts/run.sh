@@ -71,7 +71,7 @@ alert_lines()
 
 EXPECTED_SAMPLE="2023-01-01T00:00:01.124Z alert multicast: new flow udp 192.168.1.31:5353 > 224.0.0.251:5353
 2023-01-01T00:00:01.623Z alert multicast: new flow udp 192.168.1.31:49321 > 239.255.255.250:1900
-2023-01-01T00:00:02.623Z alert alert: first packet tcp 192.168.1.31:44120 > 93.184.216.34:80
+2023-01-01T00:00:02.623Z alert default: first packet tcp 192.168.1.31:44120 > 93.184.216.34:80
 2023-01-01T00:00:00.128Z alert dns6: new flow udp [2001:db8:100::20]:41390 > [2001:db8:100::1]:53
 2023-01-01T00:00:00.146Z alert dns6: new flow udp [2001:db8:100::1]:53 > [2001:db8:100::20]:41390
 alert heavy: threshold tcp 140.82.112.22:443 > 192.168.1.20:53673
@@ -303,6 +303,10 @@ test_print_config()
 	else
 		pass "$t-round-trip"
 	fi
+	# The sample file that make install installs reads.
+	nas "$TMP/sample" --config "$HERE/../../etc/nasoone.toml" --print-config
+	verdict "$t-sample-file" "$([ "$rc" -eq 0 ] && grep -qx '\[alert big-transfer\]' "$TMP/sample.out" ||
+		echo "status $rc: $(head -1 "$TMP/sample.err")")"
 	# The command line beats the file for -r against the file's interface.
 	printf '[general]\ninterface = no-such-device0\n' >"$TMP/i.toml"
 	nas "$TMP/i" --config "$TMP/i.toml" -r "$SAMPLE" -w "$TMP/i.report"

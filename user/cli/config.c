@@ -242,7 +242,7 @@ static const char *rule_name(const char *section, char *buf, size_t size)
 		return NULL;
 	section += 5;
 	if (!*section)
-		return "alert";
+		return "default"; /* the article's one [alert] */
 	if (*section != ' ' && *section != '\t' && *section != '.')
 		return NULL;
 	while (*section == ' ' || *section == '\t' || *section == '.')

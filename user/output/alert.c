@@ -52,25 +52,10 @@ static size_t state_size(const struct alert_rule *r)
 	       (r->on == ALERT_ON_THRESHOLD ? ALERT_SAMPLES * sizeof(struct sample) : 0);
 }
 
-/*
- * A rule compiled for matching: every field constrains (a free address is
- * a zero mask, a free port the whole range), so a check is a few compares
- * without branches per field, in 128 bytes rather than a whole rule.
- */
-struct matcher {
-	uint64_t mask[3][2], want[3][2]; /* src, dst, host */
-	uint8_t family[3];		 /* 0: any */
-	uint8_t protos;			 /* 0: any */
-	uint16_t lo[3], hi[3];		 /* sport, dport, port (host byte order) */
-};
-
 struct alert_engine {
 	const struct alert_rule *rules;
-	struct matcher *matchers;
 	size_t nrules;
-	/* The rules a flow of each family can match (by index, in order): [0] IPv4, [1] IPv6. */
-	uint32_t *by_family[2];
-	size_t nby_family[2];
+	struct alert_index *index;
 	alert_fire_fn fire;
 	void *fire_ctx;
 	struct alert_actions *actions; /* when fire was NULL */
@@ -79,45 +64,6 @@ struct alert_engine {
 	uint64_t fired;
 	uint32_t *scratch; /* the rules matching a new flow */
 };
-
-static void compile(struct matcher *m, const struct alert_rule *r)
-{
-	const struct alert_addr *addr[3] = { &r->src, &r->dst, &r->host };
-	const struct alert_ports *ports[3] = { &r->sport, &r->dport, &r->port };
-
-	memset(m, 0, sizeof(*m));
-	for (int i = 0; i < 3; i++) {
-		if (addr[i]->set) {
-			memcpy(m->mask[i], addr[i]->mask, sizeof(m->mask[i]));
-			memcpy(m->want[i], addr[i]->want, sizeof(m->want[i]));
-			m->family[i] = addr[i]->family;
-		}
-		m->lo[i] = ports[i]->set ? ports[i]->lo : 0;
-		m->hi[i] = ports[i]->set ? ports[i]->hi : 65535;
-	}
-	m->protos = (uint8_t)r->protos;
-}
-
-static inline bool masked(const struct matcher *m, int i, const uint64_t *w)
-{
-	return ((w[0] & m->mask[i][0]) == m->want[i][0]) &
-	       ((w[1] & m->mask[i][1]) == m->want[i][1]);
-}
-
-/* alert_rule_matches() on a compiled rule, with the flow's words and ports loaded once. */
-static inline bool matcher_matches(const struct matcher *m, const uint64_t *s, const uint64_t *d,
-				   uint8_t family, uint16_t sport, uint16_t dport, uint8_t protos)
-{
-	bool fam = (!m->family[0] || m->family[0] == family) &
-		   (!m->family[1] || m->family[1] == family) &
-		   (!m->family[2] || m->family[2] == family);
-
-	return fam & (!m->protos || (m->protos & protos)) & masked(m, 0, s) & masked(m, 1, d) &
-	       (masked(m, 2, s) | masked(m, 2, d)) & (sport >= m->lo[0]) & (sport <= m->hi[0]) &
-	       (dport >= m->lo[1]) & (dport <= m->hi[1]) &
-	       (((sport >= m->lo[2]) & (sport <= m->hi[2])) |
-		((dport >= m->lo[2]) & (dport <= m->hi[2])));
-}
 
 struct alert_engine *alert_engine_new(const struct alert_rule *rules, size_t count,
 				      alert_fire_fn fire, void *fire_ctx)
@@ -138,30 +84,10 @@ struct alert_engine *alert_engine_new(const struct alert_rule *rules, size_t cou
 	e->nslots = 1024;
 	e->slots = calloc(e->nslots, sizeof(*e->slots));
 	e->scratch = calloc(count ? count : 1, sizeof(*e->scratch));
-	e->matchers = calloc(count ? count : 1, sizeof(*e->matchers));
-	if (!e->slots || !e->scratch || !e->matchers || (!fire && !e->actions)) {
+	e->index = alert_index_new(rules, count);
+	if (!e->slots || !e->scratch || !e->index || (!fire && !e->actions)) {
 		alert_engine_free(e);
 		return NULL;
-	}
-	for (int fam = 0; fam < 2; fam++) {
-		e->by_family[fam] = calloc(count ? count : 1, sizeof(uint32_t));
-		if (!e->by_family[fam]) {
-			alert_engine_free(e);
-			return NULL;
-		}
-	}
-	for (size_t i = 0; i < count; i++) {
-		const struct matcher *m = &e->matchers[i];
-
-		compile(&e->matchers[i], &rules[i]);
-		for (int fam = 0; fam < 2; fam++) {
-			uint8_t want = fam ? 6 : 4;
-
-			if ((!m->family[0] || m->family[0] == want) &&
-			    (!m->family[1] || m->family[1] == want) &&
-			    (!m->family[2] || m->family[2] == want))
-				e->by_family[fam][e->nby_family[fam]++] = (uint32_t)i;
-		}
 	}
 	return e;
 }
@@ -181,9 +107,7 @@ void alert_engine_free(struct alert_engine *e)
 			state_clear(&e->slots[i]);
 	free(e->slots);
 	free(e->scratch);
-	free(e->matchers);
-	free(e->by_family[0]);
-	free(e->by_family[1]);
+	alert_index_free(e->index);
 	alert_actions_free(e->actions);
 	free(e);
 }
@@ -260,22 +184,11 @@ static void erase(struct alert_engine *e, struct flow_state *s)
 /* The rules that match a new flow, once, into one block of states. */
 static int match_rules(struct alert_engine *e, struct flow_state *s, const struct nasoone_flow *f)
 {
-	uint16_t sport = ntohs(f->sport), dport = ntohs(f->dport);
-	const uint32_t *list = e->by_family[f->family == 6];
-	size_t size = 8, n = 0, r, i, count = e->nby_family[f->family == 6];
-	uint64_t sw[2], dw[2];
+	size_t n = alert_index_match(e->index, f, e->scratch), size = 8, r;
 	uint8_t *at;
 
-	memcpy(sw, f->saddr, 16);
-	memcpy(dw, f->daddr, 16);
-	for (i = 0; i < count; i++) {
-		r = list[i];
-		if (matcher_matches(&e->matchers[r], sw, dw, f->family, sport, dport,
-				    (uint8_t)f->protos)) {
-			e->scratch[n++] = (uint32_t)r;
-			size += state_size(&e->rules[r]);
-		}
-	}
+	for (r = 0; r < n; r++)
+		size += state_size(&e->rules[e->scratch[r]]);
 	if (!n)
 		return 0;
 	s->states = calloc(1, size);

@@ -77,6 +77,13 @@ bool alert_rule_matches(const struct alert_rule *r, const struct nasoone_flow *f
 /* Parse "a.b.c.d[/n]" or an IPv6 address [/n]; 0 or -EINVAL. */
 int alert_parse_cidr(const char *text, struct alert_addr *a);
 
+/* alert_index.c: the rules a new flow matches, without trying each rule. */
+struct alert_index;
+struct alert_index *alert_index_new(const struct alert_rule *rules, size_t count);
+void alert_index_free(struct alert_index *x);
+/* The indexes of the rules f matches, in increasing order, into out (room for every rule). */
+size_t alert_index_match(struct alert_index *x, const struct nasoone_flow *f, uint32_t *out);
+
 /* What fired: handed to the actions. */
 struct alert_event {
 	const struct alert_rule *rule;
