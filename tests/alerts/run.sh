@@ -21,7 +21,7 @@ mkdir -p "$OUTDIR"
 E2E_RESULTS=$OUTDIR/results
 : >"$E2E_RESULTS"
 export NASOONE PCAPGEN OUTDIR E2E_RESULTS
-# shellcheck source=../e2e/lib.sh
+# shellcheck source=../e2e/lib.sh disable=SC2154 # rc: set by nas (lib.sh)
 . "$E2E_DIR/lib.sh"
 export TZ=UTC
 
@@ -253,6 +253,10 @@ test_config_errors()
 		"c.toml:2: bad value 'perhaps' for force: use yes or no"
 	config_error duplicate-rule '[alert a]\nport = 1\n\n[alert b]\nport = 2\n[alert a]\nport = 3\n' \
 		"c.toml:6: duplicate rule name 'a' (first at line 1)"
+	config_error duplicate-empty-rule '[alert a]\nport = 1\n[alert a]\n' \
+		"c.toml:3: duplicate rule name 'a' (first at line 1)"
+	config_error unknown-empty-section '[general]\n[colours]\n' \
+		'c.toml:2: unknown section [colours]: use [general] or [alert NAME]'
 	config_error bad-cidr '[alert a]\nsrc = 10.0.0.0/33\n' \
 		"c.toml:2: bad address '10.0.0.0/33' for src: expected an IPv4 or IPv6 address, optionally /prefix"
 	config_error bad-port '[alert a]\n\nport = 65536\n' \
@@ -406,6 +410,7 @@ test_live_latency()
 	done
 }
 
+# shellcheck disable=SC2034 # run_tests (lib.sh) reads it
 ALL_TESTS=${ALERT_TESTS:-"test_exact_lines test_every_flow_once test_exec_environment test_notify_stub
 	test_config_errors test_print_config test_summary_mode test_detailed_mode test_live_latency"}
 run_tests

@@ -22,10 +22,9 @@ struct loader {
 	struct config *cfg;
 	const char *path;
 	FILE *file;
-	int line;	  /* the line libinih is working on */
-	int section_line; /* the line of the latest [section] */
-	int current_line; /* the line of the section whose keys come now */
-	char section[128];
+	int line;		 /* the line libinih is working on */
+	int section_line;	 /* the line of the latest [section] */
+	bool in_section;	 /* a [section] header was read */
 	struct alert_rule *rule; /* of the current [alert NAME], or NULL */
 	int *rule_lines;	 /* the [alert] line of each rule */
 	const struct option *options;
@@ -52,6 +51,7 @@ __attribute__((format(printf, 3, 4))) static void fail_at(struct loader *l, int 
 }
 
 static const char *rule_name(const char *section, char *buf, size_t size);
+static int start_rule(struct loader *l, const char *section);
 
 /* fgets() that counts lines and notes the start of each section. */
 static char *read_line(char *str, int num, void *stream)
@@ -82,14 +82,23 @@ static char *read_line(char *str, int num, void *stream)
 	for (s = str; isspace((unsigned char)*s); s++)
 		;
 	if (*s == '[') {
-		char name[128], buf[ALERT_NAME_MAX + 8];
+		char name[128];
 		size_t n = strcspn(s + 1, "]");
 
+		/*
+		 * Sections start here, not at their first key: libinih says
+		 * nothing of a section without keys, and an empty [alert NAME] is
+		 * a rule (every flow, on its first packet).
+		 */
 		l->section_line = l->line;
-		/* Checked here too: libinih says nothing of a section without keys. */
 		snprintf(name, sizeof(name), "%.*s", (int)(n < 127 ? n : 127), s + 1);
-		if (s[1 + n] == ']' && strcmp(name, "general") &&
-		    !rule_name(name, buf, sizeof(buf)) && strncmp(name, "alert", 5))
+		l->in_section = true;
+		l->rule = NULL;
+		if (s[1 + n] != ']' || l->failed)
+			; /* libinih reports the line */
+		else if (!strncmp(name, "alert", 5))
+			start_rule(l, name);
+		else if (strcmp(name, "general"))
 			fail_at(l, l->line, "unknown section [%s]: use [general] or [alert NAME]",
 				name);
 	}
@@ -305,18 +314,10 @@ static int on_key(void *user, const char *section, const char *key, const char *
 
 	if (l->failed)
 		return 1;
-	if (strcmp(section, l->section) || l->section_line != l->current_line) {
-		/* A new section (libinih calls us with its first key); it may repeat a name. */
-		snprintf(l->section, sizeof(l->section), "%s", section);
-		l->current_line = l->section_line;
-		l->rule = NULL;
-		if (!*section) {
-			fail_at(l, l->line, "'%s' before any [section]: put it under [general]",
-				key);
-			return 0;
-		}
-		if (strcmp(section, "general") && start_rule(l, section))
-			return 0;
+	(void)section; /* known since read_line() saw its header */
+	if (!l->in_section) {
+		fail_at(l, l->line, "'%s' before any [section]: put it under [general]", key);
+		return 0;
 	}
 	snprintf(name, sizeof(name), "%s", key);
 	for (i = 0; name[i]; i++)
@@ -348,7 +349,6 @@ int config_load(struct config *cfg, const char *path, const struct option *optio
 		.excluded = excl,
 		.check = check,
 		.ctx = ctx,
-		.section = "\001", /* no section seen yet */
 	};
 	int ret;
 
