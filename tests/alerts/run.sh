@@ -88,8 +88,8 @@ test_exact_lines()
 	make_tmp && trap cleanup EXIT
 	write_rules "$TMP/rules.toml"
 	want=$(printf '%s\n' "$EXPECTED_SAMPLE" | sort)
-	for mode in pcap xdp; do
-		if [ $mode = xdp ] && ! need_bpf "$t-xdp"; then
+	for mode in pcap xdp tc; do
+		if [ $mode != pcap ] && ! need_bpf "$t-$mode"; then
 			continue
 		fi
 		nas "$TMP/$mode" --config "$TMP/rules.toml" -r "$SAMPLE" -w /dev/null --mode $mode
@@ -376,9 +376,9 @@ test_live_latency()
 		return 0
 	}
 	printf '[alert live]\ndst = 10.200.0.1\ndport = 9999\nproto = udp\nnotify = no\n' >"$TMP/l.toml"
-	for mode in pcap xdp; do
+	for mode in pcap xdp tc; do
 		extra=()
-		if [ $mode = xdp ]; then
+		if [ $mode != pcap ]; then
 			need_bpf "$t-$mode" || continue
 			extra=(--drain-ms 100)
 		fi
@@ -390,8 +390,8 @@ test_live_latency()
 			fail "$t-$mode" "nasoone did not start"
 			continue
 		fi
-		if [ $mode = xdp ] && kernel_refuses "$TMP/$mode.err"; then
-			skip "$t-$mode" "the kernel refuses XDP on a veth"
+		if [ $mode != pcap ] && kernel_refuses "$TMP/$mode.err"; then
+			skip "$t-$mode" "the kernel refuses $mode on a veth"
 			continue
 		fi
 		sleep 0.5
