@@ -307,6 +307,11 @@ test_print_config()
 	else
 		pass "$t-round-trip"
 	fi
+	# mode is both what is shown and the capture path: neither replaces the other.
+	printf '[general]\nmode = summary\n' >"$TMP/m.toml"
+	nas "$TMP/m" --config "$TMP/m.toml" --mode xdp --print-config
+	verdict "$t-two-modes" "$(grep -qx 'mode = "summary"' "$TMP/m.out" &&
+		grep -qx 'mode = "xdp"' "$TMP/m.out" || echo "status $rc: $(cat "$TMP/m.out")")"
 	# The sample file that make install installs reads.
 	nas "$TMP/sample" --config "$HERE/../../etc/nasoone.toml" --print-config
 	verdict "$t-sample-file" "$([ "$rc" -eq 0 ] && grep -qx '\[alert big-transfer\]' "$TMP/sample.out" ||

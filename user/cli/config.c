@@ -126,6 +126,10 @@ int config_note(struct config *cfg, const char *key, const char *value)
 
 	if (!copy)
 		return -ENOMEM;
+	/* mode is two settings: what is shown, and the capture path (printed as mode both). */
+	if (!strcmp(key, "mode") && value &&
+	    (!strcmp(value, "summary") || !strcmp(value, "detailed") || !strcmp(value, "report")))
+		key = "mode#view";
 	for (i = 0; i < cfg->nsettings; i++) {
 		if (!strcmp(cfg->settings[i].key, key)) {
 			free(cfg->settings[i].value);
@@ -410,7 +414,8 @@ void config_print(const struct config *cfg, FILE *out)
 {
 	fputs("[general]\n", out);
 	for (size_t i = 0; i < cfg->nsettings; i++) {
-		fprintf(out, "%s = ", cfg->settings[i].key);
+		fprintf(out, "%.*s = ", (int)strcspn(cfg->settings[i].key, "#"),
+			cfg->settings[i].key);
 		print_quoted(out, cfg->settings[i].value);
 		fputc('\n', out);
 	}
