@@ -9,6 +9,7 @@ LLVM_STRIP ?= llvm-strip
 BPFTOOL ?= bpftool
 PREFIX ?= /usr/local
 DESTDIR ?=
+SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
 VERSION := 0.1.0
 SOVERSION := 0
 
@@ -25,10 +26,13 @@ LDLIBS := -lbpf -lelf -lpcap -lz -lpthread
 CLI_LDLIBS := -linih
 ALL_LDFLAGS := -pthread $(LDFLAGS) $(EXTRA_LDFLAGS)
 
-# Debian packages for building, and for the tests.
+# Debian packages for building, and for the tests. libsystemd-dev: a static
+# link (`pkg-config --static --libs nasoone`) reaches -lsystemd through
+# libpcap's dbus-1; systemd: systemd-analyze checks the unit.
 BUILD_DEPS := gcc make pkg-config clang llvm libbpf-dev libelf-dev zlib1g-dev \
-	libpcap-dev bpftool libcmocka-dev clang-format libinih-dev
-TEST_DEPS := tcpdump iproute2 valgrind tshark bc time python3 ethtool netsniff-ng
+	libpcap-dev bpftool libcmocka-dev clang-format libinih-dev \
+	libsystemd-dev
+TEST_DEPS := tcpdump iproute2 valgrind tshark bc time python3 ethtool netsniff-ng systemd
 
 ifeq ($(V),1)
 Q :=
@@ -126,12 +130,17 @@ install: all
 	install -m 0644 man/nasoone.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -d $(DESTDIR)$(PREFIX)/share/nasoone
 	install -m 0644 etc/nasoone.toml $(DESTDIR)$(PREFIX)/share/nasoone/
+	install -d $(DESTDIR)$(SYSTEMD_UNITDIR)
+	sed 's|@BINDIR@|$(PREFIX)/bin|' systemd/nasoone@.service.in \
+		>$(DESTDIR)$(SYSTEMD_UNITDIR)/nasoone@.service
+	chmod 0644 $(DESTDIR)$(SYSTEMD_UNITDIR)/nasoone@.service
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/nasoone $(DESTDIR)$(PREFIX)/lib/libnasoone.* \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig/nasoone.pc $(DESTDIR)$(PREFIX)/include/nasoone.h \
 		$(DESTDIR)$(PREFIX)/share/man/man8/nasoone.8 \
-		$(DESTDIR)$(PREFIX)/share/nasoone/nasoone.toml
+		$(DESTDIR)$(PREFIX)/share/nasoone/nasoone.toml \
+		$(DESTDIR)$(SYSTEMD_UNITDIR)/nasoone@.service
 
 FORMAT_FILES = $(wildcard include/*.h include/nasoone/*.h user/*.c user/*.h user/*/*.c user/*/*.h \
 	bpf/*.c bpf/*.h \

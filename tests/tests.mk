@@ -9,6 +9,7 @@ include tests/unit/unit.mk
 include tests/cli/cli.mk
 include tests/e2e/e2e.mk
 include tests/alerts/alerts.mk
+include tests/systemd/systemd.mk
 include tests/api/api.mk
 -include tests/bench/bench.mk
 
@@ -19,7 +20,7 @@ test: deps all
 	$(Q)$(MAKE) --no-print-directory test-asan
 
 test-suite: format-check test-unit test-api test-bpf test-gen test-corpus test-cli test-alerts \
-	test-valgrind test-e2e
+	test-systemd test-valgrind test-e2e
 
 # The suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer
 # in a separate output directory.
@@ -34,9 +35,15 @@ $(OUTPUT)/pcap_floor: tests/bench/pcap_floor.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< -lpcap -o $@
 
-bench: deps all $(OUTPUT)/pcapgen $(OUTPUT)/pcap_floor
+# snap_bench uses the public API only, like any program linking libnasoone.
+$(OUTPUT)/snap_bench: tests/bench/snap_bench.c $(OUTPUT)/libnasoone.a include/nasoone.h | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< $(OUTPUT)/libnasoone.a $(ALL_LDFLAGS) $(LDLIBS) -o $@
+
+bench: deps all $(OUTPUT)/pcapgen $(OUTPUT)/pcap_floor $(OUTPUT)/snap_bench
 	$(Q)tests/bench/bench.sh $(NASOONE_BIN) $(OUTPUT)/pcapgen $(OUTPUT)/pcap_floor $(OUTPUT)/bench
 	$(Q)tests/bench/alerts.sh $(NASOONE_BIN) $(OUTPUT)/pcapgen $(OUTPUT)/bench
+	$(Q)tests/bench/consumers.sh $(NASOONE_BIN) $(OUTPUT)/snap_bench $(OUTPUT)/pcapgen $(OUTPUT)/bench
 	$(Q)$(MAKE) --no-print-directory bench-bpf
 
 # The file path under valgrind: every generated capture, damaged ones

@@ -143,10 +143,12 @@ test_exec_environment()
 	local t=exec_environment want
 
 	make_tmp && trap cleanup EXIT
+	# Commands run as the user nasoone dropped to (as root: nasoone or nobody).
+	mkdir "$TMP/out" && chmod 1777 "$TMP/out"
 	cat >"$TMP/record.sh" <<EOF
 #!/bin/sh
-env | grep '^NASOONE_' | sort >"$TMP/env.\$NASOONE_SPORT"
-printf '%s\n' "\$@" >"$TMP/args.\$NASOONE_SPORT"
+env | grep '^NASOONE_' | sort >"$TMP/out/env.\$NASOONE_SPORT"
+printf '%s\n' "\$@" >"$TMP/out/args.\$NASOONE_SPORT"
 EOF
 	chmod +x "$TMP/record.sh"
 	cat >"$TMP/exec.toml" <<EOF
@@ -155,9 +157,9 @@ ip = 192.168.1.31
 dport = 80
 stderr = no
 notify = no
-exec = "$TMP/record.sh one ;touch $TMP/PWNED \$NASOONE_SRC"
+exec = "$TMP/record.sh one ;touch $TMP/out/PWNED \$NASOONE_SRC"
 EOF
-	cd "$TMP" || return 1
+	cd "$TMP/out" || return 1
 	NASOONE_STALE=1 nas "$TMP/run" --config "$TMP/exec.toml" -r "$SAMPLE" -w /dev/null
 	want="NASOONE_BYTES=1755
 NASOONE_DPORT=80
@@ -171,17 +173,17 @@ NASOONE_RULE=web
 NASOONE_SPORT=44120
 NASOONE_SRC=192.168.1.31
 NASOONE_TIME=2023-01-01T00:00:02.623Z"
-	if [ ! -f "$TMP/env.44120" ]; then
+	if [ ! -f "$TMP/out/env.44120" ]; then
 		fail $t "the command did not run"
-	elif [ "$(grep -v -e '^NASOONE_BYTES' -e '^NASOONE_PACKETS' "$TMP/env.44120")" != \
+	elif [ "$(grep -v -e '^NASOONE_BYTES' -e '^NASOONE_PACKETS' "$TMP/out/env.44120")" != \
 		"$(echo "$want" | grep -v -e '^NASOONE_BYTES' -e '^NASOONE_PACKETS')" ]; then
-		diff <(echo "$want") "$TMP/env.44120" >"$DETAIL"
+		diff <(echo "$want") "$TMP/out/env.44120" >"$DETAIL"
 		fail $t "the environment differs"
-	elif [ -e "$TMP/PWNED" ] || [ "$(cat "$TMP/args.44120")" != "one
+	elif [ -e "$TMP/out/PWNED" ] || [ "$(cat "$TMP/out/args.44120")" != "one
 ;touch
-$TMP/PWNED
+$TMP/out/PWNED
 \$NASOONE_SRC" ]; then
-		cat "$TMP/args.44120" >"$DETAIL"
+		cat "$TMP/out/args.44120" >"$DETAIL"
 		fail $t "the command line went through a shell"
 	else
 		pass $t
@@ -193,26 +195,26 @@ test_notify_stub()
 	local t=notify_stub n
 
 	make_tmp && trap cleanup EXIT
-	mkdir "$TMP/bin"
-	printf '#!/bin/sh\nprintf "%%s|" "$@" >>"%s/notified"\necho >>"%s/notified"\n' "$TMP" "$TMP" \
+	mkdir "$TMP/bin" "$TMP/out" && chmod 1777 "$TMP/out"
+	printf '#!/bin/sh\nprintf "%%s|" "$@" >>"%s/notified"\necho >>"%s/notified"\n' "$TMP/out" "$TMP/out" \
 		>"$TMP/bin/notify-send"
 	chmod +x "$TMP/bin/notify-send"
 	printf '[alert mc]\ndst = 224.0.0.0/4\non = flow\nstderr = no\nnotify = yes\n' >"$TMP/n.toml"
 	PATH=$TMP/bin:$PATH DBUS_SESSION_BUS_ADDRESS=unix:path=$TMP/bus \
 		nas "$TMP/bus" --config "$TMP/n.toml" -r "$SAMPLE" -w /dev/null
 	n=$(grep -c '^-a|nasoone|nasoone alert mc|20..-..-..T.*alert mc: new flow udp .* > 2\(24\|39\)\.' \
-		"$TMP/notified" 2>/dev/null)
+		"$TMP/out/notified" 2>/dev/null)
 	if [ "$rc" -ne 0 ] || [ "${n:-0}" -ne 2 ]; then
-		cat "$TMP/notified" >"$DETAIL" 2>/dev/null
+		cat "$TMP/out/notified" >"$DETAIL" 2>/dev/null
 		fail "$t-bus" "notify-send ran ${n:-0} times as expected, not 2 (status $rc)"
 	else
 		pass "$t-bus"
 	fi
-	rm -f "$TMP/notified"
+	rm -f "$TMP/out/notified"
 	PATH=$TMP/bin:$PATH XDG_RUNTIME_DIR=$TMP/none nas "$TMP/nobus" --config "$TMP/n.toml" \
 		-r "$SAMPLE" -w /dev/null </dev/null
 	n=$(grep -c 'no session bus' "$TMP/nobus.err")
-	if [ -e "$TMP/notified" ] || [ "$n" -ne 1 ]; then
+	if [ -e "$TMP/out/notified" ] || [ "$n" -ne 1 ]; then
 		fail "$t-no-bus" "without a session bus: said $n times (not once), or notify-send ran"
 	else
 		pass "$t-no-bus"
@@ -247,8 +249,8 @@ test_config_errors()
 		'c.toml:3: unknown section [bogus]: use [general] or [alert NAME]'
 	config_error unknown-key '# comment\n[general]\ncolour = red\n' \
 		"c.toml:3: unknown key 'colour' in [general]"
-	config_error bad-value '[general]\ninterval = soon\n' \
-		"c.toml:2: invalid -t value 'soon': expected an integer from 1 to 86400"
+	config_error bad-value '[general]\nthreads = many\n' \
+		"c.toml:2: invalid -j value 'many': expected an integer from 0 to 64"
 	config_error bad-flag '[general]\nforce = perhaps\n' \
 		"c.toml:2: bad value 'perhaps' for force: use yes or no"
 	config_error duplicate-rule '[alert a]\nport = 1\n\n[alert b]\nport = 2\n[alert a]\nport = 3\n' \

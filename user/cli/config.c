@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_options.h"
 #include "cli/config.h"
 
-#define EXIT_USAGE	 2
 #define VALUE_MAX	 1024
 #define HIDDEN_SEMICOLON '\x1f' /* a ';' inside quotes, while libinih reads the line */
 
@@ -423,4 +423,59 @@ void config_print(const struct config *cfg, FILE *out)
 		fputc('\n', out);
 		alert_rule_print(&cfg->rules[i], out);
 	}
+}
+
+/* Options that make no sense in a configuration file. */
+static const char *const not_in_config[] = { "config",	"print-config",	   "help",
+					     "version", "list-interfaces", NULL };
+
+/* A value of the configuration file, checked by the command line's own parser. */
+static int check_option(const char *where, const struct option *opt, const char *value, void *ctx)
+{
+	char name[128], *argv[] = { "nasoone", name, (char *)value, NULL };
+	struct options scratch = { .in_config = true };
+	int ret;
+
+	(void)ctx;
+	snprintf(name, sizeof(name), "--%s", opt->name);
+	options_error_where(where);
+	ret = parse_args(value ? 3 : 2, argv, &scratch);
+	options_error_where(NULL);
+	free(scratch.expression);
+	return ret;
+}
+
+int config_parse_args(int argc, char **argv, struct options *o)
+{
+	struct options first = { .in_config = true };
+	char **fargv;
+	int ret;
+
+	/* Where the file is (and --help, --version, errors of the command line). */
+	ret = parse_args(argc, argv, &first);
+	free(first.expression);
+	if (ret || !first.config)
+		return ret ? ret : parse_args(argc, argv, o);
+	ret = config_load(&o->cfg, first.config, options_table(), not_in_config, check_option,
+			  NULL);
+	if (ret)
+		return ret;
+	fargv = calloc((size_t)o->cfg.argc + 2, sizeof(*fargv));
+	if (!fargv)
+		return EXIT_FAILURE;
+	fargv[0] = argv[0];
+	for (int i = 0; i < o->cfg.argc; i++)
+		fargv[i + 1] = o->cfg.argv[i];
+	o->in_config = true;
+	ret = parse_args(o->cfg.argc + 1, fargv, o);
+	o->in_config = false;
+	free(fargv);
+	if (ret)
+		return ret;
+	ret = parse_args(argc, argv, o);
+	if (!ret && !o->expression && o->cfg.filter && !(o->expression = strdup(o->cfg.filter)))
+		ret = EXIT_FAILURE;
+	if (!ret && o->expression && config_note(&o->cfg, "filter", o->expression))
+		ret = EXIT_FAILURE;
+	return ret;
 }

@@ -10,15 +10,20 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "count/pipeline_impl.h"
 
+/*
+ * The counter's own CPU time: a step's cost, not the time the scheduler
+ * gave the core to another thread meanwhile.
+ */
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
@@ -82,12 +87,26 @@ static void move_changed(struct counter *c, size_t from, size_t to)
 	}
 }
 
+/* Where the copy of row index goes (room reserved); NULL when out of memory. */
+static struct flow_row *copy_of(struct sweep *s, struct sweep_part *part, size_t index)
+{
+	if (s->kind == SWEEP_SNAPSHOT && index < part->region)
+		return &s->snap[part->base + index];
+	if (s->kind == SWEEP_SNAPSHOT)
+		index -= part->region;
+	if (reserve(&part->rows, &part->rows_cap, index + 1))
+		return NULL;
+	if (index >= part->nrows)
+		part->nrows = index + 1;
+	return &part->rows[index];
+}
+
 /* Fold a batch; rows already copied by the sweep in progress get the delta too. */
 static int counter_fold(struct counter *c, const struct batch *b)
 {
 	struct pipeline *p = c->pipeline;
-	struct sweep_part *part =
-		c->sweep && copies_rows(c->sweep) ? &c->sweep->parts[c->index] : NULL;
+	struct sweep *s = c->sweep && copies_rows(c->sweep) ? c->sweep : NULL;
+	struct sweep_part *part = s ? &s->parts[c->index] : NULL;
 	unsigned int i;
 	size_t index;
 	int err = 0;
@@ -96,8 +115,14 @@ static int counter_fold(struct counter *c, const struct batch *b)
 		err = flowtab_add(c->table, &b->rows[i], &index);
 		if (b->rows[i].last_ms > c->clock_ms)
 			c->clock_ms = b->rows[i].last_ms;
-		if (part && index < c->cursor && !err)
-			row_fold(&part->rows[index], &b->rows[i]);
+		if (part && index < c->cursor && !err) {
+			struct flow_row *copy = copy_of(s, part, index);
+
+			if (copy)
+				row_fold(copy, &b->rows[i]);
+			else
+				part->err = -ENOMEM;
+		}
 		if (p->changes_ms && !err)
 			err = mark_changed(c, index);
 	}
@@ -131,8 +156,10 @@ static void sweep_finish(struct counter *c)
 	struct sweep_part *part = &s->parts[c->index];
 	size_t i;
 
-	if (copies_rows(s))
+	if (s->kind == SWEEP_FLUSH)
 		part->nrows = c->cursor;
+	if (s->kind == SWEEP_SNAPSHOT)
+		part->nrows = c->cursor > part->region ? c->cursor - part->region : 0;
 	if (s->kind & SWEEP_FLUSH) {
 		for (i = 0; i < part->nrows; i++)
 			part->rows[i].key.pad[0] = s->flush_reason;
@@ -215,10 +242,15 @@ static void sweep_step(struct counter *c)
 		return;
 	}
 	while (steps < SWEEP_STEP && c->cursor < flowtab_size(t) && !part->err) {
-		struct flow_row *row = flowtab_row(t, c->cursor);
+		struct flow_row *row = flowtab_row(t, c->cursor), *to;
 
-		if ((s->kind & (SWEEP_EXPIRE | SWEEP_FLUSH)) == SWEEP_EXPIRE &&
-		    (reason = end_reason(s, row, now))) {
+		if (s->kind == SWEEP_EXPIRE) {
+			reason = end_reason(s, row, now);
+			if (!reason) {
+				c->cursor++;
+				steps++;
+				continue;
+			}
 			if (reserve(&part->ended, &part->ended_cap, part->nended + 1)) {
 				part->err = -ENOMEM;
 				break;
@@ -231,22 +263,19 @@ static void sweep_step(struct counter *c)
 			steps++;
 			continue;
 		}
-		if (!copies_rows(s)) {
-			c->cursor++;
-			steps++;
-			continue;
-		}
-		/* Rows lie in chunks: copy the contiguous run at once. */
+		/* Rows lie in chunks: copy the contiguous run at once, within one region. */
 		run = flowtab_chunk_rows(t, c->cursor);
-		if (s->kind & SWEEP_EXPIRE)
-			run = 1; /* each row is looked at for expiry */
 		if (run > SWEEP_STEP - steps)
 			run = SWEEP_STEP - steps;
-		if (reserve(&part->rows, &part->rows_cap, c->cursor + run)) {
+		if (s->kind == SWEEP_SNAPSHOT && c->cursor < part->region &&
+		    c->cursor + run > part->region)
+			run = part->region - c->cursor;
+		to = copy_of(s, part, c->cursor + run - 1);
+		if (!to) {
 			part->err = -ENOMEM;
 			break;
 		}
-		memcpy(&part->rows[c->cursor], row, run * sizeof(*row));
+		memcpy(to - (run - 1), row, run * sizeof(*row));
 		c->cursor += run;
 		steps += run;
 	}
@@ -305,11 +334,57 @@ void *counter_main(void *arg)
 	return NULL;
 }
 
-void sweep_run(struct pipeline *p, struct sweep *s)
+/* Room for a copy of n rows and those that come during the sweep. */
+static size_t with_slack(size_t n)
+{
+	return n + n / 8 + 1024;
+}
+
+/*
+ * A snapshot's copies go straight into one array, each counter's rows at
+ * its own offset (their number now is a lower bound for the sweep), so
+ * that the snapshot needs no second copy; huge pages, where the kernel
+ * has them, make its first touch cheap.
+ */
+static int sweep_prepare(struct pipeline *p, struct sweep *s)
+{
+	size_t total = 0;
+	unsigned int i;
+
+	for (i = 0; i < p->ncounters; i++) {
+		struct sweep_part *part = &s->parts[i];
+		size_t rows = atomic_load(&p->counters[i].rows);
+
+		if (s->kind == SWEEP_SNAPSHOT) {
+			part->base = total;
+			part->region = rows;
+			total += rows;
+		}
+		/* Room for the rows that come meanwhile: no large realloc in a counter's step. */
+		if (s->kind != SWEEP_EXPIRE &&
+		    reserve(&part->rows, &part->rows_cap,
+			    s->kind == SWEEP_FLUSH ? with_slack(rows) : with_slack(rows) - rows))
+			return -ENOMEM;
+	}
+	if (s->kind != SWEEP_SNAPSHOT)
+		return 0;
+	s->snap_rows = total;
+	s->snap = malloc((total ? total : 1) * sizeof(*s->snap));
+	if (!s->snap)
+		return -ENOMEM;
+	if (total * sizeof(*s->snap) >= (2u << 20))
+		madvise((void *)((uintptr_t)s->snap & ~(uintptr_t)4095), total * sizeof(*s->snap),
+			MADV_HUGEPAGE);
+	return 0;
+}
+
+int sweep_run(struct pipeline *p, struct sweep *s)
 {
 	unsigned int i;
 
 	s->done = 0;
+	if (sweep_prepare(p, s))
+		return -ENOMEM;
 	for (i = 0; i < p->ncounters; i++) {
 		struct counter *c = &p->counters[i];
 		bool inline_sweep;
@@ -330,6 +405,7 @@ void sweep_run(struct pipeline *p, struct sweep *s)
 	while (s->done < p->ncounters)
 		pthread_cond_wait(&p->sweep_done, &p->lock);
 	pthread_mutex_unlock(&p->lock);
+	return 0;
 }
 
 void sweep_release(struct pipeline *p, struct sweep *s)
@@ -341,4 +417,6 @@ void sweep_release(struct pipeline *p, struct sweep *s)
 		free(s->parts[i].ended);
 	}
 	memset(s->parts, 0, sizeof(s->parts[0]) * p->ncounters);
+	free(s->snap);
+	s->snap = NULL;
 }

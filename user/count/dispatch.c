@@ -91,12 +91,12 @@ static void deliver_flush(struct pipeline *p, uint64_t clock_ms)
 	}
 }
 
-/* One array of every counter's copy; NULL with -ENOMEM. */
+/* The sweep's array, with the rows that came during it appended; NULL with -ENOMEM. */
 static struct nasoone_snapshot *snapshot_build(struct pipeline *p, struct sweep *s)
 {
 	struct nasoone_snapshot *snap = calloc(1, sizeof(*snap));
-	struct nasoone_flow *flows;
-	size_t total = 0, at = 0;
+	size_t total = s->snap_rows;
+	struct flow_row *rows;
 	unsigned int i;
 
 	if (!snap)
@@ -108,22 +108,18 @@ static struct nasoone_snapshot *snapshot_build(struct pipeline *p, struct sweep 
 		}
 		total += s->parts[i].nrows;
 	}
-	if (p->ncounters == 1 && s->parts[0].rows) {
-		/* Hand the one copy over rather than copy it again. */
-		flows = (struct nasoone_flow *)(void *)s->parts[0].rows;
-		s->parts[0].rows = NULL;
-	} else {
-		flows = malloc((total ? total : 1) * sizeof(*flows));
-		if (!flows) {
-			free(snap);
-			return NULL;
-		}
-		for (i = 0; i < p->ncounters; i++) {
-			memcpy(flows + at, s->parts[i].rows, s->parts[i].nrows * sizeof(*flows));
-			at += s->parts[i].nrows;
-		}
+	rows = total == s->snap_rows ? s->snap : realloc(s->snap, total * sizeof(*rows));
+	if (!rows) {
+		free(snap);
+		return NULL;
 	}
-	snap->flows = flows;
+	s->snap = NULL;
+	total = s->snap_rows;
+	for (i = 0; i < p->ncounters; i++) {
+		memcpy(rows + total, s->parts[i].rows, s->parts[i].nrows * sizeof(*rows));
+		total += s->parts[i].nrows;
+	}
+	snap->flows = row_as_flow(rows);
 	snap->count = total;
 	snap->generation = atomic_fetch_add(&p->generation, 1) + 1;
 	snap->clock_ms = pipeline_clock_ms(p);
@@ -142,21 +138,22 @@ void pipeline_snapshot_free(struct nasoone_snapshot *snap)
 int pipeline_snapshot(struct pipeline *p, struct nasoone_snapshot **out)
 {
 	struct sweep *s = calloc(1, sizeof(*s));
+	int err;
 
 	*out = NULL;
 	if (!s)
 		return -ENOMEM;
 	s->kind = SWEEP_SNAPSHOT;
 	pthread_mutex_lock(&p->sweep_lock);
-	sweep_run(p, s);
+	err = sweep_run(p, s);
 	pthread_mutex_unlock(&p->sweep_lock);
-	*out = snapshot_build(p, s);
+	*out = err ? NULL : snapshot_build(p, s);
 	sweep_release(p, s);
 	free(s);
 	return *out ? 0 : -ENOMEM;
 }
 
-/* Run one sweep and hand its results to the consumers. */
+/* Run one sweep (one kind) and hand its results to the consumers. */
 static void sweep_and_deliver(struct pipeline *p, unsigned int kind, uint8_t flush_reason)
 {
 	struct sweep *s = calloc(1, sizeof(*s));
@@ -174,16 +171,21 @@ static void sweep_and_deliver(struct pipeline *p, unsigned int kind, uint8_t flu
 	s->idle_ms = p->idle_ms;
 	s->active_ms = p->active_ms;
 	pthread_mutex_lock(&p->sweep_lock);
-	sweep_run(p, s);
+	err = sweep_run(p, s);
 	pthread_mutex_unlock(&p->sweep_lock);
+	if (err) {
+		set_error(p, err, "out of memory while sweeping the rows");
+		free(s);
+		return;
+	}
 	for (i = 0; i < p->ncounters; i++) {
 		if (s->parts[i].err)
 			set_error(p, -ENOMEM, "out of memory while sweeping the rows");
 		deliver_ended(p, s->parts[i].ended, s->parts[i].nended);
 	}
-	if (kind & SWEEP_FLUSH)
+	if (kind == SWEEP_FLUSH)
 		deliver_flush(p, pipeline_clock_ms(p));
-	if (kind & SWEEP_SNAPSHOT) {
+	if (kind == SWEEP_SNAPSHOT) {
 		snap = snapshot_build(p, s);
 		if (!snap)
 			set_error(p, -ENOMEM, "out of memory for a snapshot of the rows");
@@ -342,10 +344,13 @@ void *dispatch_main(void *arg)
 			kind |= SWEEP_SNAPSHOT;
 			next_snapshot = now + p->interval_s * 1000ull;
 		}
+		/* A flush ends every row and the report's period: no expiry or snapshot then. */
 		if (kind & SWEEP_FLUSH)
-			kind &= ~SWEEP_EXPIRE; /* every row ends anyway */
-		if (kind)
-			sweep_and_deliver(p, kind, reason);
+			sweep_and_deliver(p, SWEEP_FLUSH, reason);
+		else if (kind & SWEEP_EXPIRE)
+			sweep_and_deliver(p, SWEEP_EXPIRE, reason);
+		if (kind == SWEEP_SNAPSHOT || kind == (SWEEP_SNAPSHOT | SWEEP_EXPIRE))
+			sweep_and_deliver(p, SWEEP_SNAPSHOT, reason);
 		if (p->changes_ms && mono_ms() >= next_changes) {
 			changes_and_deliver(p);
 			next_changes = mono_ms() + p->changes_ms;

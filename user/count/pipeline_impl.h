@@ -44,7 +44,7 @@ struct queue {
 	bool kicked;
 };
 
-/* What a sweep of the counters does (bits of struct sweep's kind). */
+/* What a sweep of the counters does: one of these. */
 #define SWEEP_SNAPSHOT 0x1 /* copy every row */
 #define SWEEP_EXPIRE   0x2 /* end the rows past the idle or active timeout */
 #define SWEEP_FLUSH    0x4 /* end every row */
@@ -52,8 +52,14 @@ struct queue {
 
 /* One counter's share of a sweep. */
 struct sweep_part {
-	struct flow_row *rows; /* SNAPSHOT/FLUSH: row i of the table copied at rows[i]; CHANGES:
-				  the changed rows, packed */
+	/*
+	 * SNAPSHOT: rows 0 .. region-1 of the table are copied to the sweep's
+	 * one array at base + index, rows that appear during the sweep to
+	 * rows[index - region]. FLUSH: row i is copied to rows[i]. CHANGES:
+	 * the changed rows, packed in rows.
+	 */
+	size_t base, region;
+	struct flow_row *rows;
 	size_t nrows, rows_cap;
 	struct flow_row *ended; /* rows that left the table, end reason set */
 	size_t nended, ended_cap;
@@ -71,7 +77,9 @@ struct sweep {
 	uint8_t flush_reason; /* NASOONE_END_FORCED or NASOONE_END_EVICTED */
 	uint64_t now_ms;      /* expiry clock; 0: each counter's own (a file's capture time) */
 	uint64_t idle_ms, active_ms;
-	unsigned int done; /* counters finished, under the pipeline's lock */
+	struct flow_row *snap; /* SNAPSHOT: every counter's region, one after the other */
+	size_t snap_rows;      /* the regions' total */
+	unsigned int done;     /* counters finished, under the pipeline's lock */
 	struct sweep_part parts[MAX_COUNTERS];
 };
 
@@ -153,7 +161,6 @@ struct pipeline {
 	struct producer *ring_out;
 	unsigned int drain_ms;
 	atomic_bool drain_stop, ring_stop;
-	atomic_uint_fast64_t early_drain; /* a bit per CPU whose map filled up */
 	pthread_cond_t drain_wake;
 	atomic_uint_fast64_t overflow, unattributed;
 
@@ -169,6 +176,12 @@ struct pipeline {
 		position, size;
 	atomic_int error;
 	char error_text[768];
+
+	/*
+	 * eBPF path (drain.c): a bit per possible CPU whose map filled up
+	 * (cpumask_words(ndrainers) words), allocated with drainers[].
+	 */
+	_Atomic uint64_t *early_drain_mask;
 };
 
 /* handoff.c */
@@ -189,8 +202,12 @@ void bpf_finish(struct pipeline *p);
 
 /* counter.c */
 void *counter_main(void *arg);
-/* Run a sweep on every counter and wait for it; sweep_lock held by the caller. */
-void sweep_run(struct pipeline *p, struct sweep *s);
+/*
+ * Run a sweep on every counter and wait for it; sweep_lock held by the
+ * caller. Its memory is allocated here, before the counters start: 0 or
+ * -ENOMEM (then nothing ran).
+ */
+int sweep_run(struct pipeline *p, struct sweep *s);
 void sweep_release(struct pipeline *p, struct sweep *s);
 
 /* dispatch.c */
