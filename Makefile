@@ -31,8 +31,9 @@ ALL_LDFLAGS := -pthread $(LDFLAGS) $(EXTRA_LDFLAGS)
 # libpcap's dbus-1; systemd: systemd-analyze checks the unit.
 BUILD_DEPS := gcc make pkg-config clang llvm libbpf-dev libelf-dev zlib1g-dev \
 	libpcap-dev bpftool libcmocka-dev clang-format libinih-dev \
-	libsystemd-dev
-TEST_DEPS := tcpdump iproute2 valgrind tshark bc time python3 ethtool netsniff-ng systemd
+	libsystemd-dev libncurses-dev
+TEST_DEPS := tcpdump iproute2 valgrind tshark bc time python3 ethtool netsniff-ng systemd tmux \
+	libclang-rt-dev
 
 ifeq ($(V),1)
 Q :=
@@ -82,11 +83,14 @@ $(OUTPUT)/libnasoone.so: $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) -shared -Wl,-soname,libnasoone.so.$(SOVERSION) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
 
-# The command: cli/ on top of the library (libinih reads its configuration file).
+# The command: main.c, the configuration file (libinih) and the live view (cli/top*.c,
+# which alone needs ncurses).
 CLI_OBJS := $(patsubst user/%.c,$(OUTPUT)/obj/%.o,$(wildcard user/cli/*.c))
+CURSES_LDLIBS := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw) -lm
+
 $(OUTPUT)/nasoone: $(CLI_OBJS) $(OUTPUT)/libnasoone.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) $(CLI_LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) $(CLI_LDLIBS) $(CURSES_LDLIBS) -o $@
 
 # The products of the default build also land at the top.
 nasoone libnasoone.a libnasoone.so: %: $(OUTPUT)/%

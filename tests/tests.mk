@@ -11,6 +11,8 @@ include tests/e2e/e2e.mk
 include tests/alerts/alerts.mk
 include tests/systemd/systemd.mk
 include tests/api/api.mk
+include tests/top/top.mk
+include tests/fuzz/fuzz.mk
 -include tests/bench/bench.mk
 
 # `make test`: install, build, and run the whole suite, then the same unit
@@ -20,7 +22,7 @@ test: deps all
 	$(Q)$(MAKE) --no-print-directory test-asan
 
 test-suite: format-check test-unit test-api test-bpf test-gen test-corpus test-cli test-alerts \
-	test-systemd test-valgrind test-e2e
+	test-systemd test-valgrind test-e2e test-top test-fuzz
 
 # The suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer
 # in a separate output directory.
@@ -28,7 +30,7 @@ test-asan:
 	$(Q)$(MAKE) --no-print-directory OUTPUT=.output-asan \
 		EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -O1" \
 		EXTRA_LDFLAGS="-fsanitize=address,undefined" \
-		test-unit test-gen test-cli
+		test-unit test-gen test-cli test-top
 
 # The benchmark (not a test): figures for the README, see tests/bench/bench.sh.
 $(OUTPUT)/pcap_floor: tests/bench/pcap_floor.c | $(OUTPUT)
@@ -45,6 +47,7 @@ bench: deps all $(OUTPUT)/pcapgen $(OUTPUT)/pcap_floor $(OUTPUT)/snap_bench
 	$(Q)tests/bench/alerts.sh $(NASOONE_BIN) $(OUTPUT)/pcapgen $(OUTPUT)/bench
 	$(Q)tests/bench/consumers.sh $(NASOONE_BIN) $(OUTPUT)/snap_bench $(OUTPUT)/pcapgen $(OUTPUT)/bench
 	$(Q)$(MAKE) --no-print-directory bench-bpf
+	$(Q)$(MAKE) --no-print-directory bench-top
 
 # The file path under valgrind: every generated capture, damaged ones
 # included, must run without a memory error or leak (exit 99 marks one).

@@ -38,6 +38,7 @@ static const char usage_text[] =
 	"Usage: nasoone [-npqv] [-c COUNT] [-B KIB] [-F FILE] [-j THREADS] [-t SECONDS]\n"
 	"               [-m MODE] [-w REPORT] [-Z USER] [-r FILE | -i IFACE] [expression]\n"
 	"       nasoone -D | -h | --version\n"
+	"       nasoone top [options] [-r FILE | -i IFACE | --report REPORT]  (the live view)\n"
 	"\n"
 	"Write one report row per directional 4-tuple (source ip and port,\n"
 	"destination ip and port) of the TCP and UDP traffic read from a capture\n"

@@ -23,6 +23,7 @@
 #include "cli/flowlog.h"
 #include "cli/modes.h"
 #include "nasoone.h"
+#include "cli/top.h"
 
 /* How long the main loop waits between looks at flags, keys and progress. */
 #define TICK_MS	    100
@@ -638,6 +639,8 @@ int main(int argc, char **argv)
 	struct options o = { 0 };
 	int ret;
 
+	if (argc > 1 && !strcmp(argv[1], "top"))
+		return top_main(argc - 1, argv + 1);
 	/* The configuration file's options, then the command line's over them. */
 	ret = config_parse_args(argc, argv, &o);
 	if (ret < 0) {

@@ -116,6 +116,8 @@ static struct nasoone_snapshot *snapshot_build(struct pipeline *p, struct sweep 
 	s->snap = NULL;
 	total = s->snap_rows;
 	for (i = 0; i < p->ncounters; i++) {
+		if (!s->parts[i].nrows)
+			continue; /* rows may be NULL then: memcpy() must not see it */
 		memcpy(rows + total, s->parts[i].rows, s->parts[i].nrows * sizeof(*rows));
 		total += s->parts[i].nrows;
 	}
