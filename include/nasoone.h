@@ -333,9 +333,45 @@ struct nasoone_consumer {
 	int (*on_close)(const struct nasoone_stats *stats, void *ctx);
 	/* Optional: a one-line detail of the consumer's last failure, for nasoone_last_error(). */
 	const char *(*last_error)(void *ctx);
+	/*
+	 * Optional, a fast feed (alerts): every changes_ms (0: 100), the rows
+	 * that are new or changed since the last call, with their totals at
+	 * the moment of the copy; a row comes again once it changes again.
+	 * Only changed rows are copied (each counter keeps a bit per row), so
+	 * this is cheap when little changes. A row that ends comes through
+	 * on_expired, perhaps without having come here. On the eBPF path rows
+	 * change at each drain (nasoone_set_bpf_tuning()'s drain_ms).
+	 */
+	int (*on_changed)(const struct nasoone_flow *flows, size_t count, uint64_t clock_ms,
+			  void *ctx);
+	unsigned int changes_ms;
 };
 /* Add a consumer (INITIAL only; copied, up to 16). */
 int nasoone_add_consumer(struct nasoone *n, const struct nasoone_consumer *consumer);
+
+/* One counted packet, as a per-packet view prints it (libpcap path only). */
+struct nasoone_packet {
+	uint64_t ts_us;	   /* capture time, microseconds since the epoch */
+	uint32_t len;	   /* on the wire */
+	uint8_t family;	   /* 4 or 6 */
+	uint8_t l4proto;   /* 6 (TCP) or 17 (UDP) */
+	uint8_t tcp_flags; /* TCP: FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 URG 0x20 */
+	uint8_t has_l4;	   /* the transport header was captured (not a later fragment) */
+	uint8_t saddr[16]; /* as in struct nasoone_flow */
+	uint8_t daddr[16];
+	uint16_t sport, dport; /* host byte order */
+	uint32_t seq, ack;     /* TCP */
+	uint16_t udp_len;      /* UDP: its length field */
+};
+/*
+ * Call fn for every counted packet, on the reading thread, before it is
+ * counted: a slow fn slows counting (and, live, drops packets). INITIAL
+ * only; NULL clears it. The eBPF path counts in the kernel without copying
+ * packets: nasoone_start() then fails with NASOONE_EMODE.
+ */
+int nasoone_set_packet_callback(struct nasoone *n,
+				void (*fn)(const struct nasoone_packet *packet, void *ctx),
+				void *ctx);
 
 /* A static description of a NASOONE_E* code. */
 const char *nasoone_strerror(int error);

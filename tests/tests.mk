@@ -8,6 +8,7 @@ include tests/gen/gen.mk
 include tests/unit/unit.mk
 include tests/cli/cli.mk
 include tests/e2e/e2e.mk
+include tests/alerts/alerts.mk
 include tests/systemd/systemd.mk
 include tests/api/api.mk
 include tests/top/top.mk
@@ -20,8 +21,8 @@ test: deps all
 	$(Q)$(MAKE) --no-print-directory test-suite
 	$(Q)$(MAKE) --no-print-directory test-asan
 
-test-suite: format-check test-unit test-api test-bpf test-gen test-corpus test-cli test-systemd \
-	test-valgrind test-e2e test-top test-fuzz
+test-suite: format-check test-unit test-api test-bpf test-gen test-corpus test-cli test-alerts \
+	test-systemd test-valgrind test-e2e test-top test-fuzz
 
 # The suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer
 # in a separate output directory.
@@ -43,6 +44,7 @@ $(OUTPUT)/snap_bench: tests/bench/snap_bench.c $(OUTPUT)/libnasoone.a include/na
 
 bench: deps all $(OUTPUT)/pcapgen $(OUTPUT)/pcap_floor $(OUTPUT)/snap_bench
 	$(Q)tests/bench/bench.sh $(NASOONE_BIN) $(OUTPUT)/pcapgen $(OUTPUT)/pcap_floor $(OUTPUT)/bench
+	$(Q)tests/bench/alerts.sh $(NASOONE_BIN) $(OUTPUT)/pcapgen $(OUTPUT)/bench
 	$(Q)tests/bench/consumers.sh $(NASOONE_BIN) $(OUTPUT)/snap_bench $(OUTPUT)/pcapgen $(OUTPUT)/bench
 	$(Q)$(MAKE) --no-print-directory bench-bpf
 	$(Q)$(MAKE) --no-print-directory bench-top

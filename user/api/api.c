@@ -404,6 +404,16 @@ int nasoone_start(struct nasoone *n)
 	ret = open_sources(n, &cfg.src, &cfg.bpf);
 	if (ret)
 		return api_unlock(n, ret);
+	if (n->on_packet && cfg.bpf) {
+		bpf_src_close(cfg.bpf);
+		source_close(cfg.src);
+		return api_unlock(n, api_fail(n, NASOONE_EMODE,
+					      "a per-packet view needs the libpcap path: the eBPF "
+					      "path counts in the kernel without copying packets "
+					      "(use the pcap mode)"));
+	}
+	cfg.on_packet = n->on_packet;
+	cfg.packet_ctx = n->packet_ctx;
 
 	ret = check_output_is_not_input(n, cfg.src);
 	if (ret) {

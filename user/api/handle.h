@@ -48,6 +48,9 @@ struct nasoone {
 	bool expiry_set, max_flows_set;
 	unsigned int idle_s, active_s, rotation_s;
 	uint64_t max_flows;
+	void (*on_packet)(const struct nasoone_packet *packet,
+			  void *ctx); /* see set_packet_callback */
+	void *packet_ctx;
 	struct nasoone_consumer consumers[MAX_USER_CONSUMERS + 1]; /* [0]: the report */
 	unsigned int nconsumers;				   /* the user's */
 	struct report_writer *writer;

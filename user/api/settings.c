@@ -255,6 +255,19 @@ const char *nasoone_get_path(struct nasoone *n)
 	return n ? n->path : "";
 }
 
+int nasoone_set_packet_callback(struct nasoone *n,
+				void (*fn)(const struct nasoone_packet *packet, void *ctx),
+				void *ctx)
+{
+	int ret = api_lock_initial(n, "set_packet_callback");
+
+	if (ret)
+		return ret;
+	n->on_packet = fn;
+	n->packet_ctx = ctx;
+	return api_unlock(n, 0);
+}
+
 int nasoone_set_filter(struct nasoone *n, const char *expression)
 {
 	int ret = api_lock_initial(n, "set_filter");

@@ -30,6 +30,8 @@ enum {
 	OPT_ACTIVE_TIMEOUT,
 	OPT_MAX_FLOWS,
 	OPT_FLOW_LOG,
+	OPT_CONFIG,
+	OPT_PRINT_CONFIG,
 };
 
 static const char usage_text[] =
@@ -77,6 +79,13 @@ static const char usage_text[] =
 	"                           (default 60 on an interface, never for a file)\n"
 	"      --active-timeout S   a row ends S seconds after its first packet\n"
 	"                           (default 300 on an interface, never for a file)\n"
+	"      --mode summary|detailed  what to show while running: a table of the\n"
+	"                           traffic per address every interval on stdout, or\n"
+	"                           one line per packet (libpcap path); the report\n"
+	"                           then goes only to -w\n"
+	"      --config FILE        read options and [alert NAME] rules from FILE\n"
+	"                           (the command line overrides it)\n"
+	"      --print-config       show the effective configuration and exit\n"
 	"      --max-flows N        rows in memory before the report is finished and\n"
 	"                           a new one begun (default 1000000 on an interface,\n"
 	"                           no limit for a file; 0: no limit)\n"
@@ -132,22 +141,49 @@ static const struct option long_options[] = {
 	{ "active-timeout", required_argument, NULL, OPT_ACTIVE_TIMEOUT },
 	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
 	{ "flow-log", required_argument, NULL, OPT_FLOW_LOG },
+	{ "rotation", required_argument, NULL, 'G' }, /* -G, as a key of a configuration file */
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
 	{ "list-interfaces", no_argument, NULL, 'D' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
+/* "FILE:LINE" while a configuration file's value is checked, else NULL. */
+static const char *error_where;
+
+const struct option *options_table(void)
+{
+	return long_options;
+}
+
+void options_error_where(const char *where)
+{
+	error_where = where;
+}
+
 /* One line on stderr for a usage error; the caller exits with EXIT_USAGE. */
 __attribute__((format(printf, 1, 2))) static void usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("nasoone: ", stderr);
+	fprintf(stderr, "%s: ", error_where ? error_where : "nasoone");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputs(" (see nasoone --help)\n", stderr);
+	fputs(error_where ? "\n" : " (see nasoone --help)\n", stderr);
+}
+
+/* A command-line option, for --print-config (under its long name). */
+static int note_option(struct options *o, int c, const char *arg)
+{
+	if (c == OPT_CONFIG || c == OPT_PRINT_CONFIG)
+		return 0;
+	for (const struct option *lo = long_options; lo->name; lo++)
+		if (lo->val == c)
+			return config_note(&o->cfg, lo->name, lo->has_arg ? arg : NULL);
+	return 0;
 }
 
 /*
@@ -232,7 +268,7 @@ static int parse_format(const char *arg, enum nasoone_format *format)
 	return -1;
 }
 
-static int parse_mode(const char *arg, enum nasoone_mode *mode)
+static int parse_mode(const char *arg, enum nasoone_mode *mode, enum view *view)
 {
 	static const char *const names[] = { [NASOONE_MODE_AUTO] = "auto",
 					     [NASOONE_MODE_XDP] = "xdp",
@@ -240,13 +276,20 @@ static int parse_mode(const char *arg, enum nasoone_mode *mode)
 					     [NASOONE_MODE_PCAP] = "pcap" };
 	unsigned int i;
 
+	/* The article's [general] mode: what is shown, apart from the capture path. */
+	if (!strcmp(arg, "summary") || !strcmp(arg, "detailed") || !strcmp(arg, "report")) {
+		*view = arg[0] == 's' ? VIEW_SUMMARY : arg[0] == 'd' ? VIEW_DETAILED : VIEW_REPORT;
+		return 0;
+	}
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (!strcmp(arg, names[i])) {
 			*mode = (enum nasoone_mode)i;
 			return 0;
 		}
 	}
-	usage_error("unknown mode '%s': use auto, xdp, tc or pcap", arg);
+	usage_error("unknown mode '%s': use auto, xdp, tc or pcap (the path), or summary, "
+		    "detailed or report (what is shown)",
+		    arg);
 	return -1;
 }
 
@@ -330,17 +373,35 @@ int parse_args(int argc, char **argv, struct options *o)
 	long v;
 	int c;
 
-	o->threads = -1;
-	o->idle_timeout = o->active_timeout = o->max_flows = -1;
+	if (!o->initialized) {
+		o->threads = -1;
+		o->idle_timeout = o->active_timeout = o->max_flows = -1;
+		o->initialized = true;
+	}
 	opterr = 0; /* our own one-line messages */
+	optind = 0; /* the file's options, then the command line */
 	while ((c = getopt_long(argc, argv, ":r:i:w:t:j:m:c:F:B:Z:G:pnqvDh", long_options, NULL)) !=
 	       -1) {
+		if (!o->in_config && note_option(o, c, optarg))
+			return EXIT_FAILURE;
 		switch (c) {
 		case 'r':
 			o->file = optarg;
+			if (o->device_in_config)
+				o->device = NULL; /* the command line overrides the file */
+			o->file_in_config = o->in_config;
 			break;
 		case 'i':
 			o->device = optarg;
+			if (o->file_in_config)
+				o->file = NULL;
+			o->device_in_config = o->in_config;
+			break;
+		case OPT_CONFIG:
+			o->config = optarg;
+			break;
+		case OPT_PRINT_CONFIG:
+			o->print_config = true;
 			break;
 		case 'w':
 			if (capture_name(optarg)) {
@@ -407,7 +468,7 @@ int parse_args(int argc, char **argv, struct options *o)
 			o->verbose = o->verbose < 0 ? 1 : o->verbose + 1;
 			break;
 		case 'm':
-			if (parse_mode(optarg, &o->mode))
+			if (parse_mode(optarg, &o->mode, &o->view))
 				return EXIT_USAGE;
 			break;
 		case OPT_MAP_ENTRIES:

@@ -6,9 +6,11 @@
 #ifndef NASOONE_CLI_OPTIONS_H
 #define NASOONE_CLI_OPTIONS_H
 
+#include <getopt.h>
 #include <stdbool.h>
 
 #include "nasoone.h"
+#include "cli/config.h"
 
 #define EXIT_USAGE 2
 
@@ -34,9 +36,23 @@ struct options {
 	long rotation;				      /* -G, 0: none */
 	const char *flow_log;
 	char *expression; /* trailing words or -F's file, NULL when none */
+	/* The configuration file (cli/config.c) and the article's modes. */
+	enum view { VIEW_REPORT, VIEW_SUMMARY, VIEW_DETAILED } view;
+	const char *config; /* --config FILE */
+	bool print_config;
+	bool initialized; /* the defaults are set (parse_args runs twice) */
+	bool in_config;	  /* parsing the file's options, not the command line */
+	bool file_in_config, device_in_config; /* so that -r on the command line beats -i */
+	struct config cfg;
 };
 
 /* Fill o from argv: 0 to go on, -1 when done (--help, --version), else the exit status. */
 int parse_args(int argc, char **argv, struct options *o);
+/* The long options: the keys of a configuration file's [general] section. */
+const struct option *options_table(void);
+/* Usage errors begin with where ("FILE:LINE") instead of "nasoone" while it is set. */
+void options_error_where(const char *where);
+/* --config's file first, then the command line (config.c); as parse_args. */
+int config_parse_args(int argc, char **argv, struct options *o);
 
 #endif /* NASOONE_CLI_OPTIONS_H */

@@ -19,7 +19,9 @@
 #include <unistd.h>
 
 #include "cli/cli_options.h"
+#include "cli/config.h"
 #include "cli/flowlog.h"
+#include "cli/modes.h"
 #include "nasoone.h"
 #include "cli/top.h"
 
@@ -460,7 +462,10 @@ static int configure(struct nasoone *n, const struct options *o, const char *dev
 		api_error(n, err, "cannot allow replacing the report", NULL, NULL);
 		return EXIT_FAILURE;
 	}
-	err = nasoone_set_output(n, o->output ? o->output : "-");
+	/* Summary and detailed modes own standard output: the report goes only to -w. */
+	err = o->view != VIEW_REPORT && !o->output
+		      ? 0
+		      : nasoone_set_output(n, o->output ? o->output : "-");
 	if (err) {
 		api_error(n, err, "cannot write the report", "to", output_name(o));
 		return EXIT_FAILURE;
@@ -508,7 +513,23 @@ static int configure(struct nasoone *n, const struct options *o, const char *dev
 		api_error(n, err, "cannot drop privileges", NULL, NULL);
 		return EXIT_FAILURE;
 	}
-	if ((err = nasoone_set_mode(n, o->mode)) ||
+	if (o->view == VIEW_DETAILED &&
+	    (o->mode == NASOONE_MODE_XDP || o->mode == NASOONE_MODE_TC)) {
+		fprintf(stderr,
+			"nasoone: detailed mode shows every packet: it needs the libpcap path "
+			"(--mode pcap); the eBPF path counts in the kernel without copying "
+			"packets\n");
+		return EXIT_USAGE;
+	}
+	if (o->view == VIEW_DETAILED &&
+	    (err = nasoone_set_packet_callback(n, modes_print_packet, NULL))) {
+		api_error(n, err, "cannot show packets", NULL, NULL);
+		return EXIT_FAILURE;
+	}
+	/* Detailed live: libpcap, as auto would pick eBPF. */
+	if ((err = nasoone_set_mode(n, o->view == VIEW_DETAILED && o->mode == NASOONE_MODE_AUTO
+					       ? NASOONE_MODE_PCAP
+					       : o->mode)) ||
 	    (err = nasoone_set_bpf_tuning(n, (uint32_t)o->map_entries, (uint32_t)o->ring_bytes,
 					  (unsigned int)o->drain_ms))) {
 		api_error(n, err, "cannot set the capture mode", NULL, NULL);
@@ -519,6 +540,7 @@ static int configure(struct nasoone *n, const struct options *o, const char *dev
 
 static int run(const struct options *o)
 {
+	struct modes extras = { 0 };
 	struct progress progress = { 0 };
 	struct nasoone_stats stats = { 0 };
 	struct flowlog *flow_log = NULL;
@@ -547,8 +569,12 @@ static int run(const struct options *o)
 			nasoone_strerror(NASOONE_ENOMEM));
 		return EXIT_FAILURE;
 	}
-	if (configure(n, o, device))
+	if ((err = configure(n, o, device)) ||
+	    (err = modes_add_consumers(n, o->cfg.rules, o->cfg.nrules, o->view == VIEW_SUMMARY,
+				       &extras))) {
+		ret = err;
 		goto out;
+	}
 	if (o->flow_log) {
 		struct nasoone_consumer consumer;
 
@@ -592,6 +618,8 @@ static int run(const struct options *o)
 		api_error(n, err, "cannot write the final report", "to", output_name(o));
 	else if (o->verbose >= 0)
 		print_stats(&stats);
+	if (err != NASOONE_EOUTPUT && o->verbose >= 0 && extras.alerts)
+		fprintf(stderr, "%" PRIu64 " alerts\n", alert_engine_fired(extras.alerts));
 	/* A damaged file or a failed live capture: the rows before it were written. */
 	rerr = nasoone_get_error(n);
 	if (rerr)
@@ -602,6 +630,7 @@ out:
 	restore_terminal();
 	nasoone_free(n); /* stops the capture: the flow log gets its last rows */
 	flowlog_close(flow_log);
+	modes_free(&extras);
 	return ret;
 }
 
@@ -612,11 +641,19 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "top"))
 		return top_main(argc - 1, argv + 1);
-	ret = parse_args(argc, argv, &o);
-	if (ret < 0)
-		return EXIT_SUCCESS; /* --help, --version */
+	/* The configuration file's options, then the command line's over them. */
+	ret = config_parse_args(argc, argv, &o);
+	if (ret < 0) {
+		ret = EXIT_SUCCESS; /* --help, --version */
+		goto out;
+	}
 	if (ret > 0)
 		goto out;
+	if (o.print_config) {
+		config_print(&o.cfg, stdout);
+		ret = fflush(stdout) == EOF ? EXIT_FAILURE : EXIT_SUCCESS;
+		goto out;
+	}
 	atexit(restore_terminal);
 	if (o.list)
 		ret = list_devices();
@@ -624,5 +661,6 @@ int main(int argc, char **argv)
 		ret = run(&o);
 out:
 	free(o.expression);
+	config_free(&o.cfg);
 	return ret;
 }
