@@ -9,6 +9,7 @@ LLVM_STRIP ?= llvm-strip
 BPFTOOL ?= bpftool
 PREFIX ?= /usr/local
 DESTDIR ?=
+SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
 VERSION := 0.1.0
 SOVERSION := 0
 
@@ -22,12 +23,17 @@ WARNINGS := -Wall -Wextra -Werror -Wmissing-field-initializers -Werror=undef
 ALL_CFLAGS := -std=gnu11 $(WARNINGS) -Iinclude -Iuser -I$(OUTPUT) -fPIC -pthread \
 	-D_GNU_SOURCE $(CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS := -lbpf -lelf -lpcap -lz -lpthread
+CLI_LDLIBS := -linih
 ALL_LDFLAGS := -pthread $(LDFLAGS) $(EXTRA_LDFLAGS)
 
-# Debian packages for building, and for the tests.
+# Debian packages for building, and for the tests. libsystemd-dev: a static
+# link (`pkg-config --static --libs nasoone`) reaches -lsystemd through
+# libpcap's dbus-1; systemd: systemd-analyze checks the unit.
 BUILD_DEPS := gcc make pkg-config clang llvm libbpf-dev libelf-dev zlib1g-dev \
-	libpcap-dev bpftool libcmocka-dev clang-format
-TEST_DEPS := tcpdump iproute2 valgrind tshark bc time python3 ethtool netsniff-ng nfdump pmacct
+	libpcap-dev bpftool libcmocka-dev clang-format libinih-dev \
+	libsystemd-dev libncurses-dev
+TEST_DEPS := tcpdump iproute2 valgrind tshark bc time python3 ethtool netsniff-ng systemd tmux \
+	libclang-rt-dev nfdump pmacct
 
 ifeq ($(V),1)
 Q :=
@@ -77,10 +83,14 @@ $(OUTPUT)/libnasoone.so: $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) -shared -Wl,-soname,libnasoone.so.$(SOVERSION) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
 
+# The command: main.c, the configuration file (libinih) and the live view (cli/top*.c,
+# which alone needs ncurses).
 CLI_OBJS := $(patsubst user/%.c,$(OUTPUT)/obj/%.o,$(wildcard user/cli/*.c))
+CURSES_LDLIBS := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw) -lm
+
 $(OUTPUT)/nasoone: $(CLI_OBJS) $(OUTPUT)/libnasoone.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) $(CLI_LDLIBS) $(CURSES_LDLIBS) -o $@
 
 # The products of the default build also land at the top.
 nasoone libnasoone.a libnasoone.so: %: $(OUTPUT)/%
@@ -122,11 +132,19 @@ install: all
 	install -m 0644 nasoone.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -m 0644 include/nasoone.h $(DESTDIR)$(PREFIX)/include/
 	install -m 0644 man/nasoone.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -d $(DESTDIR)$(PREFIX)/share/nasoone
+	install -m 0644 etc/nasoone.toml $(DESTDIR)$(PREFIX)/share/nasoone/
+	install -d $(DESTDIR)$(SYSTEMD_UNITDIR)
+	sed 's|@BINDIR@|$(PREFIX)/bin|' systemd/nasoone@.service.in \
+		>$(DESTDIR)$(SYSTEMD_UNITDIR)/nasoone@.service
+	chmod 0644 $(DESTDIR)$(SYSTEMD_UNITDIR)/nasoone@.service
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/nasoone $(DESTDIR)$(PREFIX)/lib/libnasoone.* \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig/nasoone.pc $(DESTDIR)$(PREFIX)/include/nasoone.h \
-		$(DESTDIR)$(PREFIX)/share/man/man8/nasoone.8
+		$(DESTDIR)$(PREFIX)/share/man/man8/nasoone.8 \
+		$(DESTDIR)$(PREFIX)/share/nasoone/nasoone.toml \
+		$(DESTDIR)$(SYSTEMD_UNITDIR)/nasoone@.service
 
 FORMAT_FILES = $(wildcard include/*.h include/nasoone/*.h user/*.c user/*.h user/*/*.c user/*/*.h \
 	bpf/*.c bpf/*.h \

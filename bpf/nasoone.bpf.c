@@ -60,8 +60,12 @@ const volatile __u32 replay = 0;
 
 /* Written by userspace at any time through the skeleton's bss. */
 volatile __u32 paused;
-/* Replay only: the wall-clock ns of the capture record being replayed. */
-volatile __u64 replay_ts_ns;
+/*
+ * Replay only: the capture record's time in ms since the epoch, as the file
+ * path has it; replayed flows keep times in ms (a 64-bit ns count would not
+ * hold every time a pcapng file can give).
+ */
+volatile __u64 replay_ts_ms;
 /* Replay only: the frame's original length in the capture (the copy may be cut). */
 volatile __u32 replay_len;
 
@@ -78,12 +82,28 @@ struct flows_inner {
 	__uint(value_size, sizeof(struct nn_flow_val));
 };
 
+/* The same for IPv4 flows, with the short key. */
+struct flows_inner4 {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NN_FLOWS_PER_CPU);
+	__uint(key_size, sizeof(struct nn_flow_key4));
+	__uint(value_size, sizeof(struct nn_flow_val));
+};
+
+/* IPv6 flows (and the layout of every flow key userspace sees). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, NN_MAX_CPUS);
 	__type(key, __u32);
 	__array(values, struct flows_inner);
 } flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, NN_MAX_CPUS);
+	__type(key, __u32);
+	__array(values, struct flows_inner4);
+} flows4 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -163,7 +183,7 @@ static __always_inline int nn_frag_find(struct nn_pkt *pkt, __u64 ts, __u32 *pro
 		return -1;
 	/* Replayed time may go backwards: only a later packet makes an entry old
 	 * (user/capture/frag.c). */
-	if (ts > fv->ts_ns && ts - fv->ts_ns > NN_FRAG_TTL_NS)
+	if (ts > fv->ts_ns && ts - fv->ts_ns > (replay ? NN_FRAG_TTL_MS : NN_FRAG_TTL_NS))
 		return -1;
 	pkt->key = fv->key;
 	*proto = fv->protos;
@@ -196,18 +216,18 @@ static __always_inline void nn_ring_add(const struct nn_flow_key *key, __u64 ts,
 	nn_stat_add(NN_STAT_OVERFLOW, packets);
 }
 
-/* Add to the flow key in this CPU's map, or to the ring when it cannot. */
-static __always_inline void nn_flow_add(const struct nn_flow_key *key, __u64 ts, __u64 bytes,
-					__u64 ip_bytes, __u32 packets, __u32 proto)
+/*
+ * Add to the flow in map (this CPU's map of the flow's family) under
+ * map_key: 0, or -1 when it cannot (no map, or the map is full).
+ */
+static __always_inline int nn_map_add(void *map, const void *map_key, __u64 ts, __u64 bytes,
+				      __u64 ip_bytes, __u32 packets, __u32 proto)
 {
-	__u32 cpu = bpf_get_smp_processor_id();
 	struct nn_flow_val *val;
-	void *map;
 
-	map = bpf_map_lookup_elem(&flows, &cpu);
 	if (!map)
-		goto ring; /* userspace has not filled this CPU's slot */
-	val = bpf_map_lookup_elem(map, key);
+		return -1; /* userspace has not filled this CPU's slot */
+	val = bpf_map_lookup_elem(map, map_key);
 	if (val) {
 		/*
 		 * Only programs on this CPU touch this map, and they do not
@@ -233,15 +253,48 @@ static __always_inline void nn_flow_add(const struct nn_flow_key *key, __u64 ts,
 		};
 
 		/* -E2BIG: the map is full (-EEXIST cannot happen on one CPU). */
-		if (bpf_map_update_elem(map, key, &init, BPF_NOEXIST)) {
+		if (bpf_map_update_elem(map, map_key, &init, BPF_NOEXIST)) {
 			nn_stat_add(NN_STAT_MAP_FULL, packets);
-			goto ring;
+			return -1;
 		}
 	}
+	return 0;
+}
+
+/* Add to the flow key in this CPU's map, or to the ring when it cannot. */
+static __always_inline void nn_flow_add(const struct nn_flow_key *key, __u64 ts, __u64 bytes,
+					__u64 ip_bytes, __u32 packets, __u32 proto)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	int ret;
+
+	if (key->family == NN_FAMILY_IPV4) {
+		struct nn_flow_key4 key4;
+
+		__builtin_memcpy(key4.saddr, &key->saddr[12], 4);
+		__builtin_memcpy(key4.daddr, &key->daddr[12], 4);
+		key4.sport = key->sport;
+		key4.dport = key->dport;
+		key4.proto = key->pad[NN_KEY_PROTO];
+		key4.pad[0] = key4.pad[1] = key4.pad[2] = 0; /* hashed too */
+		ret = nn_map_add(bpf_map_lookup_elem(&flows4, &cpu), &key4, ts, bytes, ip_bytes,
+				 packets, proto);
+		/*
+		 * Keeps the compiler from merging the two families' map calls
+		 * into one: the verifier inlines a lookup only when one call
+		 * always sees the same kind of map.
+		 */
+		asm volatile("%0 += 0" : "+r"(ret)::"memory");
+	} else {
+		ret = nn_map_add(bpf_map_lookup_elem(&flows, &cpu), key, ts, bytes, ip_bytes,
+				 packets, proto);
+		asm volatile("%0 |= 0" : "+r"(ret)::"memory");
+	}
+	if (ret) {
+		nn_ring_add(key, ts, bytes, ip_bytes, packets, proto, cpu);
+		return;
+	}
 	nn_stat_add(NN_STAT_COUNTED, packets);
-	return;
-ring:
-	nn_ring_add(key, ts, bytes, ip_bytes, packets, proto, cpu);
 }
 
 /*
@@ -256,11 +309,11 @@ static __always_inline void nn_count(struct nn_pkt *pkt, int verdict, __u64 byte
 	__u32 proto;
 
 	if (replay) {
-		ts = replay_ts_ns; /* the capture's time, possibly 0 */
+		ts = replay_ts_ms; /* the capture's time (ms), possibly 0 */
 		if (replay_len)
 			bytes = replay_len;
 	} else {
-		ts = bpf_ktime_get_ns();
+		ts = bpf_ktime_get_boot_ns(); /* CLOCK_BOOTTIME: see user/capture/bpf_src.c */
 	}
 	if (verdict == NN_FRAGMENT) {
 		if (nn_frag_find(pkt, ts, &proto)) {
@@ -315,8 +368,8 @@ int nasoone_xdp_account(struct xdp_md *ctx)
  * Statically filled: the filter only has to tail-call NN_PROG_ACCOUNT.
  * Userspace puts the filter in NN_PROG_FILTER. The kernel lets programs
  * tail-call each other only when they match: the filter must be loaded
- * as these are, with expected_attach_type BPF_XDP and without
- * BPF_F_XDP_HAS_FRAGS (6.18 refuses a mismatch when the filter is loaded).
+ * as these are, with expected_attach_type BPF_XDP and BPF_F_XDP_HAS_FRAGS
+ * (what xdp.frags means; 6.18 refuses a mismatch).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -339,13 +392,11 @@ static __always_inline int nn_xdp(struct xdp_md *ctx)
 }
 
 /*
- * Not xdp.frags: the filter (user/capture/cbpf.c) reads the packet through
- * data/data_end only, which in a multi-buffer frame is the first buffer,
- * and programs that tail-call each other must agree on the flag. So a
- * driver in native mode refuses the program when the MTU needs several
- * buffers (jumbo frames); userspace has to use TC there. Multi-buffer
- * support means xdp.frags on both XDP programs here, and
- * BPF_F_XDP_HAS_FRAGS plus bpf_xdp_load_bytes() in the filter.
+ * xdp.frags (BPF_F_XDP_HAS_FRAGS), like nasoone_xdp_account and the
+ * filter: a driver in native mode takes the program even when the MTU
+ * needs several buffers (jumbo frames). The parser reads only the first
+ * buffer, which holds the headers; the filter reads past it through
+ * bpf_xdp_load_bytes() (user/capture/cbpf.c).
  */
 SEC("xdp.frags")
 int nasoone_xdp(struct xdp_md *ctx)

@@ -61,6 +61,7 @@ enum nasoone_error {
 	NASOONE_ECAPTURE = -15,	 /* the live capture failed */
 	NASOONE_ETIMEDOUT = -16, /* nasoone_wait(): still running after the timeout */
 	NASOONE_EMODE = -17,	 /* the requested capture path cannot run here */
+	NASOONE_EPRIVS = -18,	 /* privileges cannot be dropped (see nasoone_set_privilege_drop) */
 };
 
 /* Which path captures: see nasoone_set_mode(). */
@@ -73,16 +74,22 @@ enum nasoone_mode {
 
 /* Capture statistics, returned by nasoone_stop() and nasoone_get_stats(). */
 struct nasoone_stats {
+	/*
+	 * The same in every mode: received are the packets read from the file
+	 * or seen on the interface before the filter, filtered the ones the
+	 * filter refused; received = counted + skipped + filtered + paused
+	 * (+ dropped, lost before they could be looked at, on libpcap).
+	 */
 	uint64_t received;   /* packets read from the file or the interface */
 	uint64_t dropped;    /* lost by the capture buffer or a full internal queue */
 	uint64_t if_dropped; /* dropped by the interface or its driver */
 	uint64_t counted;    /* packets added to a report row */
 	uint64_t skipped;    /* read but not counted: non-IP, other protocols, truncated */
-	uint64_t filtered; /* rejected by the filter (files only; live filters run in the kernel) */
-	uint64_t paused;   /* seen on a live capture while paused, not counted */
-	uint64_t rows;	   /* live rows in memory (after stop: those live when it stopped) */
-	uint64_t expired;  /* rows handed to consumers as final records */
-	uint64_t evicted;  /* of those, ended early because the row cap was reached */
+	uint64_t filtered;   /* rejected by the filter */
+	uint64_t paused;     /* seen on a live capture while paused, not counted */
+	uint64_t rows;	     /* live rows in memory (after stop: those live when it stopped) */
+	uint64_t expired;    /* rows handed to consumers as final records */
+	uint64_t evicted;    /* of those, ended early because the row cap was reached */
 	uint64_t
 		stall_max_ns; /* longest a counter stopped counting for a snapshot or expiry step */
 	/* eBPF path only (0 otherwise): */
@@ -91,6 +98,7 @@ struct nasoone_stats {
 	uint64_t map_fill_max; /* most flows found in one CPU's map at a drain */
 	uint64_t map_capacity; /* entries of one CPU's map */
 	uint64_t run_time_ns;  /* program run time (needs sysctl kernel.bpf_stats_enabled=1) */
+	uint64_t run_count;    /* program runs measured: 0 when run time was not measured */
 };
 
 /* Progress of a running capture, cheap enough to poll for a progress line. */
@@ -108,7 +116,10 @@ struct nasoone *nasoone_new(void);
 /* Stop the capture if it runs (the final report is written) and free it. NULL is fine. */
 void nasoone_free(struct nasoone *n);
 
-/* Input: exactly one of a device (live capture) or a file (pcap, pcapng, gzip'd). */
+/*
+ * Input: exactly one of a device (live capture) or a file (pcap, pcapng,
+ * gzip'd; a regular file, a FIFO or a pipe; "-" is standard input).
+ */
 int nasoone_set_capture_device(struct nasoone *n, const char *ifname);
 int nasoone_set_capture_file(struct nasoone *n, const char *path);
 
@@ -165,13 +176,56 @@ const char *nasoone_get_path(struct nasoone *n);
  */
 int nasoone_set_bpf_tuning(struct nasoone *n, uint32_t flows_per_cpu, uint32_t ring_bytes,
 			   unsigned int drain_ms);
+/*
+ * Promiscuous mode (default on, as libpcap and tcpdump): on every path, the
+ * eBPF one holding it through a packet socket like libpcap does. false is
+ * tcpdump's -p.
+ */
+int nasoone_set_promiscuous(struct nasoone *n, bool promiscuous);
+/*
+ * libpcap's capture buffer in bytes, below 2 GiB (tcpdump's -B, in KiB there), 0: the
+ * default (32 MiB). The eBPF path has none: a forced xdp/tc mode refuses it
+ * (NASOONE_EMODE at start), auto mode ignores it there and says so in
+ * nasoone_get_path().
+ */
+int nasoone_set_buffer_size(struct nasoone *n, size_t bytes);
+/*
+ * Stop reading after this many packets passed the filter (tcpdump's -c),
+ * 0: no limit; the capture then becomes FINISHED as at the end of a file.
+ * Only the libpcap path stops exactly: auto mode takes it for such a run,
+ * a forced xdp/tc mode refuses it (NASOONE_EMODE at start).
+ */
+int nasoone_set_packet_limit(struct nasoone *n, uint64_t packets);
+/*
+ * Drop privileges in nasoone_start(), once the capture is open (eBPF
+ * attached, libpcap activated) and before the report file is created and
+ * the threads start: the uid and primary gid of user (tcpdump's -Z), no
+ * supplementary groups, no-new-privs, and only the capabilities the rest
+ * of the run needs in every set (none; CAP_NET_ADMIN when TC went through
+ * netlink cls_bpf, to detach it; CAP_BPF before Linux 6.5). user NULL:
+ * "nasoone" if that user exists, else "nobody", when running as root (not
+ * root: the user stays, the capabilities go). The report is rewritten by
+ * rename() in its directory, so the user must be able to write there: a
+ * named user who cannot makes start fail (NASOONE_EPRIVS, nothing created);
+ * the default user who cannot leaves uid 0, without capabilities.
+ * nasoone_get_privileges() says what was left. Default: no drop.
+ */
+int nasoone_set_privilege_drop(struct nasoone *n, bool drop, const char *user);
+/* After start: "uid 65534 (nobody), gid 65534, capabilities: none", "" without a drop. */
+const char *nasoone_get_privileges(struct nasoone *n);
 /* A pcap-filter(7) expression; NULL or "" clears it. Checked at once. */
 int nasoone_set_filter(struct nasoone *n, const char *expression);
 
 int nasoone_start(struct nasoone *n);
 int nasoone_pause(struct nasoone *n);
 int nasoone_resume(struct nasoone *n);
-/* Join every thread, write the final report, fill stats (may be NULL). */
+/*
+ * Join every thread, write the final report, fill stats (may be NULL).
+ * NASOONE_EOUTPUT when the report could not be written; else the error
+ * that ended reading early (NASOONE_ECORRUPT, NASOONE_ECAPTURE,
+ * NASOONE_ENOMEM, as nasoone_get_error()) with the rows read before it
+ * written; else 0. The state is STOPPED and stats filled in every case.
+ */
 int nasoone_stop(struct nasoone *n, struct nasoone_stats *stats);
 /*
  * Block until the capture is FINISHED or timeout_ms passed (-1: no limit).
@@ -286,23 +340,59 @@ struct nasoone_consumer {
 	int (*on_close)(const struct nasoone_stats *stats, void *ctx);
 	/* Optional: a one-line detail of the consumer's last failure, for nasoone_last_error(). */
 	const char *(*last_error)(void *ctx);
+	/*
+	 * Optional, a fast feed (alerts): every changes_ms (0: 100), the rows
+	 * that are new or changed since the last call, with their totals at
+	 * the moment of the copy; a row comes again once it changes again.
+	 * Only changed rows are copied (each counter keeps a bit per row), so
+	 * this is cheap when little changes. A row that ends comes through
+	 * on_expired, perhaps without having come here. On the eBPF path rows
+	 * change at each drain (nasoone_set_bpf_tuning()'s drain_ms).
+	 */
+	int (*on_changed)(const struct nasoone_flow *flows, size_t count, uint64_t clock_ms,
+			  void *ctx);
+	unsigned int changes_ms;
 };
 /* Add a consumer (INITIAL only; copied, up to 16). */
 int nasoone_add_consumer(struct nasoone *n, const struct nasoone_consumer *consumer);
+
+/* One counted packet, as a per-packet view prints it (libpcap path only). */
+struct nasoone_packet {
+	uint64_t ts_us;	   /* capture time, microseconds since the epoch */
+	uint32_t len;	   /* on the wire */
+	uint8_t family;	   /* 4 or 6 */
+	uint8_t l4proto;   /* 6 (TCP) or 17 (UDP) */
+	uint8_t tcp_flags; /* TCP: FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 URG 0x20 */
+	uint8_t has_l4;	   /* the transport header was captured (not a later fragment) */
+	uint8_t saddr[16]; /* as in struct nasoone_flow */
+	uint8_t daddr[16];
+	uint16_t sport, dport; /* host byte order */
+	uint32_t seq, ack;     /* TCP */
+	uint16_t udp_len;      /* UDP: its length field */
+};
+/*
+ * Call fn for every counted packet, on the reading thread, before it is
+ * counted: a slow fn slows counting (and, live, drops packets). INITIAL
+ * only; NULL clears it. The eBPF path counts in the kernel without copying
+ * packets: nasoone_start() then fails with NASOONE_EMODE.
+ */
+int nasoone_set_packet_callback(struct nasoone *n,
+				void (*fn)(const struct nasoone_packet *packet, void *ctx),
+				void *ctx);
 
 /* A static description of a NASOONE_E* code. */
 const char *nasoone_strerror(int error);
 /* One line about the last failure on n: what failed, on what, what to do. */
 const char *nasoone_last_error(struct nasoone *n);
 
-/* Capture devices that have an address, with descriptions (may be ""). */
+/* Capture devices that have an IPv4 or IPv6 address, and "any"; with descriptions (may be ""). */
 struct nasoone_device {
 	char *name;
 	char *description;
 };
 int nasoone_list_devices(struct nasoone_device **devices, size_t *count);
 void nasoone_free_devices(struct nasoone_device *devices, size_t count);
-/* The first device with an address that is up and not loopback. */
+/* The first device with an IPv4 or IPv6 address that is up and not loopback. */
 int nasoone_default_device(char *name, size_t size);
 
 /*

@@ -8,7 +8,11 @@ include tests/gen/gen.mk
 include tests/unit/unit.mk
 include tests/cli/cli.mk
 include tests/e2e/e2e.mk
+include tests/alerts/alerts.mk
+include tests/systemd/systemd.mk
 include tests/api/api.mk
+include tests/top/top.mk
+include tests/fuzz/fuzz.mk
 include tests/ipfix/ipfix.mk
 -include tests/bench/bench.mk
 
@@ -18,8 +22,8 @@ test: deps all
 	$(Q)$(MAKE) --no-print-directory test-suite
 	$(Q)$(MAKE) --no-print-directory test-asan
 
-test-suite: format-check test-unit test-api test-bpf test-gen test-corpus test-cli test-valgrind \
-	test-e2e test-ipfix
+test-suite: format-check test-unit test-api test-bpf test-gen test-corpus test-cli test-alerts \
+	test-systemd test-valgrind test-e2e test-top test-fuzz test-ipfix
 
 # The suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer
 # in a separate output directory.
@@ -27,7 +31,7 @@ test-asan:
 	$(Q)$(MAKE) --no-print-directory OUTPUT=.output-asan \
 		EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -O1" \
 		EXTRA_LDFLAGS="-fsanitize=address,undefined" \
-		test-unit test-gen test-cli
+		test-unit test-gen test-cli test-top
 
 # The benchmark (not a test): figures for the README, see tests/bench/bench.sh.
 $(OUTPUT)/pcap_floor: tests/bench/pcap_floor.c | $(OUTPUT)
@@ -41,9 +45,11 @@ $(OUTPUT)/snap_bench: tests/bench/snap_bench.c $(OUTPUT)/libnasoone.a include/na
 
 bench: deps all $(OUTPUT)/pcapgen $(OUTPUT)/pcap_floor $(OUTPUT)/snap_bench
 	$(Q)tests/bench/bench.sh $(NASOONE_BIN) $(OUTPUT)/pcapgen $(OUTPUT)/pcap_floor $(OUTPUT)/bench
+	$(Q)tests/bench/alerts.sh $(NASOONE_BIN) $(OUTPUT)/pcapgen $(OUTPUT)/bench
 	$(Q)tests/bench/consumers.sh $(NASOONE_BIN) $(OUTPUT)/snap_bench $(OUTPUT)/pcapgen $(OUTPUT)/bench
 	$(Q)tests/bench/export.sh $(NASOONE_BIN) $(OUTPUT)/pcapgen $(OUTPUT)/bench
 	$(Q)$(MAKE) --no-print-directory bench-bpf
+	$(Q)$(MAKE) --no-print-directory bench-top
 
 # The file path under valgrind: every generated capture, damaged ones
 # included, must run without a memory error or leak (exit 99 marks one).

@@ -201,7 +201,7 @@ for rate in $RATES; do
 			ip -n "$NS_A" link set dev vethA xdpdrv obj "$XDP_FLOOR" sec xdp
 			;;
 		*)
-			ip netns exec "$NS_A" "$nasoone" -i vethA --mode "$m" -w "$d/report.txt" -F \
+			ip netns exec "$NS_A" "$nasoone" -i vethA --mode "$m" -w "$d/report.txt" --force \
 				-t 1 </dev/null >"$d/nasoone.out" 2>"$d/nasoone.err" &
 			npid=$!
 			if ! wait_for "$d/nasoone.err" '^nasoone: \(eBPF\|libpcap\)' 10; then

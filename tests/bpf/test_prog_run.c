@@ -40,7 +40,7 @@
 #define TEST_FLOWS 64 /* entries of each CPU's map, except in the overflow test */
 #define MAX_ROWS   64
 #define TC_NEXT	   (-1) /* what the TC programs return (TCX_NEXT, TC_ACT_UNSPEC) */
-#define T0	   1700000000000000000ull /* a replayed wall-clock time, ns */
+#define T0	   1700000000000000000ull /* a replayed time (ms; any 64-bit value) */
 
 enum hook { HOOK_XDP, HOOK_TC };
 
@@ -50,7 +50,7 @@ static const char *const hook_names[] = { "xdp", "tc" };
 struct config {
 	const char *name;
 	__u32 use_filter;
-	__u32 replay; /* time and length come from replay_ts_ns / replay_len */
+	__u32 replay; /* time and length come from replay_ts_ms / replay_len */
 	struct nasoone_bpf *skel;
 	int load_err;	/* 0, or the negative errno of the skeleton load */
 	int prog_fd[2]; /* by enum hook: nasoone_xdp, nasoone_tc_ingress */
@@ -58,6 +58,8 @@ struct config {
 	int flows_fd;
 	int frags_fd;
 	int inner_fd[NN_MAX_CPUS]; /* this test's map in each slot of flows, or -1 */
+	int flows4_fd;
+	int inner4_fd[NN_MAX_CPUS]; /* the same for flows4 (IPv4, struct nn_flow_key4) */
 	struct ring_buffer *ring;
 };
 
@@ -140,14 +142,42 @@ static const struct nn_flow_val *rows_find(const struct rows *rs, const struct n
 	return NULL;
 }
 
-/* Every row of every CPU's map, merged by key. */
+/* An IPv4 map's key as a struct nn_flow_key (v4-mapped, family 4). */
+static void key_from4(struct nn_flow_key *key, const struct nn_flow_key4 *k4)
+{
+	memset(key, 0, sizeof(*key));
+	key->saddr[10] = key->saddr[11] = key->daddr[10] = key->daddr[11] = 0xff;
+	memcpy(&key->saddr[12], k4->saddr, 4);
+	memcpy(&key->daddr[12], k4->daddr, 4);
+	key->sport = k4->sport;
+	key->dport = k4->dport;
+	key->family = NN_FAMILY_IPV4;
+	key->pad[NN_KEY_PROTO] = k4->proto;
+}
+
+/* Every row of every CPU's maps (IPv6 and IPv4), merged by key. */
 static void read_flows(struct config *c, struct rows *rs)
 {
 	struct nn_flow_key key, next;
+	struct nn_flow_key4 key4, next4;
 	struct nn_flow_val val;
 	int cpu, err;
 
 	memset(rs, 0, sizeof(*rs));
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		if (c->inner4_fd[cpu] < 0)
+			continue;
+		for (err = bpf_map_get_next_key(c->inner4_fd[cpu], NULL, &next4); !err;
+		     err = bpf_map_get_next_key(c->inner4_fd[cpu], &key4, &next4)) {
+			key4 = next4;
+			assert_int_equal(bpf_map_lookup_elem(c->inner4_fd[cpu], &key4, &val), 0);
+			assert_int_equal(val.pad, 0);
+			assert_true(val.first_ns <= val.last_ns);
+			key_from4(&key, &key4);
+			rows_add(rs, &key, &val);
+		}
+		assert_int_equal(errno, ENOENT);
+	}
 	for (cpu = 0; cpu < ncpus; cpu++) {
 		if (c->inner_fd[cpu] < 0)
 			continue;
@@ -194,6 +224,21 @@ static int fill_slots(struct config *c, __u32 max_entries)
 	int fd;
 
 	for (cpu = 0; cpu < (unsigned int)ncpus; cpu++) {
+		snprintf(name, sizeof(name), "nn_flows4_%u", cpu % NN_MAX_CPUS);
+		fd = bpf_map_create(BPF_MAP_TYPE_HASH, name, sizeof(struct nn_flow_key4),
+				    sizeof(struct nn_flow_val), max_entries, NULL);
+		if (fd < 0)
+			return -errno;
+		if (bpf_map_update_elem(c->flows4_fd, &cpu, &fd, BPF_ANY)) {
+			int err = -errno;
+
+			close(fd);
+			return err;
+		}
+		if (c->inner4_fd[cpu] >= 0)
+			close(c->inner4_fd[cpu]);
+		c->inner4_fd[cpu] = fd;
+
 		snprintf(name, sizeof(name), "nn_flows_%u", cpu % NN_MAX_CPUS);
 		/* Same type, sizes and flags as the inner template: the kernel checks. */
 		fd = bpf_map_create(BPF_MAP_TYPE_HASH, name, sizeof(struct nn_flow_key),
@@ -241,7 +286,7 @@ static int load_config(struct config *c)
 	int err, i;
 
 	for (i = 0; i < NN_MAX_CPUS; i++)
-		c->inner_fd[i] = -1;
+		c->inner_fd[i] = c->inner4_fd[i] = -1;
 	c->skel = nasoone_bpf__open();
 	if (!c->skel)
 		return -errno;
@@ -249,6 +294,7 @@ static int load_config(struct config *c)
 	c->skel->rodata->replay = c->replay;
 	/* One slot per possible CPU: bpf_get_smp_processor_id() indexes it. */
 	bpf_map__set_max_entries(c->skel->maps.flows, ncpus);
+	bpf_map__set_max_entries(c->skel->maps.flows4, ncpus);
 	progs[0] = c->skel->progs.nasoone_xdp;
 	progs[1] = c->skel->progs.nasoone_xdp_account;
 	progs[2] = c->skel->progs.nasoone_tc_ingress;
@@ -271,6 +317,8 @@ static int load_config(struct config *c)
 			c->skel->rodata->use_filter = c->use_filter;
 			c->skel->rodata->replay = c->replay;
 			bpf_map__set_max_entries(c->skel->maps.flows, ncpus);
+			bpf_map__set_max_entries(c->skel->maps.flows4, ncpus);
+			bpf_map__set_max_entries(c->skel->maps.flows4, ncpus);
 			nasoone_bpf__load(c->skel);
 			nasoone_bpf__destroy(c->skel);
 			c->skel = NULL;
@@ -284,6 +332,7 @@ static int load_config(struct config *c)
 	c->prog_fd[HOOK_TC] = bpf_program__fd(c->skel->progs.nasoone_tc_ingress);
 	c->stats_fd = bpf_map__fd(c->skel->maps.stats);
 	c->flows_fd = bpf_map__fd(c->skel->maps.flows);
+	c->flows4_fd = bpf_map__fd(c->skel->maps.flows4);
 	c->frags_fd = bpf_map__fd(c->skel->maps.frags);
 	c->ring = ring_buffer__new(bpf_map__fd(c->skel->maps.overflow), on_overflow, NULL, NULL);
 	if (!c->ring)
@@ -297,9 +346,12 @@ static void unload_config(struct config *c)
 
 	ring_buffer__free(c->ring); /* NULL-safe */
 	nasoone_bpf__destroy(c->skel);
-	for (cpu = 0; cpu < NN_MAX_CPUS; cpu++)
+	for (cpu = 0; cpu < NN_MAX_CPUS; cpu++) {
 		if (c->inner_fd[cpu] >= 0)
 			close(c->inner_fd[cpu]);
+		if (c->inner4_fd[cpu] >= 0)
+			close(c->inner4_fd[cpu]);
+	}
 }
 
 static int setup_config(struct config *c)
@@ -381,7 +433,7 @@ static void reset(struct config *c, __u32 max_entries)
 	assert_true(ring_buffer__consume(c->ring) >= 0);
 	memset(&ring_rows, 0, sizeof(ring_rows));
 	c->skel->bss->paused = 0;
-	c->skel->bss->replay_ts_ns = 0;
+	c->skel->bss->replay_ts_ms = 0;
 	i = NN_PROG_FILTER;
 	bpf_map_delete_elem(bpf_map__fd(c->skel->maps.xdp_progs), &i); /* ENOENT if empty */
 	bpf_map_delete_elem(bpf_map__fd(c->skel->maps.tc_progs), &i);
@@ -497,7 +549,7 @@ static void test_canned(void **state)
 		assert_true(val->ip_bytes > 0 && val->ip_bytes < tp->len);
 		assert_int_equal(upkt.key.pad[NN_KEY_PROTO], upkt.l4proto);
 		assert_int_equal(val->protos, proto_bit(upkt.l4proto));
-		/* Live time: bpf_ktime_get_ns(), once per packet. */
+		/* Live time: bpf_ktime_get_boot_ns(), once per packet. */
 		assert_true(val->first_ns > 0);
 		assert_int_equal(val->first_ns, val->last_ns);
 	} else {
@@ -515,7 +567,7 @@ static void test_canned(void **state)
 
 /*
  * Fragments, with replayed time: a later fragment counts in its first
- * fragment's flow if that came at most NN_FRAG_TTL_NS earlier, by the
+ * fragment's flow if that came at most NN_FRAG_TTL_MS earlier, by the
  * program's clock; an entry is only old for a later packet.
  */
 static void test_fragments(void **state)
@@ -529,14 +581,14 @@ static void test_fragments(void **state)
 		{ "ipv4_frag_later", T0, 0 }, /* before its first fragment */
 		{ "ipv4_frag_first", T0 + 10, 1 },
 		{ "ipv4_frag_later", T0 + 20, 1 },
-		{ "ipv4_frag_later", T0 + 10 + NN_FRAG_TTL_NS, 1 }, /* exactly the TTL */
-		{ "ipv4_frag_later", T0 + 11 + NN_FRAG_TTL_NS, 0 }, /* one ns too late */
-		{ "ipv4_frag_later", T0 - 5 * NN_FRAG_TTL_NS, 1 },  /* time went backwards */
+		{ "ipv4_frag_later", T0 + 10 + NN_FRAG_TTL_MS, 1 }, /* exactly the TTL */
+		{ "ipv4_frag_later", T0 + 11 + NN_FRAG_TTL_MS, 0 }, /* one ms too late */
+		{ "ipv4_frag_later", T0 - 5 * NN_FRAG_TTL_MS, 1 },  /* time went backwards */
 		{ "ipv6_frag_later", T0 + 30, 0 },
 		{ "ipv6_frag_first", T0 + 40, 1 },
 		{ "ipv6_frag_later", T0 + 50, 1 },
-		{ "ipv6_frag_first", T0 + 100 + NN_FRAG_TTL_NS, 1 }, /* a new first fragment */
-		{ "ipv6_frag_later", T0 + 200 + NN_FRAG_TTL_NS, 1 }, /* ... renews the entry */
+		{ "ipv6_frag_first", T0 + 100 + NN_FRAG_TTL_MS, 1 }, /* a new first fragment */
+		{ "ipv6_frag_later", T0 + 200 + NN_FRAG_TTL_MS, 1 }, /* ... renews the entry */
 	};
 	const struct test_pkt *first4 = find_pkt("ipv4_frag_first");
 	const struct test_pkt *first6 = find_pkt("ipv6_frag_first");
@@ -557,7 +609,7 @@ static void test_fragments(void **state)
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		const struct test_pkt *tp = find_pkt(steps[i].pkt);
 
-		replayed.skel->bss->replay_ts_ns = steps[i].ts;
+		replayed.skel->bss->replay_ts_ms = steps[i].ts;
 		run(&replayed, hook, tp->data, tp->len, 1, NULL);
 		parse_user(tp->data, tp->len, tp->verdict, &upkt);
 		want[NN_STAT_SEEN]++;
@@ -604,7 +656,7 @@ static void test_paused(void **state)
 	passed++;
 }
 
-/* replay_ts_ns is the packet's time as it is; first/last are min/max. */
+/* replay_ts_ms is the packet's time as it is; first/last are min/max. */
 static void test_replay_ts(void **state)
 {
 	enum hook hook = (enum hook)(long)*state;
@@ -615,7 +667,7 @@ static void test_replay_ts(void **state)
 
 	reset(&replayed, TEST_FLOWS);
 	for (i = 0; i < 4; i++) {
-		replayed.skel->bss->replay_ts_ns = ts[i];
+		replayed.skel->bss->replay_ts_ms = ts[i];
 		run(&replayed, hook, pkt_ipv4_udp, sizeof(pkt_ipv4_udp), 1, NULL);
 		read_flows(&replayed, &rs);
 		assert_int_equal(rs.n, 1);
@@ -698,8 +750,10 @@ static void test_empty_slot(void **state)
 	int cpu;
 
 	reset(&plain, TEST_FLOWS);
-	for (cpu = 0; cpu < ncpus; cpu++)
+	for (cpu = 0; cpu < ncpus; cpu++) {
 		assert_int_equal(bpf_map_delete_elem(plain.flows_fd, &cpu), 0);
+		assert_int_equal(bpf_map_delete_elem(plain.flows4_fd, &cpu), 0);
+	}
 	run(&plain, hook, pkt_ipv6_udp, sizeof(pkt_ipv6_udp), 1, NULL);
 	assert_int_equal(ring_buffer__consume(plain.ring), 1);
 	parse_user(pkt_ipv6_udp, sizeof(pkt_ipv6_udp), NN_COUNT, &upkt);

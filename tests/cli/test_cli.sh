@@ -25,6 +25,11 @@ HEADER='source ip; source port; destination ip; destination port; protocols; fir
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/nasoone-cli.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
+# As root, nasoone runs as nobody once the capture is open (-Z): nobody
+# must be able to rewrite the reports here.
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+	chown nobody "$TMP"
+fi
 
 passed=0
 failed=0
@@ -125,7 +130,7 @@ else
 fi
 
 t="unknown-short-option"
-run -Z
+run -K
 if [ $rc -eq 2 ] && one_error_line; then
 	pass $t
 else
@@ -279,6 +284,97 @@ else
 	pass $t
 fi
 
+# -- pipes, FIFOs, standard input ---------------------------------------------
+
+# run_stdin FILE ARGS...: like run, with stdin from FILE.
+run_stdin()
+{
+	local f=$1
+	shift
+	timeout -k 5 60 "$NASOONE" "$@" <"$f" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+}
+
+# run_pipe FILE ARGS...: like run, with FILE piped into stdin by cat.
+run_pipe()
+{
+	local f=$1
+	shift
+	cat "$f" | timeout -k 5 60 "$NASOONE" "$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+}
+
+t="read-stdin-dash"
+run_stdin "$SAMPLE" -r -
+if [ $rc -eq 0 ] && cmp -s "$TMP/out" "$TMP/full.txt"; then
+	pass $t
+else
+	fail $t "exit status $rc, or the report differs from the file's"
+fi
+
+t="read-pipe-dev-stdin"
+run_pipe "$SAMPLE" -r /dev/stdin
+if [ $rc -eq 0 ] && cmp -s "$TMP/out" "$TMP/full.txt"; then
+	pass $t
+else
+	fail $t "exit status $rc, or the report differs from the file's"
+fi
+
+t="read-gzip-fifo"
+rm -f "$TMP/in.fifo"
+mkfifo "$TMP/in.fifo"
+gzip -c "$SAMPLE" >"$TMP/in.fifo" &
+gzpid=$!
+run -r "$TMP/in.fifo"
+kill $gzpid 2>/dev/null
+wait $gzpid 2>/dev/null
+if [ $rc -eq 0 ] && cmp -s "$TMP/out" "$TMP/full.txt"; then
+	pass $t
+else
+	fail $t "exit status $rc, or the report differs from the file's"
+fi
+
+# Standard input already inside a file (a script read a preamble first): the
+# capture starts there, mapped or not.
+t="read-stdin-offset"
+{ head -c 100 /dev/zero; cat "$SAMPLE"; } >"$TMP/preamble.bin"
+{ dd bs=100 count=1 of=/dev/null 2>/dev/null; timeout -k 5 60 "$NASOONE" -r -; } \
+	<"$TMP/preamble.bin" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+if [ $rc -eq 0 ] && cmp -s "$TMP/out" "$TMP/full.txt"; then
+	pass $t
+else
+	fail $t "exit status $rc, or the report differs from the file's"
+fi
+
+# Every generated capture, damaged ones too, gives through a pipe (and as
+# standard input redirected from the file) the exit status and report it
+# gives as a file; a pcapng with interfaces of several link types included.
+mkdir -p "$TMP/rules"
+if ! "$PCAPGEN" rules "$TMP/rules" >/dev/null 2>"$TMP/err"; then
+	fail pipes "pcapgen rules failed"
+else
+	for f in "$TMP"/rules/*.pcap* "$TMP"/corrupt/*.pcap*; do
+		[ -f "$f" ] || continue
+		t="pipe ${f#"$TMP"/}"
+		run -r "$f"
+		rc_file=$rc
+		cp "$TMP/out" "$TMP/file-report.txt"
+		run_pipe "$f" -r -
+		rc_pipe=$rc
+		cp "$TMP/out" "$TMP/pipe-report.txt"
+		run_stdin "$f" -r -
+		if [ $rc_pipe -ne $rc_file ] || [ $rc -ne $rc_file ]; then
+			fail "$t" "exit status $rc_pipe (pipe), $rc (stdin), $rc_file as a file"
+		elif ! cmp -s "$TMP/pipe-report.txt" "$TMP/file-report.txt" ||
+			! cmp -s "$TMP/out" "$TMP/file-report.txt"; then
+			fail "$t" "the report differs from the file's"
+		else
+			pass "$t"
+		fi
+	done
+fi
+
 # -- filter ------------------------------------------------------------------
 
 t="bad-filter"
@@ -343,7 +439,7 @@ else
 fi
 
 t="existing-output-force"
-run -r "$SAMPLE" -w "$TMP/existing.txt" -F
+run -r "$SAMPLE" -w "$TMP/existing.txt" --force
 if [ $rc -eq 0 ] && cmp -s "$TMP/existing.txt" "$TMP/full.txt"; then
 	pass $t
 else
@@ -375,6 +471,24 @@ else
 	fail $t "exit status $rc, or /dev/null was replaced"
 fi
 
+# The report never replaces the capture it is made from, whatever the name
+# (the same path, another spelling of it, a hard link): same device and inode.
+# The names do not end in .pcap, which -w refuses by name alone.
+cp "$SAMPLE" "$TMP/self.dump"
+ln -f "$TMP/self.dump" "$TMP/self-link.dump"
+for out in "$TMP/self.dump" "$TMP/../${TMP##*/}/self.dump" "$TMP/self-link.dump"; do
+	t="output-is-input ${out##*/}"
+	run -r "$TMP/self.dump" -w "$out" --force
+	if [ $rc -eq 1 ] && one_error_line && grep -q 'capture' "$TMP/err" &&
+		cmp -s "$TMP/self.dump" "$SAMPLE"; then
+		pass "$t"
+	else
+		fail "$t" "exit status $rc (expected 1), not one line, or the capture was changed"
+	fi
+	cp "$SAMPLE" "$TMP/self.dump" 2>/dev/null
+	ln -f "$TMP/self.dump" "$TMP/self-link.dump"
+done
+
 # -- determinism -------------------------------------------------------------
 
 t="threads-deterministic"
@@ -405,8 +519,9 @@ else
 	fail $t "exit status $rc, or lines not like '1.eth0 (description)'"
 fi
 
-# Signals during a live capture on the loopback device: SIGUSR1 pauses,
-# SIGUSR2 resumes, SIGINT stops cleanly (final report, statistics, exit 0).
+# Signals during a live capture on the loopback device: SIGUSR1 prints the
+# statistics (as tcpdump), SIGRTMIN pauses, SIGUSR2 resumes, SIGINT stops
+# cleanly (final report, statistics, exit 0).
 # Needs the capability to capture.
 t="signals-live"
 if [ "$(id -u)" -ne 0 ]; then
@@ -425,6 +540,8 @@ else
 	done
 	sleep 0.3
 	kill -USR1 $pid 2>/dev/null
+	sleep 0.3
+	kill -RTMIN $pid 2>/dev/null
 	sleep 0.3
 	kill -USR2 $pid 2>/dev/null
 	sleep 0.3
@@ -447,10 +564,326 @@ else
 		skip $t "no permission to capture on lo"
 	elif [ $rc -ne 0 ] || ! is_report "$TMP/live.txt" || ! grep -q 'packets received' "$TMP/err"; then
 		fail $t "exit status $rc, or no final report and statistics after SIGINT"
-	elif ! grep -q 'paused' "$TMP/err" || ! grep -q 'resumed' "$TMP/err"; then
-		fail $t "SIGUSR1 and SIGUSR2 did not pause and resume"
+	elif [ "$(grep -c 'packets\? received' "$TMP/err")" -ne 2 ]; then
+		fail $t "SIGUSR1 did not print the statistics once before the final ones"
+	elif ! grep -q '^nasoone: paused' "$TMP/err" || ! grep -q '^nasoone: resumed' "$TMP/err"; then
+		fail $t "SIGRTMIN and SIGUSR2 did not pause and resume"
 	else
 		pass $t
+	fi
+fi
+
+# The same without root, reading a FIFO whose writer stays silent after the
+# sample: SIGHUP must stop the reader waiting on it (within 10 s), with the
+# header in the report file from the start and the sample's rows at the end.
+t="sighup-fifo"
+rm -f "$TMP/hup.fifo" "$TMP/hup2.txt"
+mkfifo "$TMP/hup.fifo"
+exec 7<>"$TMP/hup.fifo" # a writer that never closes, without a child process
+"$NASOONE" -r "$TMP/hup.fifo" -w "$TMP/hup2.txt" -t 60 </dev/null >"$TMP/out" 2>"$TMP/err" &
+pid=$!
+cat "$SAMPLE" >&7 & # more than a pipe holds: blocks until read
+catpid=$!
+for _ in $(seq 50); do
+	if [ -s "$TMP/hup2.txt" ] || ! kill -0 $pid 2>/dev/null; then
+		break
+	fi
+	sleep 0.1
+done
+sleep 0.5
+header_at_start=$(head -n 1 "$TMP/hup2.txt" 2>/dev/null)
+kill -HUP $pid 2>/dev/null
+hung=1
+for _ in $(seq 100); do
+	if ! kill -0 $pid 2>/dev/null; then
+		hung=0
+		break
+	fi
+	sleep 0.1
+done
+kill -KILL $pid 2>/dev/null
+wait $pid 2>/dev/null
+rc=$?
+kill $catpid 2>/dev/null
+wait $catpid 2>/dev/null
+exec 7>&-
+if [ "$header_at_start" != "$HEADER" ]; then
+	fail $t "the report file had no header before the first interval"
+elif [ $hung -eq 1 ]; then
+	fail $t "still running 10 s after SIGHUP (the reader waits on the FIFO)"
+elif [ $rc -ne 0 ] || ! cmp -s "$TMP/hup2.txt" "$TMP/full.txt" || ! grep -q 'packets received' "$TMP/err"; then
+	fail $t "exit status $rc, or not the sample's report and statistics after SIGHUP"
+else
+	pass $t
+fi
+
+# -- tcpdump's option letters ---------------------------------------------------
+
+# -F FILE is tcpdump's: the filter expression read from FILE ('#' comments).
+t="filter-file"
+printf 'udp # the DNS of the sample\n' >"$TMP/udp.filter"
+run -r "$SAMPLE" -w "$TMP/ffile.txt" -F "$TMP/udp.filter"
+if [ $rc -eq 0 ] && cmp -s "$TMP/ffile.txt" "$TMP/udp.txt"; then
+	pass $t
+else
+	fail $t "exit status $rc, or -F FILE did not filter as the expression 'udp'"
+fi
+
+t="filter-file-and-expression"
+run -r "$SAMPLE" -w "$TMP/never.txt" -F "$TMP/udp.filter" tcp
+if [ $rc -eq 2 ] && one_error_line && [ ! -e "$TMP/never.txt" ]; then
+	pass $t
+else
+	fail $t "exit status $rc (expected 2), or not one line"
+fi
+
+# The old -F (force) as it was typed: at the end, or before another option.
+for args in "-F" "-F -t 5" "-F $TMP/no-such.filter"; do
+	t="filter-file-legacy ${args// /=}"
+	# shellcheck disable=SC2086 # the option and its value are two words
+	run -r "$SAMPLE" -w "$TMP/existing.txt" $args
+	if [ $rc -ne 0 ] && one_error_line && grep -q -- '--force' "$TMP/err" &&
+		cmp -s "$TMP/existing.txt" "$TMP/full.txt"; then
+		pass "$t"
+	else
+		fail "$t" "exit status $rc, not one line pointing to --force, or the file changed"
+	fi
+done
+
+# tcpdump's -t forms are timestamp formats: refused with the reason.
+for args in "-t" "-tt" "-tttt" "-t udp"; do
+	t="timestamp-forms ${args// /=}"
+	# shellcheck disable=SC2086
+	run -r "$SAMPLE" -w "$TMP/never.txt" $args
+	if [ $rc -eq 2 ] && one_error_line && grep -q 'timestamp' "$TMP/err" && [ ! -e "$TMP/never.txt" ]; then
+		pass "$t"
+	else
+		fail "$t" "exit status $rc (expected 2), or not one line about timestamp formats"
+	fi
+done
+
+# -w NAME.pcap would be a capture for tcpdump: refused, nothing created.
+for name in x.pcap x.pcapng x.PCAP x.pcap.gz; do
+	t="write-capture-name $name"
+	run -r "$SAMPLE" -w "$TMP/$name"
+	if [ $rc -eq 2 ] && one_error_line && grep -q 'text report' "$TMP/err" && [ ! -e "$TMP/$name" ]; then
+		pass "$t"
+	else
+		fail "$t" "exit status $rc (expected 2), not one line, or a file was created"
+	fi
+done
+
+# -c COUNT: exactly the first COUNT packets that pass the filter.
+t="count"
+run -r "$SAMPLE" -w "$TMP/c3.txt" -c 3 udp
+if [ $rc -ne 0 ] || ! is_report "$TMP/c3.txt"; then
+	fail $t "exit status $rc, or no report"
+elif [ "$(tail -n +2 "$TMP/c3.txt" | awk -F'; ' '{ n += $9 } END { print n + 0 }')" -ne 3 ]; then
+	fail $t "the report holds $(tail -n +2 "$TMP/c3.txt" | awk -F'; ' '{ n += $9 } END { print n + 0 }') packets, not 3"
+elif ! grep -q '^3 packets received, 3 counted' "$TMP/err" && ! grep -q '^[0-9]* packets received, 3 counted, 0 skipped, [0-9]* filtered' "$TMP/err"; then
+	fail $t "statistics do not say 3 counted"
+else
+	pass $t
+fi
+
+# SIGHUP (an ssh session that drops) stops like SIGTERM: final report,
+# statistics, exit 0. The report file holds its header from the start, long
+# before the first interval (-t 60).
+t="sighup-live"
+if [ "$(id -u)" -ne 0 ]; then
+	skip $t "capturing needs root"
+else
+	rm -f "$TMP/hup.txt"
+	"$NASOONE" -i lo -w "$TMP/hup.txt" -t 60 </dev/null >"$TMP/out" 2>"$TMP/err" &
+	pid=$!
+	for _ in $(seq 50); do
+		if [ -e "$TMP/hup.txt" ] || ! kill -0 $pid 2>/dev/null; then
+			break
+		fi
+		sleep 0.1
+	done
+	sleep 0.5
+	header_at_start=$(head -n 1 "$TMP/hup.txt" 2>/dev/null)
+	kill -HUP $pid 2>/dev/null
+	for _ in $(seq 100); do
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	rc=$?
+	if grep -qi 'permission\|not permitted\|CAP_NET' "$TMP/err"; then
+		skip $t "no permission to capture on lo"
+	elif [ "$header_at_start" != "$HEADER" ]; then
+		fail $t "the report file had no header before the first interval"
+	elif [ $rc -ne 0 ] || ! is_report "$TMP/hup.txt" || ! grep -q 'packets received' "$TMP/err"; then
+		fail $t "exit status $rc, or no final report and statistics after SIGHUP"
+	else
+		pass $t
+	fi
+fi
+
+# Singular: "1 packet", "1 row".
+t="singular"
+run -r "$SAMPLE" -w "$TMP/c1.txt" -c 1 udp
+if [ $rc -eq 0 ] && grep -q ' 1 row$' "$TMP/err" && ! grep -q ' 1 rows' "$TMP/err"; then
+	pass $t
+else
+	fail $t "exit status $rc, or not '1 row'"
+fi
+
+t="count-zero"
+run -r "$SAMPLE" -c 0
+if [ $rc -eq 2 ] && one_error_line; then
+	pass $t
+else
+	fail $t "exit status $rc (expected 2), or not one line"
+fi
+
+# -n is accepted (addresses are always numeric); -q says nothing; -v names the path.
+t="quiet-numeric"
+run -r "$SAMPLE" -w "$TMP/q.txt" -n -q
+if [ $rc -eq 0 ] && [ ! -s "$TMP/err" ] && cmp -s "$TMP/q.txt" "$TMP/full.txt"; then
+	pass $t
+else
+	fail $t "exit status $rc, something on stderr with -q, or another report"
+fi
+
+t="verbose"
+run -r "$SAMPLE" -w "$TMP/v.txt" -v
+if [ $rc -eq 0 ] && grep -q '^nasoone: libpcap: reading' "$TMP/err" && grep -q 'packets received' "$TMP/err"; then
+	pass $t
+else
+	fail $t "exit status $rc, or no path line with -v"
+fi
+
+# -B is libpcap's buffer: refused by a forced eBPF mode, with the reason.
+t="buffer-forced-ebpf"
+run -r "$SAMPLE" -w "$TMP/never.txt" --mode xdp -B 1024
+if [ $rc -eq 1 ] && one_error_line && grep -q -- '-B' "$TMP/err" && [ ! -e "$TMP/never.txt" ]; then
+	pass $t
+else
+	fail $t "exit status $rc (expected 1), or not one line about -B"
+fi
+
+t="count-forced-ebpf"
+run -r "$SAMPLE" -w "$TMP/never.txt" --mode tc -c 5
+if [ $rc -eq 1 ] && one_error_line && grep -q -- '-c' "$TMP/err" && [ ! -e "$TMP/never.txt" ]; then
+	pass $t
+else
+	fail $t "exit status $rc (expected 1), or not one line about -c"
+fi
+
+# -Z USER (root only): a user that does not exist, one that cannot write
+# the report's directory: start fails, nothing is created.
+t="user-unknown"
+if [ "$(id -u)" -ne 0 ]; then
+	skip $t "needs root"
+else
+	run -r "$SAMPLE" -w "$TMP/never.txt" -Z no-such-user-nasoone
+	if [ $rc -eq 1 ] && one_error_line && grep -q 'no-such-user-nasoone' "$TMP/err" && [ ! -e "$TMP/never.txt" ]; then
+		pass $t
+	else
+		fail $t "exit status $rc (expected 1), not one line naming the user, or a report"
+	fi
+fi
+
+t="user-cannot-write"
+if [ "$(id -u)" -ne 0 ] || ! id nobody >/dev/null 2>&1; then
+	skip $t "needs root and the user nobody"
+else
+	mkdir -m 0755 "$TMP/rootonly"
+	chown root "$TMP/rootonly"
+	run -r "$SAMPLE" -w "$TMP/rootonly/r.txt" -Z nobody
+	if [ $rc -eq 1 ] && one_error_line && grep -q 'nobody cannot write' "$TMP/err" && [ ! -e "$TMP/rootonly/r.txt" ]; then
+		pass $t
+	else
+		fail $t "exit status $rc (expected 1), not one line, or a report was created"
+	fi
+	# The default user: the uid stays 0 (capabilities go), with a note; -Z root keeps root quietly.
+	t="user-default-cannot-write"
+	run -r "$SAMPLE" -w "$TMP/rootonly/r.txt"
+	if [ $rc -eq 0 ] && grep -q '^nasoone: note: running as uid 0' "$TMP/err" && cmp -s "$TMP/rootonly/r.txt" "$TMP/full.txt"; then
+		pass $t
+	else
+		fail $t "exit status $rc, no note, or not the full report"
+	fi
+	t="user-root"
+	run -r "$SAMPLE" -w "$TMP/rootonly/r2.txt" -Z root
+	if [ $rc -eq 0 ] && [ "$(lines "$TMP/err")" -eq 2 ] && cmp -s "$TMP/rootonly/r2.txt" "$TMP/full.txt"; then
+		pass $t
+	else
+		fail $t "exit status $rc, a note with -Z root, or not the full report"
+	fi
+	t="user-nobody"
+	run -r "$SAMPLE" -w "$TMP/nobody.txt" -Z nobody -v
+	if [ $rc -eq 0 ] && grep -q "^nasoone: running as uid $(id -u nobody) (nobody), gid $(id -g nobody), capabilities: none" "$TMP/err" &&
+		[ "$(stat -c %U "$TMP/nobody.txt")" = nobody ] && cmp -s "$TMP/nobody.txt" "$TMP/full.txt"; then
+		pass $t
+	else
+		fail $t "exit status $rc, no 'running as' line, or the report is not nobody's full report"
+	fi
+fi
+
+# -D: devices with an IPv4 or IPv6 address, and any; nothing else.
+t="list-interfaces-addresses"
+run -D
+want=$( (ip -o addr show 2>/dev/null | awk '{ print $2 }' | sed 's/@.*//'; echo any) | sort -u)
+got=$(sed -e 's/^[0-9]*\.//' -e 's/ (.*)$//' "$TMP/out" | sort -u)
+if [ $rc -eq 0 ] && [ "$want" = "$got" ]; then
+	pass $t
+else
+	fail $t "listed '$(echo $got)', interfaces with an address and any are '$(echo $want)'"
+fi
+
+# --duration on a live capture: stops by itself, final report, exit 0.
+t="duration"
+if [ "$(id -u)" -ne 0 ]; then
+	skip $t "capturing needs root"
+else
+	start=$(date +%s%N)
+	run -i lo --duration 1 -w "$TMP/dur.txt" -t 1
+	ms=$((($(date +%s%N) - start) / 1000000))
+	if grep -qi 'permission\|not permitted' "$TMP/err"; then
+		skip $t "no permission to capture on lo"
+	elif [ $rc -eq 0 ] && is_report "$TMP/dur.txt" && [ $ms -ge 1000 ] && [ $ms -lt 30000 ]; then
+		pass $t
+	else
+		fail $t "exit status $rc, no report, or it ran $ms ms"
+	fi
+fi
+
+# -B on the libpcap path: a capture buffer of that many KiB, accepted and running.
+t="buffer-live-pcap"
+if [ "$(id -u)" -ne 0 ]; then
+	skip $t "capturing needs root"
+else
+	run -i lo --mode pcap -B 4096 --duration 1 -w "$TMP/buf.txt" -t 1 -v
+	if grep -qi 'permission\|not permitted' "$TMP/err"; then
+		skip $t "no permission to capture on lo"
+	elif [ $rc -eq 0 ] && is_report "$TMP/buf.txt" && grep -q '^nasoone: libpcap on lo (requested)' "$TMP/err"; then
+		pass $t
+	else
+		fail $t "exit status $rc, or no report with -B 4096"
+	fi
+fi
+
+# pkg-config --static: a program links against libnasoone.a with what it names.
+t="pkg-config-static"
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+if ! command -v pkg-config >/dev/null || ! command -v cc >/dev/null || [ ! -f "$REPO/libnasoone.a" ]; then
+	skip $t "no pkg-config, compiler, or libnasoone.a at the top of the tree"
+else
+	mkdir -p "$TMP/pc/lib/pkgconfig" "$TMP/pc/include"
+	cp "$REPO/libnasoone.a" "$TMP/pc/lib/" && cp "$REPO/include/nasoone.h" "$TMP/pc/include/"
+	sed "s|^prefix=.*|prefix=$TMP/pc|" "$REPO/nasoone.pc" >"$TMP/pc/lib/pkgconfig/nasoone.pc"
+	printf '#include <nasoone.h>\nint main(void) { struct nasoone *n = nasoone_new(); nasoone_free(n); return !n; }\n' >"$TMP/pc/t.c"
+	# shellcheck disable=SC2046 # pkg-config's words
+	if cc "$TMP/pc/t.c" -o "$TMP/pc/t" $(PKG_CONFIG_PATH=$TMP/pc/lib/pkgconfig pkg-config --static --cflags --libs nasoone) 2>"$TMP/err" &&
+		"$TMP/pc/t"; then
+		pass $t
+	else
+		fail $t "cc with pkg-config --static --libs nasoone failed"
 	fi
 fi
 

@@ -163,6 +163,7 @@ tool_package()
 	case $1 in
 	ip) echo iproute2 ;;
 	setpriv) echo util-linux ;;
+	script) echo bsdutils ;;
 	*) echo "$1" ;;
 	esac
 }

@@ -200,6 +200,12 @@ uint32_t cap_linktype(struct cap *c, int iface);
  */
 uint64_t cap_frame(struct cap *c, int iface, uint64_t t_ns, const struct frame *f, uint32_t caplen,
 		   uint32_t len, const struct gen_key *key, unsigned proto);
+/*
+ * pcapng Enhanced Packet Block with a raw 64-bit timestamp in the
+ * interface's units (times that no 64-bit ns count since 1970 can hold).
+ */
+uint64_t cap_frame_units(struct cap *c, int iface, uint64_t units, const struct frame *f,
+			 const struct gen_key *key, unsigned proto);
 /* pcapng obsolete Packet Block (type 2), the whole frame. */
 uint64_t cap_pb(struct cap *c, int iface, uint64_t t_ns, const struct frame *f,
 		const struct gen_key *key, unsigned proto);

@@ -1146,6 +1146,35 @@ static struct cap *sc_pcapng_be(void)
 	return c;
 }
 
+/*
+ * Times past 2554 (2^64 ns after 1970): if_tsoffset of 2*10^10 s with ns
+ * units, and whole seconds (if_tsresol 0) in the year 5138. The same
+ * flow on both interfaces: first from one, last from the other.
+ */
+static struct cap *sc_far_times(void)
+{
+	struct cap *c = cap_pcapng(false);
+	const struct pkt web = { "10.11.0.1", "10.11.0.2", 6, 52000, 443 };
+	const struct pkt dns = { "2001:db8:111::1", "2001:db8:111::2", 17, 52001, 53 };
+	int ns = cap_iface(c, LT_ETHERNET, 65535, 9, 20000000000ll);
+	int sec = cap_iface(c, LT_ETHERNET, 65535, 0, 0);
+	struct frame f;
+	struct gen_key k;
+
+	for (int i = 0; i < 4; i++) {
+		fr_pkt(&f, LT_ETHERNET, &web, i & 1, 20 + 10 * i, &k);
+		cap_frame_units(c, ns, 1234567890123ull + 1500000ull * (uint64_t)i, &f, &k,
+				GEN_TCP);
+	}
+	for (int i = 0; i < 3; i++) {
+		fr_pkt(&f, LT_ETHERNET, &dns, i & 1, 40, &k);
+		cap_frame_units(c, sec, 100000000000ull + (uint64_t)i, &f, &k, GEN_UDP);
+	}
+	fr_pkt(&f, LT_ETHERNET, &web, false, 5, &k);
+	cap_frame_units(c, sec, 100000000000ull, &f, &k, GEN_TCP);
+	return c;
+}
+
 /* Out-of-range sub-second fields: plain arithmetic, sec*1000 + usec/1000. */
 static struct cap *sc_ts_range(void)
 {
@@ -1301,6 +1330,9 @@ static const struct scenario scenarios[] = {
 	  "flows; a Custom Block (0xBAD) skipped" },
 	{ "pcapng-be.pcapng", sc_pcapng_be, OUT_PLAIN, NULL,
 	  "big-endian pcapng section: Ethernet (us) and NULL (ns, if_tsoffset) interfaces" },
+	{ "pcapng-far-times.pcapng", sc_far_times, OUT_PLAIN, NULL,
+	  "pcapng times past 2^64 ns since 1970: if_tsoffset 2*10^10 s with ns units, and "
+	  "if_tsresol 0 (seconds) in the year 5138; one flow on both interfaces" },
 	{ "ts-out-of-range.pcap", sc_ts_range, OUT_PLAIN,
 	  "out-of-range ts_usec (>= 10^6) is mangled by tshark (README); the rules use "
 	  "plain arithmetic",

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -652,6 +653,78 @@ static void test_input_stream(void **state)
 		input_close(&in);
 	}
 	free(buf);
+	w_free(&w);
+}
+
+/* Write data into a new pipe from a child process; the path of its read end. */
+static pid_t pipe_from_child(const void *data, size_t len, char *path, size_t pathlen, int *rd)
+{
+	int fds[2];
+	pid_t pid;
+
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		const uint8_t *p = data;
+
+		close(fds[0]);
+		while (len) {
+			ssize_t n = write(fds[1], p, len);
+
+			if (n <= 0)
+				_exit(1);
+			p += n;
+			len -= (size_t)n;
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	*rd = fds[0];
+	snprintf(path, pathlen, "/proc/self/fd/%d", fds[0]);
+	return pid;
+}
+
+/*
+ * A pipe cannot seek: the magic is sniffed into a buffer, a peek at the
+ * first bytes can be undone, gzip is detected and decompressed; rewinding
+ * after more than the peek is -ESPIPE, not a wrong read.
+ */
+static void test_input_pipe(void **state)
+{
+	struct wbuf w = { 0 };
+	struct input_file in;
+	uint8_t peek[4], *data, *got;
+	char path[64];
+	size_t len, glen;
+	ssize_t last;
+	pid_t pid;
+	int pass, rd, status;
+
+	(void)state;
+	w_payload(&w, 17, 400000);
+	write_gz(tpath("pipe.gz"), w.b, w.len);
+	data = read_whole(tpath("pipe.gz"), &glen);
+	for (pass = 0; pass < 2; pass++) {
+		pid = pipe_from_child(pass ? data : w.b, pass ? glen : w.len, path, sizeof(path),
+				      &rd);
+		assert_int_equal(input_open(&in, path), 0);
+		close(rd);
+		assert_false(in.seekable);
+		assert_true(pass ? in.gz != NULL : in.gz == NULL);
+		assert_int_equal(input_read(&in, peek, sizeof(peek)), 4);
+		assert_memory_equal(peek, w.b, 4);
+		assert_int_equal(input_rewind(&in), 0);
+		got = read_all_input(&in, 4096, &len, &last);
+		assert_int_equal(last, 0);
+		assert_int_equal(len, w.len);
+		assert_memory_equal(got, w.b, len);
+		free(got);
+		assert_int_equal(input_rewind(&in), -ESPIPE);
+		input_close(&in);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+	}
+	free(data);
 	w_free(&w);
 }
 
@@ -1878,6 +1951,49 @@ static void test_pcapng_huge_tsoffset(void **state)
 		assert_int_equal(ts[i], (uint64_t)offsets[i] * 1000u + 5u);
 }
 
+/*
+ * A mapped file cut while it is read: the records before the cut, then
+ * -EBADMSG saying the file shrank; never SIGBUS on the pages past the new end.
+ * Cut at a record boundary too: that must not read as a clean end.
+ */
+static void test_pcap_file_shrinks_while_read(void **state)
+{
+	enum { N = 4000, CAPLEN = 1000, REC = 16 + CAPLEN };
+	const char *path = tpath("shrinks.pcap");
+	struct pcapfile_reader *r;
+	struct wbuf w = { 0 };
+	struct input_file in;
+	struct packet p;
+	char err[512];
+	size_t got, cuts[2] = { 24 + REC * (N / 2) + REC / 2, 24 + REC * (N / 2) };
+	int ret, k;
+	uint32_t i;
+
+	(void)state;
+	pcap_header(&w, MAGIC_USEC, 2, 4, 1);
+	for (i = 0; i < N; i++)
+		pcap_record(&w, TS_SEC + i, 0, CAPLEN, CAPLEN, i);
+	for (k = 0; k < 2; k++) {
+		write_file(path, w.b, w.len);
+		open_input(&in, path);
+		r = pcapfile_open(&in, &ret, err, sizeof(err));
+		assert_non_null(r);
+		for (got = 0; got < 10; got++)
+			assert_int_equal(pcapfile_next(r, &p, err, sizeof(err)), 1);
+		assert_int_equal(truncate(path, (off_t)cuts[k]), 0);
+		while ((ret = pcapfile_next(r, &p, err, sizeof(err))) == 1) {
+			assert_true(payload_ok((uint32_t)got, p.data, p.caplen));
+			got++;
+		}
+		assert_int_equal(ret, -EBADMSG);
+		expect_contains(err, "shrank");
+		assert_true(got <= N / 2);
+		pcapfile_close(r);
+		input_close(&in);
+	}
+	w_free(&w);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, make_tmpdir, remove_tmpdir)
 
 int main(void)
@@ -1892,6 +2008,7 @@ int main(void)
 		T(test_input_gzip_corrupt),
 		T(test_input_gzip_truncated),
 		T(test_input_stream),
+		T(test_input_pipe),
 		cmocka_unit_test(test_pcap_magic),
 		T(test_pcap_usec_both_orders),
 		T(test_pcap_nsec_both_orders),
@@ -1904,6 +2021,7 @@ int main(void)
 		T(test_pcap_caplen_limit),
 		T(test_pcap_truncated_record),
 		T(test_pcap_many_records),
+		T(test_pcap_file_shrinks_while_read),
 		T(test_pcap_gzip),
 		T(test_pcap_gzip_truncated_mid_record),
 		T(test_pcap_gzip_truncated_at_record_boundary),

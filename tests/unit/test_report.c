@@ -803,7 +803,10 @@ static void test_output_new_file(void **state)
 	assert_int_equal(report_output_create(&out), 0);
 	assert_int_equal(lstat(path, &st), 0);
 	assert_true(S_ISREG(st.st_mode));
-	assert_int_equal(st.st_size, 0);
+	/* The header is there at once: a run killed before its first interval leaves a report. */
+	text = read_path(path);
+	assert_string_equal(text, REPORT_HEADER);
+	free(text);
 	/* Created once: a second call is a no-op, not -EEXIST. */
 	assert_int_equal(report_output_create(&out), 0);
 	assert_int_equal(report_output_write(&out, NULL, 0, false), 0);
@@ -937,7 +940,7 @@ static void test_output_create_race_with_file(void **state)
 /*
  * Every write replaces the file by rename: a reader that opened the old
  * file keeps the complete old report, the path shows the complete new one,
- * no temporary file is left behind, and the file is 0644.
+ * no temporary file is left behind, and the file is 0644 (umask 022).
  */
 static void test_output_atomic_replace(void **state)
 {
@@ -1148,6 +1151,90 @@ static void test_output_fifo(void **state)
 	report_output_clear(&out);
 }
 
+/*
+ * The FIFO named at set time is swapped for a symbolic link (or a regular
+ * file) before the final write: the write must not follow the new entry,
+ * and the file it points to stays as it was.
+ */
+static void test_output_fifo_swapped(void **state)
+{
+	const struct flow_row r = row("::1", 1, "::2", 2, NN_PROTO_UDP, 3, 4, 5, 6);
+	const struct flow_row *ptr = &r;
+	const char *path = tpath("fifo"), *victim = tpath("victim.txt");
+	struct report_output out = { 0 };
+	char *text;
+	int swap;
+
+	(void)state;
+	write_text(victim, "victim\n");
+	for (swap = 0; swap < 2; swap++) {
+		assert_int_equal(mkfifo(path, 0600), 0);
+		assert_int_equal(report_output_set(&out, path, false), 0);
+		assert_int_equal(out.kind, REPORT_DIRECT);
+		assert_int_equal(report_output_create(&out), 0);
+		assert_int_equal(unlink(path), 0);
+		if (swap == 0)
+			assert_int_equal(symlink(victim, path), 0);
+		else
+			assert_int_equal(link(victim, path), 0);
+		assert_true(report_output_write(&out, &ptr, 1, true) < 0);
+		text = read_path(victim);
+		assert_string_equal(text, "victim\n");
+		free(text);
+		report_output_clear(&out);
+		assert_int_equal(unlink(path), 0);
+	}
+}
+
+/* A new report gets the mode the umask gives (0666 & ~umask), as any new file. */
+static void test_output_respects_umask(void **state)
+{
+	const struct flow_row r = row("1.1.1.1", 1, "2.2.2.2", 2, NN_PROTO_TCP, 3, 4, 5, 6);
+	const struct flow_row *ptr = &r;
+	static const mode_t masks[] = { 077, 027, 002 };
+	struct report_output out = { 0 };
+	const char *path = tpath("report.txt");
+	struct stat st;
+	mode_t old;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(masks) / sizeof(masks[0]); i++) {
+		old = umask(masks[i]);
+		assert_int_equal(report_output_set(&out, path, false), 0);
+		assert_int_equal(report_output_create(&out), 0);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_mode & 07777, 0666 & ~masks[i]);
+		assert_int_equal(report_output_write(&out, &ptr, 1, false), 0);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_mode & 07777, 0666 & ~masks[i]);
+		assert_int_equal(report_output_write(&out, &ptr, 1, true), 0);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_mode & 07777, 0666 & ~masks[i]);
+		umask(old);
+		report_output_clear(&out);
+		assert_int_equal(unlink(path), 0);
+	}
+}
+
+/* -F keeps the mode of the file it replaces. */
+static void test_output_overwrite_keeps_mode(void **state)
+{
+	struct report_output out = { 0 };
+	const char *path = tpath("exists.txt");
+	struct stat st;
+
+	(void)state;
+	write_text(path, "old\n");
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(report_output_set(&out, path, true), 0);
+	assert_int_equal(report_output_create(&out), 0);
+	assert_int_equal(report_output_write(&out, NULL, 0, true), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	report_output_clear(&out);
+}
+
 /* set() again replaces the previous configuration without leaking it. */
 static void test_output_set_twice(void **state)
 {
@@ -1208,8 +1295,12 @@ int main(void)
 		T(test_output_dev_null),
 		T(test_output_fifo),
 		T(test_output_set_twice),
+		T(test_output_fifo_swapped),
+		T(test_output_respects_umask),
+		T(test_output_overwrite_keeps_mode),
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	umask(022); /* the modes the tests expect */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

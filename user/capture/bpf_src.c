@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "capture/bpf_src.h"
+#include "capture/cpumask.h"
 #include "nasoone.skel.h"
 #include "nasoone/flow.h"
 #include "nasoone/parse.h"
@@ -44,8 +45,12 @@ struct bpf_src {
 	struct nasoone_bpf *skel;
 	enum bpf_src_mode mode;
 	bool replay;
-	unsigned int ncpus;  /* slots of the outer map: one per possible CPU */
-	int *active, *spare; /* per CPU: the map in its slot and the next one */
+	unsigned int ncpus; /* slots of the outer map: one per possible CPU */
+	uint64_t *online;   /* the CPUs online at open, the only ones with maps */
+	/* Per CPU: the map in its slot and the next one, or -1; IPv6 ("flows") and IPv4 ("flows4").
+	 */
+	int *active, *spare;
+	int *active4, *spare4;
 	uint32_t flows_per_cpu;
 	int filter_fds[2]; /* translated filter programs (XDP, TC), or -1 */
 	int links[2];	   /* ingress and egress bpf_link fds, or -1 */
@@ -56,17 +61,23 @@ struct bpf_src {
 	bpf_src_row_fn ring_fn;
 	void *ring_ctx;
 	uint64_t *ring_full;
-	uint64_t last_fill_max;	 /* most entries found in one retired map */
-	uint64_t replay_refused; /* short frames the TC test run refuses, all skipped */
+	uint64_t last_fill_max;	     /* most entries found in one retired map */
+	uint64_t filtered_published; /* the largest filtered count bpf_src_stats() gave */
+	uint64_t replay_refused;     /* short frames the TC test run refuses, all skipped */
 	char description[256];
 };
 
 /*
- * bpf_ktime_get_ns() is CLOCK_MONOTONIC. Its offset to CLOCK_REALTIME is
- * read between two monotonic reads, keeping the tightest of a few tries,
- * and read again at every drain: the rows drained were recorded at most
- * one interval before, so an NTP slew in between moves them by far less
- * than a millisecond (a clock step would move them; nothing can undo that).
+ * The program stamps packets with bpf_ktime_get_boot_ns(), CLOCK_BOOTTIME:
+ * CLOCK_MONOTONIC that keeps counting while the system is suspended, as
+ * CLOCK_REALTIME does, so a suspend does not move times (at the same cost
+ * per packet as the monotonic clock, measured). Its offset to
+ * CLOCK_REALTIME is read between two boottime reads, keeping the tightest
+ * of a few tries, at every drain, and applied to every row that drain
+ * reads. A row's times were taken up to one drain period before (half an
+ * interval; longer if a drain was late), so whatever moved the offset since
+ * then moves them: an NTP slew by up to 500 ppm of that age (0.5 ms per
+ * second, 15 ms for a 30 s drain period), a clock step by the whole step.
  */
 static int64_t realtime_offset_ns(void)
 {
@@ -75,9 +86,9 @@ static int64_t realtime_offset_ns(void)
 	int i;
 
 	for (i = 0; i < 3; i++) {
-		clock_gettime(CLOCK_MONOTONIC, &m1);
+		clock_gettime(CLOCK_BOOTTIME, &m1);
 		clock_gettime(CLOCK_REALTIME, &r);
-		clock_gettime(CLOCK_MONOTONIC, &m2);
+		clock_gettime(CLOCK_BOOTTIME, &m2);
 		int64_t a = m1.tv_sec * 1000000000ll + m1.tv_nsec;
 		int64_t b = m2.tv_sec * 1000000000ll + m2.tv_nsec;
 
@@ -89,9 +100,10 @@ static int64_t realtime_offset_ns(void)
 	return offset;
 }
 
-static uint64_t to_ms(const struct bpf_src *b, uint64_t ns, int64_t offset)
+/* A kernel time to ms since the epoch: replayed times are ms already. */
+static uint64_t to_ms(const struct bpf_src *b, uint64_t t, int64_t offset)
 {
-	return (b->replay ? ns : ns + (uint64_t)offset) / 1000000;
+	return b->replay ? t : (t + (uint64_t)offset) / 1000000;
 }
 
 static void row_from(const struct bpf_src *b, struct flow_row *row, const struct nn_flow_key *key,
@@ -107,30 +119,78 @@ static void row_from(const struct bpf_src *b, struct flow_row *row, const struct
 	row->hash = row_hash(key);
 }
 
-static int new_inner_map(const struct bpf_src *b)
+/* A CPU's map: IPv4 (the short key) or IPv6. */
+static int new_inner_map(const struct bpf_src *b, bool ipv4)
 {
-	return bpf_map_create(BPF_MAP_TYPE_HASH, "nasoone_cpu", sizeof(struct nn_flow_key),
+	return bpf_map_create(BPF_MAP_TYPE_HASH, ipv4 ? "nasoone_cpu4" : "nasoone_cpu",
+			      ipv4 ? sizeof(struct nn_flow_key4) : sizeof(struct nn_flow_key),
 			      sizeof(struct nn_flow_val), b->flows_per_cpu, NULL);
 }
 
-/* Every CPU gets a map in its slot of "flows" and a spare for the first swap. */
+/*
+ * The CPUs online now. A kernel may have far more possible CPUs (slots,
+ * ids) than online ones; unreadable, every possible CPU counts as online.
+ */
+static int read_online(struct bpf_src *b)
+{
+	size_t words = cpumask_words(b->ncpus);
+	char text[4096];
+	FILE *f;
+	bool ok = false;
+
+	b->online = calloc(words, sizeof(*b->online));
+	if (!b->online)
+		return -ENOMEM;
+	f = fopen("/sys/devices/system/cpu/online", "r");
+	if (f) {
+		ok = fgets(text, sizeof(text), f) &&
+		     !cpumask_parse_list(text, b->online, b->ncpus) &&
+		     !cpumask_empty(b->online, words);
+		fclose(f);
+	}
+	if (!ok) {
+		memset(b->online, 0, words * sizeof(*b->online));
+		for (unsigned int cpu = 0; cpu < b->ncpus; cpu++)
+			cpumask_set(b->online, cpu);
+	}
+	return 0;
+}
+
+/*
+ * Every online CPU gets a map in its slot of "flows" and a spare for the
+ * first swap. The slot of a CPU that comes online later stays empty: its
+ * packets go through the overflow ring (counted, never lost while the ring
+ * has room).
+ */
 static int fill_slots(struct bpf_src *b)
 {
-	int outer = bpf_map__fd(b->skel->maps.flows);
+	int outer = bpf_map__fd(b->skel->maps.flows), outer4 = bpf_map__fd(b->skel->maps.flows4);
 	unsigned int cpu;
+	int ret;
 
 	b->active = calloc(b->ncpus, sizeof(int));
 	b->spare = calloc(b->ncpus, sizeof(int));
-	if (!b->active || !b->spare)
+	b->active4 = calloc(b->ncpus, sizeof(int));
+	b->spare4 = calloc(b->ncpus, sizeof(int));
+	if (!b->active || !b->spare || !b->active4 || !b->spare4)
 		return -ENOMEM;
 	for (cpu = 0; cpu < b->ncpus; cpu++)
-		b->active[cpu] = b->spare[cpu] = -1;
+		b->active[cpu] = b->spare[cpu] = b->active4[cpu] = b->spare4[cpu] = -1;
+	ret = read_online(b);
+	if (ret)
+		return ret;
 	for (cpu = 0; cpu < b->ncpus; cpu++) {
-		b->active[cpu] = new_inner_map(b);
-		b->spare[cpu] = new_inner_map(b);
-		if (b->active[cpu] < 0 || b->spare[cpu] < 0)
+		if (!bpf_src_cpu_counts(b, cpu))
+			continue;
+		b->active[cpu] = new_inner_map(b, false);
+		b->spare[cpu] = new_inner_map(b, false);
+		b->active4[cpu] = new_inner_map(b, true);
+		b->spare4[cpu] = new_inner_map(b, true);
+		if (b->active[cpu] < 0 || b->spare[cpu] < 0 || b->active4[cpu] < 0 ||
+		    b->spare4[cpu] < 0)
 			return -errno;
-		if (bpf_map_update_elem(outer, &cpu, &b->active[cpu], BPF_ANY))
+		if (bpf_map_update_elem(outer, &cpu, &b->active[cpu], BPF_ANY) ||
+		    bpf_map_update_elem(outer4, &cpu, &b->active4[cpu], BPF_ANY))
 			return -errno;
 	}
 	return 0;
@@ -295,8 +355,8 @@ static int ring_record(void *ctx, void *data, size_t size)
 	val.protos = rec->protos;
 	row_from(b, &row, &rec->key, &val, realtime_offset_ns());
 	b->ring_fn(&row, b->ring_ctx);
-	if (rec->cpu < 64)
-		*b->ring_full |= 1ull << rec->cpu;
+	if (rec->cpu < b->ncpus)
+		cpumask_set(b->ring_full, rec->cpu);
 	return 0;
 }
 
@@ -342,6 +402,7 @@ int bpf_src_open(struct bpf_src **out, const struct bpf_src_opts *opts, char *er
 	b->skel->rodata->use_filter = opts->filter != NULL;
 	b->skel->rodata->replay = b->replay;
 	bpf_map__set_max_entries(b->skel->maps.flows, b->ncpus);
+	bpf_map__set_max_entries(b->skel->maps.flows4, b->ncpus);
 	if (opts->ring_bytes)
 		bpf_map__set_max_entries(b->skel->maps.overflow, opts->ring_bytes);
 	ret = nasoone_bpf__load(b->skel);
@@ -394,17 +455,42 @@ const char *bpf_src_describe(const struct bpf_src *b)
 	return b->description;
 }
 
+bool bpf_src_uses_netlink(const struct bpf_src *b)
+{
+	return b->netlink[0] || b->netlink[1];
+}
+
 unsigned int bpf_src_ncpus(const struct bpf_src *b)
 {
 	return b->ncpus;
 }
 
+bool bpf_src_cpu_counts(const struct bpf_src *b, unsigned int cpu)
+{
+	return cpu < b->ncpus && (b->online[cpu / 64] >> (cpu % 64) & 1);
+}
+
+/* An IPv4 map's key as every other part of nasoone has it: v4-mapped, family 4. */
+static void key_from4(struct nn_flow_key *key, const struct nn_flow_key4 *k4)
+{
+	memset(key, 0, sizeof(*key));
+	key->saddr[10] = key->saddr[11] = key->daddr[10] = key->daddr[11] = 0xff;
+	memcpy(&key->saddr[12], k4->saddr, 4);
+	memcpy(&key->daddr[12], k4->daddr, 4);
+	key->sport = k4->sport;
+	key->dport = k4->dport;
+	key->family = NN_FAMILY_IPV4;
+	key->pad[NN_KEY_PROTO] = k4->proto;
+}
+
 /* Read and delete every entry of a retired map (no program can reach it any more). */
-static int drain_map(struct bpf_src *b, int fd, bpf_src_row_fn fn, void *ctx, uint64_t *rows)
+static int drain_map(struct bpf_src *b, int fd, bool ipv4, bpf_src_row_fn fn, void *ctx,
+		     uint64_t *rows)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	/* Per call: drain threads of different CPUs run this at the same time. */
-	struct nn_flow_key keys[DRAIN_BATCH];
+	struct nn_flow_key keys[DRAIN_BATCH], key;
+	struct nn_flow_key4 keys4[DRAIN_BATCH];
 	struct nn_flow_val vals[DRAIN_BATCH];
 	int64_t offset = realtime_offset_ns();
 	__u32 token = 0, count, i;
@@ -415,12 +501,15 @@ static int drain_map(struct bpf_src *b, int fd, bpf_src_row_fn fn, void *ctx, ui
 	*rows = 0;
 	for (;;) {
 		count = DRAIN_BATCH;
-		ret = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &token, &token, keys, vals,
+		ret = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &token, &token,
+						      ipv4 ? (void *)keys4 : (void *)keys, vals,
 						      &count, &opts);
 		if (ret && errno != ENOENT)
 			return -errno;
 		for (i = 0; i < count; i++) {
-			row_from(b, &row, &keys[i], &vals[i], offset);
+			if (ipv4)
+				key_from4(&key, &keys4[i]);
+			row_from(b, &row, ipv4 ? &key : &keys[i], &vals[i], offset);
 			fn(&row, ctx);
 		}
 		*rows += count;
@@ -430,22 +519,47 @@ static int drain_map(struct bpf_src *b, int fd, bpf_src_row_fn fn, void *ctx, ui
 	}
 }
 
-int bpf_src_drain(struct bpf_src *b, unsigned int cpu, bpf_src_row_fn fn, void *ctx)
+/* Swap one of a CPU's maps (IPv4 or IPv6) for its spare; the retired map's fd. */
+static int swap_slot(int outer, unsigned int cpu, int *active, int *spare)
 {
-	int outer = bpf_map__fd(b->skel->maps.flows), retired;
-	uint64_t rows;
-	int ret;
+	int retired;
 
 	/*
 	 * The update of a map-in-map slot waits for an RCU grace period: once
 	 * it returns, no program still holds the old map, which is ours alone.
 	 */
-	if (bpf_map_update_elem(outer, &cpu, &b->spare[cpu], BPF_ANY))
+	if (bpf_map_update_elem(outer, &cpu, &spare[cpu], BPF_ANY))
 		return -errno;
-	retired = b->active[cpu];
-	b->active[cpu] = b->spare[cpu];
-	b->spare[cpu] = retired;
-	ret = drain_map(b, retired, fn, ctx, &rows);
+	retired = active[cpu];
+	active[cpu] = spare[cpu];
+	spare[cpu] = retired;
+	return retired;
+}
+
+int bpf_src_drain(struct bpf_src *b, unsigned int cpu, bpf_src_row_fn fn, void *ctx)
+{
+	uint64_t rows = 0, rows4 = 0;
+	int retired, retired4, ret = 0;
+
+	if (cpu >= b->ncpus || b->active[cpu] < 0)
+		return 0; /* no map: this CPU's packets come through the ring */
+	retired = swap_slot(bpf_map__fd(b->skel->maps.flows), cpu, b->active, b->spare);
+	retired4 = swap_slot(bpf_map__fd(b->skel->maps.flows4), cpu, b->active4, b->spare4);
+	/* A failed swap leaves that map in its slot: the next drain reads it. */
+	if (retired >= 0)
+		ret = drain_map(b, retired, false, fn, ctx, &rows);
+	else
+		ret = retired;
+	if (retired4 >= 0) {
+		int ret4 = drain_map(b, retired4, true, fn, ctx, &rows4);
+
+		if (!ret)
+			ret = ret4;
+	} else if (!ret) {
+		ret = retired4;
+	}
+	if (rows4 > rows)
+		rows = rows4;
 	/* Drain threads of several CPUs update it: a lock-free maximum. */
 	uint64_t seen = __atomic_load_n(&b->last_fill_max, __ATOMIC_RELAXED);
 
@@ -540,7 +654,7 @@ int bpf_src_replay(struct bpf_src *b, const struct packet *p)
 	}
 	run.data_size_in = (__u32)len;
 	/* The capture's time and wire length, instead of the clock and the copy's length. */
-	b->skel->bss->replay_ts_ns = p->ts_ms * 1000000;
+	b->skel->bss->replay_ts_ms = p->ts_ms;
 	b->skel->bss->replay_len = p->len;
 	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &run)) {
 		int err = -errno;
@@ -565,38 +679,73 @@ void bpf_src_set_paused(struct bpf_src *b, bool paused)
 	__atomic_store_n(&b->skel->bss->paused, paused ? 1 : 0, __ATOMIC_RELEASE);
 }
 
-static uint64_t stat_sum(struct bpf_src *b, __u32 index)
+/* One counter summed over every possible CPU; values has room for them all. */
+static uint64_t stat_sum(struct bpf_src *b, uint64_t *values, __u32 index)
 {
-	int fd = bpf_map__fd(b->skel->maps.stats), n = libbpf_num_possible_cpus(), i;
-	__u64 values[NN_MAX_CPUS], sum = 0;
-
-	if (n <= 0 || n > NN_MAX_CPUS || bpf_map_lookup_elem(fd, &index, values))
+	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.stats), &index, values))
 		return 0;
-	for (i = 0; i < n; i++)
-		sum += values[i];
-	return sum;
+	return percpu_sum(values, b->ncpus);
 }
 
-void bpf_src_stats(struct bpf_src *b, struct nasoone_stats *s)
+/*
+ * A program adds a packet to SEEN, then to PAUSED or FILTER_PASSED, then to
+ * one of COUNTED (then OVERFLOW), UNATTRIBUTED or a SKIP_* counter, while
+ * userspace reads the counters one syscall after another. Read in the
+ * reverse order, a counter is read after every counter a packet reaches
+ * later, so no part exceeds its whole and nothing wraps.
+ *
+ * The filter's rejects are counted nowhere: filtered is seen - paused -
+ * passed. With SEEN read before FILTER_PASSED that is a lower bound (the
+ * packets seen meanwhile may be passed too: clamped at 0); with SEEN read
+ * after it, an upper bound that counts every packet seen during the read
+ * (the thread may sleep between the reads) as filtered. The lower bound,
+ * never below what was published before, keeps filtered monotone; once
+ * no packet arrives any more (the last statistics, after detach) it is
+ * exact. Between the two it can be ahead by the packets that were between
+ * SEEN and FILTER_PASSED during a read: one per CPU (a TC GSO packet: its
+ * segments).
+ */
+static void read_stats(struct bpf_src *b, uint64_t *v, struct nasoone_stats *s)
 {
-	uint64_t seen = stat_sum(b, NN_STAT_SEEN), paused = stat_sum(b, NN_STAT_PAUSED);
-	uint64_t passed = stat_sum(b, NN_STAT_FILTER_PASSED);
+	uint64_t seen_before = stat_sum(b, v, NN_STAT_SEEN);
+	uint64_t unattributed = stat_sum(b, v, NN_STAT_UNATTRIBUTED);
+	uint64_t overflow = stat_sum(b, v, NN_STAT_OVERFLOW);
+	uint64_t counted = stat_sum(b, v, NN_STAT_COUNTED);
+	uint64_t skipped =
+		stat_sum(b, v, NN_STAT_SKIP_NOT_IP) + stat_sum(b, v, NN_STAT_SKIP_TRUNCATED) +
+		stat_sum(b, v, NN_STAT_SKIP_MALFORMED) + stat_sum(b, v, NN_STAT_SKIP_PROTO) +
+		stat_sum(b, v, NN_STAT_SKIP_FRAGMENT);
+	uint64_t passed = stat_sum(b, v, NN_STAT_FILTER_PASSED);
+	uint64_t paused = stat_sum(b, v, NN_STAT_PAUSED);
+	uint64_t seen = stat_sum(b, v, NN_STAT_SEEN);
+	uint64_t filtered = 0, published;
 	struct bpf_prog_info info;
 	__u32 len = sizeof(info);
 	int i;
 
+	if (seen_before > paused + passed)
+		filtered = seen_before - paused - passed;
+	/* Readers may overlap: a lock-free maximum, as for last_fill_max. */
+	published = __atomic_load_n(&b->filtered_published, __ATOMIC_RELAXED);
+	while (filtered > published &&
+	       !__atomic_compare_exchange_n(&b->filtered_published, &published, filtered, true,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	if (filtered < published)
+		filtered = published;
+	/* Weakly ordered CPUs may still show a later stage first: never wrap. */
+	if (seen < paused + passed + filtered)
+		seen = paused + passed + filtered;
 	s->received = seen + b->replay_refused;
 	s->paused = paused;
-	s->filtered = seen - paused - passed;
-	s->counted = stat_sum(b, NN_STAT_COUNTED);
-	s->skipped = stat_sum(b, NN_STAT_SKIP_NOT_IP) + stat_sum(b, NN_STAT_SKIP_TRUNCATED) +
-		     stat_sum(b, NN_STAT_SKIP_MALFORMED) + stat_sum(b, NN_STAT_SKIP_PROTO) +
-		     stat_sum(b, NN_STAT_SKIP_FRAGMENT) + b->replay_refused;
-	s->overflow = stat_sum(b, NN_STAT_OVERFLOW);
-	s->unattributed = stat_sum(b, NN_STAT_UNATTRIBUTED);
+	s->filtered = filtered;
+	s->counted = counted;
+	s->skipped = skipped + b->replay_refused;
+	s->overflow = overflow;
+	s->unattributed = unattributed;
 	s->map_fill_max = b->last_fill_max;
 	s->map_capacity = b->flows_per_cpu;
-	s->run_time_ns = 0;
+	s->run_time_ns = s->run_count = 0;
 	/* Kernel run-time statistics exist only with kernel.bpf_stats_enabled=1. */
 	struct bpf_program *progs[] = { b->skel->progs.nasoone_xdp,
 					b->skel->progs.nasoone_tc_ingress,
@@ -604,9 +753,22 @@ void bpf_src_stats(struct bpf_src *b, struct nasoone_stats *s)
 	for (i = 0; i < 3; i++) {
 		memset(&info, 0, sizeof(info));
 		len = sizeof(info);
-		if (!bpf_obj_get_info_by_fd(bpf_program__fd(progs[i]), &info, &len))
+		if (!bpf_obj_get_info_by_fd(bpf_program__fd(progs[i]), &info, &len)) {
 			s->run_time_ns += info.run_time_ns;
+			s->run_count += info.run_cnt;
+		}
 	}
+}
+
+void bpf_src_stats(struct bpf_src *b, struct nasoone_stats *s)
+{
+	/* A value per possible CPU: malloc()ed, there can be thousands. */
+	uint64_t *v = calloc(b->ncpus, sizeof(*v));
+
+	if (!v)
+		return; /* the caller's values stay as they were */
+	read_stats(b, v, s);
+	free(v);
 }
 
 void bpf_src_detach(struct bpf_src *b)
@@ -634,14 +796,21 @@ void bpf_src_close(struct bpf_src *b)
 	for (i = 0; i < 2; i++)
 		if (b->filter_fds[i] >= 0)
 			close(b->filter_fds[i]);
-	for (cpu = 0; b->active && cpu < b->ncpus; cpu++) {
+	for (cpu = 0; b->active && b->spare && b->active4 && b->spare4 && cpu < b->ncpus; cpu++) {
 		if (b->active[cpu] >= 0)
 			close(b->active[cpu]);
 		if (b->spare[cpu] >= 0)
 			close(b->spare[cpu]);
+		if (b->active4[cpu] >= 0)
+			close(b->active4[cpu]);
+		if (b->spare4[cpu] >= 0)
+			close(b->spare4[cpu]);
 	}
 	free(b->active);
 	free(b->spare);
+	free(b->active4);
+	free(b->spare4);
+	free(b->online);
 	nasoone_bpf__destroy(b->skel);
 	free(b);
 }

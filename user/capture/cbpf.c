@@ -177,8 +177,9 @@ static __u8 ld_size(unsigned int sz)
 
 /*
  * dst = the sz bytes at offset k (BPF_ABS) or X + k (BPF_IND), big endian.
- * A load the packet cannot serve jumps to REJECT. The caller has already
- * turned loads that can never succeed in XDP into a plain jump.
+ * A load the packet cannot serve jumps to REJECT. Every load is emitted
+ * this way, whatever its offset: a multi-buffer XDP frame or a TC skb may be
+ * long enough for any offset, so only the helper can tell.
  */
 static void emit_load(struct emitter *e, int mode, unsigned int sz, __u32 k, __u8 dst)
 {

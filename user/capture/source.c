@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,9 @@ struct source {
 	struct compiled_filter filters[MAX_LINKTYPES];
 	int nfilters;
 	struct source_counters counters;
+	atomic_bool cancelled; /* source_cancel() was called */
+	uint64_t limit;	       /* stop after this many packets passed the filter (-c), 0: none */
+	uint64_t passed;
 	char err[PCAP_ERRBUF_SIZE + 512];
 };
 
@@ -155,7 +159,7 @@ static struct source *source_new(const char *name, const char *filter)
 	if (!s)
 		return NULL;
 	s->in.fd = -1;
-	s->path = strdup(name);
+	s->path = strdup(strcmp(name, "-") ? name : "standard input"); /* for the messages */
 	s->filter = filter && *filter ? strdup(filter) : NULL;
 	if (!s->path || (filter && *filter && !s->filter)) {
 		source_close(s);
@@ -164,31 +168,46 @@ static struct source *source_new(const char *name, const char *filter)
 	return s;
 }
 
+/* A pcapng section header block, in either byte order (its type is a palindrome). */
+static bool pcapng_magic(const uint8_t magic[4])
+{
+	return magic[0] == 0x0a && magic[1] == 0x0d && magic[2] == 0x0d && magic[3] == 0x0a;
+}
+
 int source_open_file(struct source **out, const char *path, const char *filter, char *err,
 		     size_t errlen)
 {
 	char msg[PCAP_ERRBUF_SIZE + 256];
-	uint8_t magic[4];
+	uint8_t magic[4] = { 0 };
+	const char *name;
 	struct source *s;
 	FILE *stream;
+	ssize_t n;
 	int ret;
 
 	*out = NULL;
 	s = source_new(path, filter);
 	if (!s)
 		return -ENOMEM;
+	name = s->path; /* "standard input" for "-" */
 	ret = input_open(&s->in, path);
+	s->in.cancel = &s->cancelled;
 	if (ret) {
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(-ret));
+		snprintf(err, errlen, "cannot open %s: %s", name, strerror(-ret));
+		goto fail;
+	}
+	/* A peek at the magic: input_rewind() replays it, on pipes too. */
+	n = input_read(&s->in, magic, sizeof(magic));
+	ret = n < 0 ? (int)n : input_rewind(&s->in);
+	if (ret) {
+		snprintf(err, errlen, "cannot read %s: %s", name, strerror(-ret));
 		goto fail;
 	}
 	/* Classic pcap goes to the own reader; pcapng and the rest to libpcap. */
-	if (input_read(&s->in, magic, sizeof(magic)) == sizeof(magic) && pcapfile_magic(magic)) {
-		ret = input_rewind(&s->in);
-		if (!ret)
-			s->classic = pcapfile_open(&s->in, &ret, msg, sizeof(msg));
+	if (n == sizeof(magic) && pcapfile_magic(magic)) {
+		s->classic = pcapfile_open(&s->in, &ret, msg, sizeof(msg));
 		if (ret) {
-			snprintf(err, errlen, "%s is not a capture file nasoone can read: %s", path,
+			snprintf(err, errlen, "%s is not a capture file nasoone can read: %s", name,
 				 ret == -EBADMSG ? msg : strerror(-ret));
 			goto fail;
 		}
@@ -199,16 +218,30 @@ int source_open_file(struct source **out, const char *path, const char *filter, 
 		*out = s;
 		return 0;
 	}
-	ret = input_rewind(&s->in);
-	stream = ret ? NULL : input_stream(&s->in);
+	stream = input_stream(&s->in);
 	if (!stream) {
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(ret ? -ret : ENOMEM));
-		ret = ret ? ret : -ENOMEM;
+		snprintf(err, errlen, "cannot read %s: %s", name, strerror(ENOMEM));
+		ret = -ENOMEM;
 		goto fail;
+	}
+	/*
+	 * A pipe cannot be read again if libpcap stops at an interface of
+	 * another link type: its pcapng goes to the own reader from the start.
+	 */
+	if (!s->in.seekable && n == sizeof(magic) && pcapng_magic(magic)) {
+		s->ng = pcapng_open(stream, msg, sizeof(msg));
+		if (!s->ng) {
+			snprintf(err, errlen, "%s is not a capture file nasoone can read: %s", name,
+				 msg);
+			ret = -EBADMSG;
+			goto fail;
+		}
+		*out = s;
+		return 0;
 	}
 	s->pcap = pcap_fopen_offline_with_tstamp_precision(stream, PCAP_TSTAMP_PRECISION_NANO, msg);
 	if (!s->pcap) {
-		snprintf(err, errlen, "%s is not a capture file nasoone can read: %s", path, msg);
+		snprintf(err, errlen, "%s is not a capture file nasoone can read: %s", name, msg);
 		ret = -EBADMSG;
 		goto fail;
 	}
@@ -224,11 +257,10 @@ fail:
 	return ret;
 }
 
-int source_open_live(struct source **out, const char *ifname, const char *filter, char *err,
-		     size_t errlen)
+int source_open_live(struct source **out, const char *ifname, const char *filter,
+		     const struct source_live_opts *opts, char *err, size_t errlen)
 {
 	char pcap_err[PCAP_ERRBUF_SIZE] = "";
-	struct bpf_program prog;
 	struct source *s;
 	int ret;
 
@@ -244,9 +276,10 @@ int source_open_live(struct source **out, const char *ifname, const char *filter
 		goto fail;
 	}
 	pcap_set_snaplen(s->pcap, SNAPLEN);
-	pcap_set_promisc(s->pcap, 1);
+	pcap_set_promisc(s->pcap, opts && opts->no_promisc ? 0 : 1);
 	pcap_set_timeout(s->pcap, LIVE_TIMEOUT);
-	pcap_set_buffer_size(s->pcap, LIVE_BUFFER);
+	pcap_set_buffer_size(s->pcap,
+			     opts && opts->buffer_bytes ? (int)opts->buffer_bytes : LIVE_BUFFER);
 	pcap_set_tstamp_precision(s->pcap, PCAP_TSTAMP_PRECISION_NANO);
 	ret = pcap_activate(s->pcap);
 	if (ret < 0) {
@@ -281,22 +314,15 @@ int source_open_live(struct source **out, const char *ifname, const char *filter
 		ret = -EIO;
 		goto fail;
 	}
-	if (s->filter) {
-		/* Live filters run in the kernel, before the packets reach us. */
-		if (pcap_compile(s->pcap, &prog, s->filter, 1, PCAP_NETMASK_UNKNOWN)) {
-			snprintf(err, errlen, "bad filter expression '%s': %s", s->filter,
-				 pcap_geterr(s->pcap));
-			ret = -EINVAL;
-			goto fail;
-		}
-		ret = pcap_setfilter(s->pcap, &prog);
-		pcap_freecode(&prog);
-		if (ret) {
-			snprintf(err, errlen, "cannot set the filter on %s: %s", ifname,
-				 pcap_geterr(s->pcap));
-			ret = -EINVAL;
-			goto fail;
-		}
+	/*
+	 * The filter runs here, not in the kernel, so that "received" counts
+	 * every packet the interface saw and "filtered" the ones the filter
+	 * refused, as on the eBPF path and for files (the kernel's socket
+	 * filter gives no count of what it refuses).
+	 */
+	if (s->filter && !filter_for(s, pcap_datalink(s->pcap), &ret)) {
+		snprintf(err, errlen, "%s", s->err);
+		goto fail;
 	}
 	*out = s;
 	return 0;
@@ -318,10 +344,11 @@ static int switch_to_pcapng(struct source *s)
 	pcap_close(s->pcap); /* closes in.fp */
 	s->pcap = NULL;
 	s->in.fp = NULL;
-	input_close(&s->in);
-	ret = input_open(&s->in, s->path);
+	/* The same descriptor from its first byte, not the name again (it may be "-"). */
+	ret = input_rewind(&s->in);
 	if (ret) {
-		snprintf(s->err, sizeof(s->err), "cannot reopen %s: %s", s->path, strerror(-ret));
+		snprintf(s->err, sizeof(s->err), "cannot read %s again from the start: %s", s->path,
+			 strerror(-ret));
 		return -EIO;
 	}
 	s->ng = input_stream(&s->in) ? pcapng_open(s->in.fp, s->err, sizeof(s->err)) : NULL;
@@ -383,6 +410,18 @@ static int next_frame(struct source *s, struct packet *p)
 	return -EBADMSG;
 }
 
+/* A packet that passed the filter. */
+static int counted_in(struct source *s)
+{
+	s->passed++;
+	return 1;
+}
+
+void source_set_limit(struct source *s, uint64_t packets)
+{
+	s->limit = packets;
+}
+
 int source_next(struct source *s, struct packet *p)
 {
 	const struct bpf_program *prog;
@@ -390,20 +429,24 @@ int source_next(struct source *s, struct packet *p)
 	int ret;
 
 	for (;;) {
+		if (s->limit && s->passed >= s->limit)
+			return -ENODATA; /* -c: nothing more is read */
 		ret = next_frame(s, p);
+		/* Cancelled: a record cut by the stop is not damage, just the end. */
+		if (ret < 0 && atomic_load(&s->cancelled))
+			return -ENODATA;
 		if (ret != 1)
 			return ret;
 		s->counters.received++;
-		/* Live filters already ran in the kernel. */
-		if (!s->filter || s->live)
-			return 1;
+		if (!s->filter)
+			return counted_in(s);
 		prog = filter_for(s, p->linktype, &ret);
 		if (!prog)
 			return ret;
 		hdr.caplen = p->caplen;
 		hdr.len = p->len;
 		if (pcap_offline_filter(prog, &hdr, p->data))
-			return 1;
+			return counted_in(s);
 		s->counters.filtered++;
 	}
 }
@@ -427,6 +470,18 @@ void source_progress(struct source *s, uint64_t *position, uint64_t *size)
 	else
 		*position = s->live ? 0 : input_position(&s->in);
 	*size = s->live ? 0 : s->in.size;
+}
+
+void source_cancel(struct source *s)
+{
+	atomic_store(&s->cancelled, true);
+}
+
+int source_file_stat(struct source *s, struct stat *st)
+{
+	if (s->live || s->in.fd < 0)
+		return -EBADF;
+	return fstat(s->in.fd, st) ? -errno : 0;
 }
 
 void source_close(struct source *s)

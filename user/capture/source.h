@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "capture/packet.h"
 
@@ -29,9 +30,19 @@ struct source_counters {
  */
 int source_open_file(struct source **out, const char *path, const char *filter, char *err,
 		     size_t errlen);
-/* Open a live interface: -ENODEV, -EPERM, -EINVAL (filter), -EIO. */
-int source_open_live(struct source **out, const char *ifname, const char *filter, char *err,
-		     size_t errlen);
+/* Live capture settings (NULL: promiscuous, the default buffer). */
+struct source_live_opts {
+	bool no_promisc;     /* -p: leave the interface's promiscuous mode alone */
+	size_t buffer_bytes; /* -B: libpcap's capture buffer, 0: the default (32 MiB) */
+};
+
+/*
+ * Open a live interface: -ENODEV, -EPERM, -EINVAL (filter), -EIO. The
+ * filter runs in user space, so received and filtered mean what they mean
+ * for files and on the eBPF path.
+ */
+int source_open_live(struct source **out, const char *ifname, const char *filter,
+		     const struct source_live_opts *opts, char *err, size_t errlen);
 /*
  * The next frame that passes the filter: 1, 0 when a live capture has
  * nothing for now (timeout), -ENODATA at the end of a file, or -EBADMSG
@@ -39,11 +50,20 @@ int source_open_live(struct source **out, const char *ifname, const char *filter
  */
 int source_next(struct source *s, struct packet *p);
 const char *source_error(struct source *s);
+/* Stop (-ENODATA) once this many packets passed the filter (tcpdump's -c); 0: no limit. */
+void source_set_limit(struct source *s, uint64_t packets);
 bool source_is_live(const struct source *s);
 void source_counters(struct source *s, struct source_counters *c);
 /* File progress: bytes consumed and total size (0, 0 for live). */
 void source_progress(struct source *s, uint64_t *position, uint64_t *size);
 void source_close(struct source *s);
+/*
+ * Stop reading a capture file (from another thread): a read waiting on a
+ * silent pipe returns, and the source then ends as at the end of the file.
+ */
+void source_cancel(struct source *s);
+/* fstat() of an opened capture file (not of a live source): 0 or -errno. */
+int source_file_stat(struct source *s, struct stat *st);
 
 /* Check that a filter expression compiles (for Ethernet), err filled when not. */
 int source_check_filter(const char *filter, char *err, size_t errlen);

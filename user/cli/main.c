@@ -1,16 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * nasoone(8): the command line on top of libnasoone. It parses arguments,
- * installs signal handlers, reads keys, shows progress and calls nasoone_*;
- * reading, counting and writing the report all happen in the library.
+ * nasoone(8): the command line on top of libnasoone. It takes the options
+ * (cli_options.c), installs signal handlers, reads keys, shows progress and
+ * calls nasoone_*; reading, counting and writing the report all happen in
+ * the library.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,129 +18,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/cli_options.h"
+#include "cli/config.h"
 #include "cli/flowlog.h"
+#include "cli/modes.h"
 #include "nasoone.h"
-#include "output/export.h"
-
-#define EXIT_USAGE 2
+#include "cli/top.h"
 
 /* How long the main loop waits between looks at flags, keys and progress. */
-#define TICK_MS	     100
-#define PROGRESS_MS  250
-
-#define INTERVAL_MAX 86400
-#define THREADS_MAX  64
-
-static const char usage_text[] =
-	"Usage: nasoone [-F] [-j THREADS] [-t SECONDS] [-m MODE] [-w REPORT] [-r FILE | -i IFACE] "
-	"[expression]\n"
-	"       nasoone -D | -h | --version\n"
-	"\n"
-	"Write one report row per directional 4-tuple (source ip and port,\n"
-	"destination ip and port) of the TCP and UDP traffic read from a capture\n"
-	"file or captured live on an interface.\n"
-	"\n"
-	"Options:\n"
-	"  -r, --read FILE          read packets from FILE (pcap, pcapng, gzip'd)\n"
-	"  -i, --interface IFACE    capture live on IFACE (default: the first interface\n"
-	"                           that is up, has an address and is not loopback)\n"
-	"  -w, --write REPORT       write the report to REPORT ('-' or none: standard\n"
-	"                           output); a regular file is rewritten atomically\n"
-	"                           every interval\n"
-	"  -F, --force              replace REPORT if it exists\n"
-	"  -t, --interval SECONDS   rewrite the report every SECONDS (1-86400, default 10)\n"
-	"  -j, --threads THREADS    counting threads (0-64, default 0 = one per CPU)\n"
-	"  -m, --mode MODE          capture path: auto (default: eBPF on an interface\n"
-	"                           when it can run, else libpcap; libpcap for files),\n"
-	"                           xdp (XDP ingress + TC egress), tc (TC both ways),\n"
-	"                           pcap; with -r, xdp and tc replay the file through\n"
-	"                           the in-kernel program\n"
-	"      --map-entries N      eBPF: flows per CPU map (default 65536)\n"
-	"      --ring-bytes N       eBPF: overflow ring size, a power of 2 (default 4 MiB)\n"
-	"      --drain-ms N         eBPF: drain period (default: half the interval)\n"
-	"      --format FORMAT      report format: nasoone (default), csv (RFC 4180),\n"
-	"                           json (JSON Lines)\n"
-	"      --idle-timeout S     a row ends after S seconds without a packet\n"
-	"                           (default 60 on an interface, never for a file)\n"
-	"      --active-timeout S   a row ends S seconds after its first packet\n"
-	"                           (default 300 on an interface, never for a file)\n"
-	"      --max-flows N        rows in memory before the report is finished and\n"
-	"                           a new one begun (default 1000000 on an interface,\n"
-	"                           no limit for a file; 0: no limit)\n"
-	"  -G SECONDS               finish the report every SECONDS and begin a new\n"
-	"                           one; REPORT is then a strftime(3) pattern\n"
-	"      --flow-log FILE      every row that ends, one JSON line each with\n"
-	"                           its end reason ('-': standard output)\n"
-	"      --export TARGET      every row that ends as an IPFIX record to a collector:\n"
-	"                           [udp://|tcp://]HOST[:PORT] (default udp, port 4739)\n"
-	"      --export-domain ID   IPFIX observation domain id (default 1)\n"
-	"  -D, --list-interfaces    list the capture devices and exit\n"
-	"  -h, --help               show this help and exit\n"
-	"      --version            show the version and exit\n"
-	"  expression               a pcap-filter(7) expression; only matching packets\n"
-	"                           are counted\n"
-	"\n"
-	"Signals and keys (when standard input is a terminal):\n"
-	"  SIGUSR1, p   pause        SIGUSR2, r   resume\n"
-	"  SIGINT, SIGTERM, q        stop, write the final report and exit\n"
-	"\n"
-	"EXAMPLES:\n"
-	"  nasoone -r trace.pcap                    report of a capture file on stdout\n"
-	"  nasoone -r trace.pcap.gz -w report.txt   the same into report.txt\n"
-	"  nasoone -r trace.pcap -j 1 udp port 53   DNS over UDP only, one thread\n"
-	"  nasoone -i eth0 -w /tmp/r.txt -F -t 5    live on eth0, report rewritten every 5 s\n"
-	"  nasoone -i eth0 --mode tc                live on eth0 through TC only\n"
-	"  nasoone -r trace.pcap --mode xdp         replay a file through the XDP program\n"
-	"  nasoone -D                               list the capture devices\n";
-
-enum { OPT_EXPORT = 256, OPT_EXPORT_DOMAIN }; /* long options only */
-
-static const struct option long_options[] = {
-	{ "read", required_argument, NULL, 'r' },
-	{ "interface", required_argument, NULL, 'i' },
-	{ "write", required_argument, NULL, 'w' },
-	{ "interval", required_argument, NULL, 't' },
-	{ "threads", required_argument, NULL, 'j' },
-	{ "force", no_argument, NULL, 'F' },
-	{ "mode", required_argument, NULL, 'm' },
-	{ "map-entries", required_argument, NULL, 'M' },
-	{ "ring-bytes", required_argument, NULL, 'B' },
-	{ "drain-ms", required_argument, NULL, 'T' },
-	{ "format", required_argument, NULL, 'O' },
-	{ "idle-timeout", required_argument, NULL, 'I' },
-	{ "active-timeout", required_argument, NULL, 'A' },
-	{ "max-flows", required_argument, NULL, 'X' },
-	{ "flow-log", required_argument, NULL, 'L' },
-	{ "export", required_argument, NULL, OPT_EXPORT },
-	{ "export-domain", required_argument, NULL, OPT_EXPORT_DOMAIN },
-	{ "list-interfaces", no_argument, NULL, 'D' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 },
-};
-
-struct options {
-	const char *file;
-	const char *device;
-	const char *output;
-	unsigned int interval; /* 0: the library's default */
-	long threads;	       /* -1: the library's default */
-	bool force;
-	bool list;
-	enum nasoone_mode mode;
-	long map_entries, ring_bytes, drain_ms; /* 0: the library's defaults */
-	enum nasoone_format format;
-	long idle_timeout, active_timeout, max_flows; /* -1: the library's defaults */
-	long rotation;				      /* -G, 0: none */
-	const char *flow_log;
-	struct export_options export; /* .target NULL: no --export */
-	char *expression;	      /* trailing words, NULL when none */
-};
+#define TICK_MS	    100
+#define PROGRESS_MS 250
 
 /* Set by the signal handlers, acted on by the main loop. */
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t pause_requested;
 static volatile sig_atomic_t resume_requested;
+static volatile sig_atomic_t stats_requested;
 
 /* The terminal settings to restore when keys were read in raw mode. */
 static struct termios saved_termios;
@@ -166,16 +57,10 @@ static void on_resume_signal(int sig)
 	resume_requested = 1;
 }
 
-/* One line on stderr for a usage error; the caller exits with EXIT_USAGE. */
-__attribute__((format(printf, 1, 2))) static void usage_error(const char *fmt, ...)
+static void on_stats_signal(int sig)
 {
-	va_list ap;
-
-	fputs("nasoone: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (see nasoone --help)\n", stderr);
+	(void)sig;
+	stats_requested = 1;
 }
 
 /*
@@ -196,226 +81,6 @@ static void api_error(struct nasoone *n, int err, const char *what, const char *
 			name, detail);
 	else
 		fprintf(stderr, "nasoone: %s: %s\n", what, detail);
-}
-
-/*
- * Parse arg as a decimal integer within [min, max] into *out. On failure,
- * print one line naming the option and the accepted range; -EINVAL when
- * arg is not a number, -ERANGE when it is out of range.
- */
-static int parse_bounded_long(const char *opt, const char *arg, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (end == arg || *end || arg[0] == '\0') {
-		usage_error("invalid %s value '%s': expected an integer from %ld to %ld", opt, arg,
-			    min, max);
-		return -EINVAL;
-	}
-	if (errno == ERANGE || v < min || v > max) {
-		usage_error("%s value '%s' out of range: expected %ld to %ld", opt, arg, min, max);
-		return -ERANGE;
-	}
-	*out = v;
-	return 0;
-}
-
-/* Join the trailing words with spaces, as tcpdump's copy_argv(); NULL when none or no memory. */
-static char *copy_argv(char **argv)
-{
-	size_t len = 0;
-	char *buf, *p;
-
-	if (!*argv)
-		return NULL;
-	for (char **a = argv; *a; a++)
-		len += strlen(*a) + 1;
-	buf = malloc(len);
-	if (!buf)
-		return NULL;
-	p = buf;
-	for (char **a = argv; *a; a++) {
-		size_t l = strlen(*a);
-
-		memcpy(p, *a, l);
-		p += l;
-		*p++ = ' ';
-	}
-	p[-1] = '\0';
-	return buf;
-}
-
-/*
- * The option getopt_long() stopped at: "-c" for a short one (optopt), the
- * word as typed for a long one. glibc sets optopt to 0 for an unknown long
- * option; for a missing argument optind has moved past the option itself.
- */
-static const char *bad_option_name(int c, char **argv, char *buf, size_t size)
-{
-	const char *arg = argv[optind - 1];
-
-	if ((c == ':' || !optopt) && arg && !strncmp(arg, "--", 2))
-		return arg;
-	snprintf(buf, size, "-%c", optopt ? optopt : '?');
-	return buf;
-}
-
-/* Fill o from argv: 0 to go on, -1 when done (--help, --version), else the exit status. */
-static int parse_mode(const char *arg, enum nasoone_mode *mode)
-{
-	static const char *const names[] = { [NASOONE_MODE_AUTO] = "auto",
-					     [NASOONE_MODE_XDP] = "xdp",
-					     [NASOONE_MODE_TC] = "tc",
-					     [NASOONE_MODE_PCAP] = "pcap" };
-	unsigned int i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!strcmp(arg, names[i])) {
-			*mode = (enum nasoone_mode)i;
-			return 0;
-		}
-	}
-	usage_error("unknown mode '%s': use auto, xdp, tc or pcap", arg);
-	return -1;
-}
-
-static int parse_format(const char *arg, enum nasoone_format *format)
-{
-	static const char *const names[] = { [NASOONE_FORMAT_NASOONE] = "nasoone",
-					     [NASOONE_FORMAT_CSV] = "csv",
-					     [NASOONE_FORMAT_JSON] = "json" };
-	unsigned int i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!strcmp(arg, names[i])) {
-			*format = (enum nasoone_format)i;
-			return 0;
-		}
-	}
-	usage_error("unknown format '%s': use nasoone, csv or json", arg);
-	return -1;
-}
-
-static int parse_args(int argc, char **argv, struct options *o)
-{
-	char name[8];
-	long v;
-	int c;
-
-	o->threads = -1;
-	o->export.domain = 1;
-	o->idle_timeout = o->active_timeout = o->max_flows = -1;
-	opterr = 0; /* our own one-line messages */
-	while ((c = getopt_long(argc, argv, ":r:i:w:t:j:m:G:FDh", long_options, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			o->file = optarg;
-			break;
-		case 'i':
-			o->device = optarg;
-			break;
-		case 'w':
-			o->output = optarg;
-			break;
-		case 't':
-			if (parse_bounded_long("-t", optarg, 1, INTERVAL_MAX, &v))
-				return EXIT_USAGE;
-			o->interval = (unsigned int)v;
-			break;
-		case 'j':
-			if (parse_bounded_long("-j", optarg, 0, THREADS_MAX, &v))
-				return EXIT_USAGE;
-			o->threads = v;
-			break;
-		case 'F':
-			o->force = true;
-			break;
-		case 'm':
-			if (parse_mode(optarg, &o->mode))
-				return EXIT_USAGE;
-			break;
-		case 'M':
-			if (parse_bounded_long("--map-entries", optarg, 1, 1l << 26,
-					       &o->map_entries))
-				return EXIT_USAGE;
-			break;
-		case 'B':
-			if (parse_bounded_long("--ring-bytes", optarg, 4096, 1l << 30,
-					       &o->ring_bytes))
-				return EXIT_USAGE;
-			break;
-		case 'T':
-			if (parse_bounded_long("--drain-ms", optarg, 1, 3600000, &o->drain_ms))
-				return EXIT_USAGE;
-			break;
-		case 'O':
-			if (parse_format(optarg, &o->format))
-				return EXIT_USAGE;
-			break;
-		case 'I':
-			if (parse_bounded_long("--idle-timeout", optarg, 0, INTERVAL_MAX * 7l,
-					       &o->idle_timeout))
-				return EXIT_USAGE;
-			break;
-		case 'A':
-			if (parse_bounded_long("--active-timeout", optarg, 0, INTERVAL_MAX * 7l,
-					       &o->active_timeout))
-				return EXIT_USAGE;
-			break;
-		case 'X':
-			if (parse_bounded_long("--max-flows", optarg, 0, 1l << 40, &o->max_flows))
-				return EXIT_USAGE;
-			break;
-		case 'G':
-			if (parse_bounded_long("-G", optarg, 1, INTERVAL_MAX * 7l, &o->rotation))
-				return EXIT_USAGE;
-			break;
-		case 'L':
-			o->flow_log = optarg;
-			break;
-		case OPT_EXPORT:
-			o->export.target = optarg;
-			break;
-		case OPT_EXPORT_DOMAIN:
-			if (parse_bounded_long("--export-domain", optarg, 0, UINT32_MAX, &v))
-				return EXIT_USAGE;
-			o->export.domain = (uint32_t)v;
-			break;
-		case 'D':
-			o->list = true;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return -1;
-		case 'V':
-			printf("nasoone %s\n", NASOONE_VERSION);
-			return -1;
-		case ':':
-			usage_error("option %s needs an argument",
-				    bad_option_name(c, argv, name, sizeof(name)));
-			return EXIT_USAGE;
-		default:
-			usage_error("unknown option %s",
-				    bad_option_name(c, argv, name, sizeof(name)));
-			return EXIT_USAGE;
-		}
-	}
-	if (o->file && o->device) {
-		usage_error("-r and -i cannot be used together: read a file or capture live");
-		return EXIT_USAGE;
-	}
-	if (optind < argc) {
-		o->expression = copy_argv(&argv[optind]);
-		if (!o->expression) {
-			fprintf(stderr, "nasoone: cannot copy the filter expression: %s\n",
-				strerror(ENOMEM));
-			return EXIT_FAILURE;
-		}
-	}
-	return 0;
 }
 
 /* -D: "1.eth0 (description)", one device a line, like tcpdump -D. */
@@ -505,6 +170,10 @@ static void read_keys(void)
 		case 'Q':
 			stop_requested = 1;
 			break;
+		case 's':
+		case 'S':
+			stats_requested = 1;
+			break;
 		}
 	}
 }
@@ -523,19 +192,27 @@ static int install_signals(void)
 	} table[] = {
 		{ SIGINT, on_stop_signal, SA_RESETHAND },
 		{ SIGTERM, on_stop_signal, SA_RESETHAND },
-		{ SIGUSR1, on_pause_signal, 0 },
-		{ SIGUSR2, on_resume_signal, 0 },
+		/* A dropped ssh session must not lose the report. */
+		{ SIGHUP, on_stop_signal, SA_RESETHAND },
+		/* tcpdump's: SIGUSR1 prints the statistics; pause and resume are our own. */
+		{ SIGUSR1, on_stats_signal, SA_RESTART },
+		{ -1 /* SIGRTMIN */, on_pause_signal, SA_RESTART },
+		{ -2 /* SIGRTMIN + 1 */, on_resume_signal, SA_RESTART },
+		{ SIGUSR2, on_resume_signal, SA_RESTART },
 	};
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		/* SIGRTMIN is not a constant: negative entries count from it. */
+		int sig = table[i].sig < 0 ? SIGRTMIN - table[i].sig - 1 : table[i].sig;
+
 		sa.sa_handler = table[i].handler;
 		sa.sa_flags = table[i].flags;
-		if (sigaction(table[i].sig, &sa, NULL)) {
+		if (sigaction(sig, &sa, NULL)) {
 			fprintf(stderr, "nasoone: cannot install the handler for signal %d: %s\n",
-				table[i].sig, strerror(errno));
+				sig, strerror(errno));
 			return -1;
 		}
 	}
@@ -604,7 +281,8 @@ static void apply_pause_resume(struct nasoone *n, struct progress *p)
 			if (err && err != NASOONE_ESTATE)
 				api_error(n, err, "cannot pause", NULL, NULL);
 			else if (!err)
-				fputs("nasoone: paused (SIGUSR2 or r resumes)\n", stderr);
+				fputs("nasoone: paused (SIGRTMIN+1, SIGUSR2 or r resumes)\n",
+				      stderr);
 		}
 	}
 	if (resume_requested) {
@@ -620,56 +298,100 @@ static void apply_pause_resume(struct nasoone *n, struct progress *p)
 	}
 }
 
-/*
- * Wait for the end of the run: a file read to its end (FINISHED), a reading
- * error, or a stop request (signal or key). Never blocks longer than a tick,
- * so flags and keys are handled promptly.
- */
-static void run_loop(struct nasoone *n, bool keys, struct progress *p)
+/* "1 packet", "2 packets": the noun in the singular for exactly one. */
+static const char *plural(uint64_t n, const char *one, const char *many)
 {
+	return n == 1 ? one : many;
+}
+
+/* The statistics on stderr: two lines, and the eBPF line on that path. */
+static void print_stats(const struct nasoone_stats *s)
+{
+	fprintf(stderr,
+		"%" PRIu64 " %s received, %" PRIu64 " counted, %" PRIu64 " skipped, %" PRIu64
+		" filtered\n",
+		s->received, plural(s->received, "packet", "packets"), s->counted, s->skipped,
+		s->filtered);
+	fprintf(stderr,
+		"%" PRIu64 " %s dropped, %" PRIu64 " dropped by interface, %" PRIu64
+		" seen while paused, %" PRIu64 " %s\n",
+		s->dropped, plural(s->dropped, "packet", "packets"), s->if_dropped, s->paused,
+		s->rows, plural(s->rows, "row", "rows"));
+	if (s->map_capacity) {
+		char run_time[64];
+
+		if (s->run_count)
+			snprintf(run_time, sizeof(run_time), "%" PRIu64 " ns program run time",
+				 s->run_time_ns);
+		else
+			snprintf(run_time, sizeof(run_time),
+				 "program run time not measured (kernel.bpf_stats_enabled=0)");
+		fprintf(stderr,
+			"eBPF: %" PRIu64 " %s through the overflow ring, %" PRIu64
+			" unattributed, at most %" PRIu64 " of %" PRIu64 " flows in one CPU map"
+			", %s\n",
+			s->overflow, plural(s->overflow, "packet", "packets"), s->unattributed,
+			s->map_fill_max, s->map_capacity, run_time);
+	}
+	if (s->unattributed)
+		fprintf(stderr,
+			"nasoone: warning: %" PRIu64 " %s could not be attributed to a flow "
+			"(map and overflow ring full): raise --map-entries or --ring-bytes\n",
+			s->unattributed, plural(s->unattributed, "packet", "packets"));
+}
+
+/* SIGUSR1 or s: the statistics so far, as tcpdump prints them on SIGUSR1. */
+static void apply_stats_request(struct nasoone *n, struct progress *p)
+{
+	struct nasoone_stats stats;
+
+	if (!stats_requested)
+		return;
+	stats_requested = 0;
+	if (nasoone_get_stats(n, &stats))
+		return;
+	progress_clear(p);
+	print_stats(&stats);
+}
+
+/*
+ * Wait for the end of the run: a file read to its end (FINISHED, also
+ * after -c COUNT packets), a reading error, --duration passed, or a stop
+ * request (signal or key). Never blocks longer than a tick, so flags and
+ * keys are handled promptly.
+ */
+static void run_loop(struct nasoone *n, bool keys, struct progress *p, const struct options *o)
+{
+	uint64_t deadline = o->duration ? now_ms() + (uint64_t)o->duration * 1000 : 0;
+
 	while (!stop_requested) {
 		enum nasoone_state state;
-		int rc;
+		int rc, wait_ms = TICK_MS;
 
 		if (keys)
 			read_keys();
 		apply_pause_resume(n, p);
+		apply_stats_request(n, p);
 		if (stop_requested)
 			break;
+		if (deadline) {
+			uint64_t t = now_ms();
+
+			if (t >= deadline)
+				break;
+			if (deadline - t < (uint64_t)wait_ms)
+				wait_ms = (int)(deadline - t);
+		}
 		state = nasoone_get_state(n);
 		if (state == NASOONE_FINISHED || nasoone_get_error(n))
 			break;
-		rc = state == NASOONE_RUNNING ? nasoone_wait(n, TICK_MS) : NASOONE_ESTATE;
+		rc = state == NASOONE_RUNNING ? nasoone_wait(n, wait_ms) : NASOONE_ESTATE;
 		if (rc == 0)
 			break;
 		if (rc != NASOONE_ETIMEDOUT)
-			poll(NULL, 0, TICK_MS); /* paused, or a wait that cannot block */
+			poll(NULL, 0, wait_ms); /* paused, or a wait that cannot block */
 		progress_draw(p, n, state == NASOONE_PAUSED);
 	}
-}
-
-static void print_stats(const struct nasoone_stats *s)
-{
-	fprintf(stderr,
-		"%" PRIu64 " packets received, %" PRIu64 " counted, %" PRIu64 " skipped, %" PRIu64
-		" filtered\n",
-		s->received, s->counted, s->skipped, s->filtered);
-	fprintf(stderr,
-		"%" PRIu64 " packets dropped, %" PRIu64 " dropped by interface, %" PRIu64
-		" seen while paused, %" PRIu64 " rows\n",
-		s->dropped, s->if_dropped, s->paused, s->rows);
-	if (s->map_capacity)
-		fprintf(stderr,
-			"eBPF: %" PRIu64 " packets through the overflow ring, %" PRIu64
-			" unattributed, at most %" PRIu64 " of %" PRIu64 " flows in one CPU map"
-			", %" PRIu64 " ns program run time\n",
-			s->overflow, s->unattributed, s->map_fill_max, s->map_capacity,
-			s->run_time_ns);
-	if (s->unattributed)
-		fprintf(stderr,
-			"nasoone: warning: %" PRIu64 " packets could not be attributed to a flow "
-			"(map and overflow ring full): raise --map-entries or --ring-bytes\n",
-			s->unattributed);
 }
 
 /* The report destination as the user knows it. */
@@ -682,7 +404,8 @@ static const char *output_name(const struct options *o)
 static void input_error(struct nasoone *n, int err, const struct options *o, const char *device)
 {
 	if (o->file)
-		api_error(n, err, "cannot read the capture file", NULL, o->file);
+		api_error(n, err, "cannot read the capture file", NULL,
+			  strcmp(o->file, "-") ? o->file : "standard input");
 	else
 		api_error(n, err, "cannot capture", "on", device);
 }
@@ -698,6 +421,9 @@ static void start_error(struct nasoone *n, int err, const struct options *o, con
 		break;
 	case NASOONE_EFILTER:
 		api_error(n, err, "cannot set the filter", NULL, NULL);
+		break;
+	case NASOONE_EPRIVS:
+		api_error(n, err, "cannot drop privileges", NULL, NULL);
 		break;
 	default:
 		input_error(n, err, o, device);
@@ -736,7 +462,10 @@ static int configure(struct nasoone *n, const struct options *o, const char *dev
 		api_error(n, err, "cannot allow replacing the report", NULL, NULL);
 		return EXIT_FAILURE;
 	}
-	err = nasoone_set_output(n, o->output ? o->output : "-");
+	/* Summary and detailed modes own standard output: the report goes only to -w. */
+	err = o->view != VIEW_REPORT && !o->output
+		      ? 0
+		      : nasoone_set_output(n, o->output ? o->output : "-");
 	if (err) {
 		api_error(n, err, "cannot write the report", "to", output_name(o));
 		return EXIT_FAILURE;
@@ -766,7 +495,41 @@ static int configure(struct nasoone *n, const struct options *o, const char *dev
 		api_error(n, err, "cannot set the expiry", NULL, NULL);
 		return EXIT_FAILURE;
 	}
-	if ((err = nasoone_set_mode(n, o->mode)) ||
+	if (o->no_promisc && (err = nasoone_set_promiscuous(n, false))) {
+		api_error(n, err, "cannot leave promiscuous mode off", NULL, NULL);
+		return EXIT_FAILURE;
+	}
+	if (o->buffer_kib && (err = nasoone_set_buffer_size(n, (size_t)o->buffer_kib * 1024))) {
+		api_error(n, err, "cannot set the capture buffer size", NULL, NULL);
+		return EXIT_FAILURE;
+	}
+	if (o->count && (err = nasoone_set_packet_limit(n, (uint64_t)o->count))) {
+		api_error(n, err, "cannot set the packet count", NULL, NULL);
+		return EXIT_FAILURE;
+	}
+	/* -Z root: keep root, as tcpdump does for the user it runs as. */
+	if ((!o->user || strcmp(o->user, "root")) &&
+	    (err = nasoone_set_privilege_drop(n, true, o->user))) {
+		api_error(n, err, "cannot drop privileges", NULL, NULL);
+		return EXIT_FAILURE;
+	}
+	if (o->view == VIEW_DETAILED &&
+	    (o->mode == NASOONE_MODE_XDP || o->mode == NASOONE_MODE_TC)) {
+		fprintf(stderr,
+			"nasoone: detailed mode shows every packet: it needs the libpcap path "
+			"(--mode pcap); the eBPF path counts in the kernel without copying "
+			"packets\n");
+		return EXIT_USAGE;
+	}
+	if (o->view == VIEW_DETAILED &&
+	    (err = nasoone_set_packet_callback(n, modes_print_packet, NULL))) {
+		api_error(n, err, "cannot show packets", NULL, NULL);
+		return EXIT_FAILURE;
+	}
+	/* Detailed live: libpcap, as auto would pick eBPF. */
+	if ((err = nasoone_set_mode(n, o->view == VIEW_DETAILED && o->mode == NASOONE_MODE_AUTO
+					       ? NASOONE_MODE_PCAP
+					       : o->mode)) ||
 	    (err = nasoone_set_bpf_tuning(n, (uint32_t)o->map_entries, (uint32_t)o->ring_bytes,
 					  (unsigned int)o->drain_ms))) {
 		api_error(n, err, "cannot set the capture mode", NULL, NULL);
@@ -777,11 +540,13 @@ static int configure(struct nasoone *n, const struct options *o, const char *dev
 
 static int run(const struct options *o)
 {
+	struct modes extras = { 0 };
 	struct progress progress = { 0 };
 	struct nasoone_stats stats = { 0 };
 	struct flowlog *flow_log = NULL;
 	struct exporter *export = NULL;
 	char device[256] = "";
+	const char *privileges;
 	struct nasoone *n;
 	int ret = EXIT_FAILURE;
 	bool keys;
@@ -805,10 +570,12 @@ static int run(const struct options *o)
 			nasoone_strerror(NASOONE_ENOMEM));
 		return EXIT_FAILURE;
 	}
-	if (configure(n, o, device))
+	if ((err = configure(n, o, device)) ||
+	    (err = modes_add_consumers(n, o->cfg.rules, o->cfg.nrules, o->view == VIEW_SUMMARY,
+				       &extras))) {
+		ret = err;
 		goto out;
-	if (o->export.target && !(export = exporter_attach(n, &o->export, o->file ? NULL : device)))
-		goto out;
+	}
 	if (o->flow_log) {
 		struct nasoone_consumer consumer;
 
@@ -816,7 +583,7 @@ static int run(const struct options *o)
 		if (!flow_log) {
 			fprintf(stderr, "nasoone: cannot write the flow log %s: %s%s\n",
 				o->flow_log, strerror(errno),
-				errno == EEXIST ? " (use -F to replace it)" : "");
+				errno == EEXIST ? " (use --force to replace it)" : "");
 			goto out;
 		}
 		err = nasoone_add_consumer(n, &consumer);
@@ -825,28 +592,39 @@ static int run(const struct options *o)
 			goto out;
 		}
 	}
+	if (o->export.target && !(export = exporter_attach(n, &o->export, o->file ? NULL : device)))
+		goto out;
 	err = nasoone_start(n);
 	if (err) {
 		start_error(n, err, o, device);
 		goto out;
 	}
 	/* Which path counts, and why: a live capture always says so, a file when forced. */
-	if (!o->file || o->mode != NASOONE_MODE_AUTO)
+	if (o->verbose > 0 || (o->verbose == 0 && (!o->file || o->mode != NASOONE_MODE_AUTO)))
 		fprintf(stderr, "nasoone: %s\n", nasoone_get_path(n));
+	privileges = nasoone_get_privileges(n);
+	if (o->verbose > 0 && *privileges)
+		fprintf(stderr, "nasoone: running as %s\n", privileges);
+	else if (o->verbose == 0 && strstr(privileges, "uid 0 kept"))
+		fprintf(stderr, "nasoone: note: running as %s\n", privileges);
 
-	keys = enable_keys();
-	progress.enabled = o->file && isatty(STDERR_FILENO);
-	run_loop(n, keys, &progress);
+	/* Standard input carrying the capture holds no keys. */
+	keys = !(o->file && !strcmp(o->file, "-")) && enable_keys();
+	progress.enabled = o->file && isatty(STDERR_FILENO) && o->verbose >= 0;
+	run_loop(n, keys, &progress, o);
 	restore_terminal();
 	progress_clear(&progress);
 
+	/* 0, the report's failure, or (report written) the error that ended reading early. */
 	err = nasoone_stop(n, &stats);
-	if (err)
+	if (err == NASOONE_EOUTPUT)
 		api_error(n, err, "cannot write the final report", "to", output_name(o));
-	else
+	else if (o->verbose >= 0)
 		print_stats(&stats);
-	if (export)
+	if (export && o->verbose >= 0)
 		exporter_print_stats(export, stderr);
+	if (err != NASOONE_EOUTPUT && o->verbose >= 0 && extras.alerts)
+		fprintf(stderr, "%" PRIu64 " alerts\n", alert_engine_fired(extras.alerts));
 	/* A damaged file or a failed live capture: the rows before it were written. */
 	rerr = nasoone_get_error(n);
 	if (rerr)
@@ -858,6 +636,7 @@ out:
 	nasoone_free(n); /* stops the capture: the flow log gets its last rows */
 	flowlog_close(flow_log);
 	exporter_free(export);
+	modes_free(&extras);
 	return ret;
 }
 
@@ -866,11 +645,21 @@ int main(int argc, char **argv)
 	struct options o = { 0 };
 	int ret;
 
-	ret = parse_args(argc, argv, &o);
-	if (ret < 0)
-		return EXIT_SUCCESS; /* --help, --version */
+	if (argc > 1 && !strcmp(argv[1], "top"))
+		return top_main(argc - 1, argv + 1);
+	/* The configuration file's options, then the command line's over them. */
+	ret = config_parse_args(argc, argv, &o);
+	if (ret < 0) {
+		ret = EXIT_SUCCESS; /* --help, --version */
+		goto out;
+	}
 	if (ret > 0)
 		goto out;
+	if (o.print_config) {
+		config_print(&o.cfg, stdout);
+		ret = fflush(stdout) == EOF ? EXIT_FAILURE : EXIT_SUCCESS;
+		goto out;
+	}
 	atexit(restore_terminal);
 	if (o.list)
 		ret = list_devices();
@@ -878,5 +667,6 @@ int main(int argc, char **argv)
 		ret = run(&o);
 out:
 	free(o.expression);
+	config_free(&o.cfg);
 	return ret;
 }

@@ -51,6 +51,42 @@ static bool copies_rows(const struct sweep *s)
 	return s->kind & (SWEEP_SNAPSHOT | SWEEP_FLUSH);
 }
 
+/* Mark row index changed (only with an on_changed consumer); 0 or -ENOMEM. */
+static int mark_changed(struct counter *c, size_t index)
+{
+	size_t word = index / 64, want;
+	uint64_t *grown;
+
+	if (word >= c->changed_words) {
+		want = c->changed_words ? c->changed_words : 256;
+		while (want <= word)
+			want *= 2;
+		grown = realloc(c->changed, want * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		memset(grown + c->changed_words, 0, (want - c->changed_words) * sizeof(*grown));
+		c->changed = grown;
+		c->changed_words = want;
+	}
+	c->changed[word] |= 1ull << (index % 64);
+	return 0;
+}
+
+/* Row from moved to to (flowtab_remove): its mark goes with it. */
+static void move_changed(struct counter *c, size_t from, size_t to)
+{
+	bool was;
+
+	if (!c->changed || from / 64 >= c->changed_words)
+		return;
+	was = c->changed[from / 64] >> (from % 64) & 1;
+	c->changed[from / 64] &= ~(1ull << (from % 64));
+	if (to / 64 < c->changed_words) {
+		c->changed[to / 64] &= ~(1ull << (to % 64));
+		c->changed[to / 64] |= (uint64_t)was << (to % 64);
+	}
+}
+
 /* Where the copy of row index goes (room reserved); NULL when out of memory. */
 static struct flow_row *copy_of(struct sweep *s, struct sweep_part *part, size_t index)
 {
@@ -87,6 +123,8 @@ static int counter_fold(struct counter *c, const struct batch *b)
 			else
 				part->err = -ENOMEM;
 		}
+		if (p->changes_ms && !err)
+			err = mark_changed(c, index);
 	}
 	atomic_store_explicit(&c->rows, flowtab_size(c->table), memory_order_relaxed);
 	if (p->max_flows && !atomic_load_explicit(&p->cap_reached, memory_order_relaxed) &&
@@ -131,8 +169,11 @@ static void sweep_finish(struct counter *c)
 		part->ended_cap = part->rows_cap;
 		part->rows = NULL;
 		part->nrows = part->rows_cap = 0;
-		if (!part->err)
+		if (!part->err) {
 			flowtab_clear(c->table);
+			if (c->changed)
+				memset(c->changed, 0, c->changed_words * sizeof(*c->changed));
+		}
 		atomic_store_explicit(&c->rows, flowtab_size(c->table), memory_order_relaxed);
 	}
 	c->sweep = NULL;
@@ -140,6 +181,50 @@ static void sweep_finish(struct counter *c)
 	s->done++;
 	pthread_cond_broadcast(&p->sweep_done);
 	pthread_mutex_unlock(&p->lock);
+}
+
+/*
+ * CHANGES: copy the marked rows of up to SWEEP_STEP rows' worth of marks
+ * and clear them; the cursor counts words. A row folded after its word was
+ * looked at is marked again and comes with the next sweep.
+ */
+static void changes_step(struct counter *c)
+{
+	struct sweep_part *part = &c->sweep->parts[c->index];
+	size_t words = (flowtab_size(c->table) + 63) / 64, end;
+	uint64_t bits;
+	int bit;
+
+	if (words > c->changed_words)
+		words = c->changed_words;
+	end = c->cursor + SWEEP_STEP / 64 < words ? c->cursor + SWEEP_STEP / 64 : words;
+	for (; c->cursor < end && !part->err; c->cursor++) {
+		bits = c->changed[c->cursor];
+		if (!bits)
+			continue;
+		if (reserve(&part->rows, &part->rows_cap,
+			    part->nrows + (size_t)__builtin_popcountll(bits))) {
+			part->err = -ENOMEM;
+			break;
+		}
+		while (bits) {
+			bit = __builtin_ctzll(bits);
+			bits &= bits - 1;
+			part->rows[part->nrows++] =
+				*flowtab_row(c->table, c->cursor * 64 + (size_t)bit);
+		}
+		c->changed[c->cursor] = 0;
+	}
+	if (c->cursor >= words || part->err) {
+		struct pipeline *p = c->pipeline;
+		struct sweep *s = c->sweep;
+
+		c->sweep = NULL;
+		pthread_mutex_lock(&p->lock);
+		s->done++;
+		pthread_cond_broadcast(&p->sweep_done);
+		pthread_mutex_unlock(&p->lock);
+	}
 }
 
 /* Up to SWEEP_STEP rows of the sweep in progress; finishes it at the end of the table. */
@@ -152,6 +237,10 @@ static void sweep_step(struct counter *c)
 	size_t steps = 0, run;
 	uint8_t reason;
 
+	if (s->kind == SWEEP_CHANGES) {
+		changes_step(c);
+		return;
+	}
 	while (steps < SWEEP_STEP && c->cursor < flowtab_size(t) && !part->err) {
 		struct flow_row *row = flowtab_row(t, c->cursor), *to;
 
@@ -169,6 +258,7 @@ static void sweep_step(struct counter *c)
 			part->ended[part->nended] = *row;
 			part->ended[part->nended++].key.pad[0] = reason;
 			/* The last row moves here: the cursor stays to look at it. */
+			move_changed(c, flowtab_size(t) - 1, c->cursor);
 			flowtab_remove(t, c->cursor);
 			steps++;
 			continue;

@@ -116,6 +116,8 @@ static struct nasoone_snapshot *snapshot_build(struct pipeline *p, struct sweep 
 	s->snap = NULL;
 	total = s->snap_rows;
 	for (i = 0; i < p->ncounters; i++) {
+		if (!s->parts[i].nrows)
+			continue; /* rows may be NULL then: memcpy() must not see it */
 		memcpy(rows + total, s->parts[i].rows, s->parts[i].nrows * sizeof(*rows));
 		total += s->parts[i].nrows;
 	}
@@ -214,6 +216,39 @@ bool pipeline_flush_wait(struct pipeline *p)
 	return !atomic_load(&p->stop);
 }
 
+/* The rows changed since the last such sweep, to the consumers that want them. */
+static void changes_and_deliver(struct pipeline *p)
+{
+	struct sweep *s = calloc(1, sizeof(*s));
+	uint64_t clock;
+	unsigned int i, j;
+	int err;
+
+	if (!s) {
+		set_error(p, -ENOMEM, "out of memory for the changed rows");
+		return;
+	}
+	s->kind = SWEEP_CHANGES;
+	pthread_mutex_lock(&p->sweep_lock);
+	sweep_run(p, s);
+	pthread_mutex_unlock(&p->sweep_lock);
+	clock = pipeline_clock_ms(p);
+	for (i = 0; i < p->ncounters; i++) {
+		if (s->parts[i].err)
+			set_error(p, -ENOMEM, "out of memory for the changed rows");
+		for (j = 0; s->parts[i].nrows && j < p->nconsumers; j++) {
+			const struct nasoone_consumer *c = &p->consumers[j];
+
+			if (c->on_changed &&
+			    (err = c->on_changed(row_as_flow(s->parts[i].rows), s->parts[i].nrows,
+						 clock, c->ctx)))
+				consumer_failed(p, c, err);
+		}
+	}
+	sweep_release(p, s);
+	free(s);
+}
+
 static bool wants_snapshots(struct pipeline *p)
 {
 	unsigned int i;
@@ -251,7 +286,7 @@ void *dispatch_main(void *arg)
 	struct pipeline *p = arg;
 	bool snapshots = wants_snapshots(p), expiry = p->idle_ms || p->active_ms;
 	uint64_t next_snapshot = mono_ms() + p->interval_s * 1000ull, next_expiry = 0;
-	uint64_t period_end = 0, now, wait, clock, ticket;
+	uint64_t period_end = 0, now, wait, clock, ticket, next_changes = mono_ms() + p->changes_ms;
 	struct timespec deadline;
 	unsigned int kind;
 	uint8_t reason;
@@ -269,6 +304,8 @@ void *dispatch_main(void *arg)
 			wait = next_expiry > now ? next_expiry - now : 0;
 		if (p->rotation_ms && wait > ROTATION_TICK_MS)
 			wait = ROTATION_TICK_MS;
+		if (p->changes_ms && (next_changes > now ? next_changes - now : 0) < wait)
+			wait = next_changes > now ? next_changes - now : 0;
 		deadline = deadline_in(wait);
 		while (!atomic_load(&p->stop) && !atomic_load(&p->cap_reached) &&
 		       p->flushes_done == p->flush_tickets &&
@@ -316,6 +353,10 @@ void *dispatch_main(void *arg)
 			sweep_and_deliver(p, SWEEP_EXPIRE, reason);
 		if (kind == SWEEP_SNAPSHOT || kind == (SWEEP_SNAPSHOT | SWEEP_EXPIRE))
 			sweep_and_deliver(p, SWEEP_SNAPSHOT, reason);
+		if (p->changes_ms && mono_ms() >= next_changes) {
+			changes_and_deliver(p);
+			next_changes = mono_ms() + p->changes_ms;
+		}
 		pthread_mutex_lock(&p->lock);
 		if (kind & SWEEP_FLUSH) {
 			p->flushes_done = ticket;

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "capture/bpf_src.h"
+#include "capture/cpumask.h"
 #include "count/pipeline_impl.h"
 
 /*
@@ -37,17 +38,61 @@ static void publish_bpf(struct pipeline *p)
 	atomic_store_explicit(&p->unattributed, s.unattributed, memory_order_relaxed);
 }
 
+#define DRAIN_FAILURES_REPORTED 3 /* periodic drains that fail in a row before it is an error */
+#define LAST_DRAIN_TRIES	3
+#define LAST_DRAIN_RETRY_MS	50
+
 /*
- * One per CPU: swap that CPU's map and merge the retired one, every
- * drain period, at once when the map overflowed, and a last time when
- * stopping (after the programs were detached or the replay ended).
+ * A drain that fails leaves the rows it did not read in the retired map,
+ * which the next swap puts back in the slot: the next drain reads them, so
+ * a periodic failure only delays rows. Errors that last, and a last drain
+ * that cannot be done, are the capture failing (-EIO: NASOONE_ECAPTURE).
+ */
+static void drain_failed(struct pipeline *p, unsigned int cpu, int err, bool last)
+{
+	char text[160];
+
+	snprintf(text, sizeof(text), "cannot drain the eBPF flow map of CPU %u: %s%s", cpu,
+		 strerror(-err), last ? " (the rows still in it are lost)" : "");
+	set_error(p, -EIO, text);
+}
+
+/* The last drain of a CPU: retried a few times, its rows are lost otherwise. */
+static int last_drain(struct pipeline *p, struct drainer *d)
+{
+	struct timespec pause = { 0, LAST_DRAIN_RETRY_MS * 1000000L };
+	int err = 0, i;
+
+	for (i = 0; i < LAST_DRAIN_TRIES; i++) {
+		if (i)
+			nanosleep(&pause, NULL);
+		/*
+		 * Twice: the first swap waits until no program still runs (a
+		 * generic XDP detach does not wait for them, and one that looked
+		 * up the slot late wrote into the map swapped in); the second
+		 * retires that map too, now that nothing can write to it.
+		 */
+		err = bpf_src_drain(p->bpf, d->cpu, drained_row, d->out);
+		if (!err)
+			err = bpf_src_drain(p->bpf, d->cpu, drained_row, d->out);
+		producer_flush(d->out);
+		if (!err)
+			return 0;
+	}
+	return err;
+}
+
+/*
+ * One per CPU with a map: swap that CPU's map and merge the retired one,
+ * every drain period, at once when the map overflowed, and a last time
+ * when stopping (after the programs were detached or the replay ended).
  */
 static void *drainer_main(void *arg)
 {
 	struct drainer *d = arg;
 	struct pipeline *p = d->pipeline;
-	uint64_t bit = d->cpu < 64 ? 1ull << d->cpu : 0;
 	struct timespec deadline;
+	unsigned int failures = 0;
 	bool last;
 	int err;
 
@@ -60,20 +105,26 @@ static void *drainer_main(void *arg)
 			deadline.tv_sec++;
 			deadline.tv_nsec -= 1000000000;
 		}
-		while (!atomic_load(&p->drain_stop) && !(atomic_load(&p->early_drain) & bit) &&
+		while (!atomic_load(&p->drain_stop) &&
+		       !cpumask_atomic_test(p->early_drain_mask, d->cpu) &&
 		       pthread_cond_timedwait(&p->drain_wake, &p->lock, &deadline) != ETIMEDOUT)
 			;
-		atomic_fetch_and(&p->early_drain, ~bit);
+		cpumask_atomic_clear(p->early_drain_mask, d->cpu);
 		last = atomic_load(&p->drain_stop);
 		pthread_mutex_unlock(&p->lock);
 
-		err = bpf_src_drain(p->bpf, d->cpu, drained_row, d->out);
-		producer_flush(d->out);
-		if (err) {
-			set_error(p, err, "cannot drain an eBPF flow map");
-			break;
+		if (last) {
+			err = last_drain(p, d);
+			if (err)
+				drain_failed(p, d->cpu, err, true);
+		} else {
+			err = bpf_src_drain(p->bpf, d->cpu, drained_row, d->out);
+			producer_flush(d->out);
+			failures = err ? failures + 1 : 0;
+			if (failures == DRAIN_FAILURES_REPORTED)
+				drain_failed(p, d->cpu, err, false);
 		}
-		if (d->cpu == 0)
+		if (d == p->drainers) /* one of them publishes */
 			publish_bpf(p);
 	} while (!last);
 	return NULL;
@@ -83,20 +134,26 @@ static void *drainer_main(void *arg)
 static void *ring_main(void *arg)
 {
 	struct pipeline *p = arg;
-	uint64_t full;
+	size_t words = cpumask_words(bpf_src_ncpus(p->bpf));
+	uint64_t *full = calloc(words, sizeof(*full));
 
+	if (!full) {
+		set_error(p, -ENOMEM, "out of memory for the overflow ring");
+		return NULL;
+	}
 	while (!atomic_load(&p->ring_stop)) {
-		full = 0;
-		if (bpf_src_poll_ring(p->bpf, 100, drained_row, p->ring_out, &full) < 0)
+		memset(full, 0, words * sizeof(*full));
+		if (bpf_src_poll_ring(p->bpf, 100, drained_row, p->ring_out, full) < 0)
 			break;
 		producer_flush(p->ring_out);
-		if (full) {
+		if (!cpumask_empty(full, words)) {
 			pthread_mutex_lock(&p->lock);
-			atomic_fetch_or(&p->early_drain, full);
+			cpumask_atomic_or(p->early_drain_mask, full, words);
 			pthread_cond_broadcast(&p->drain_wake);
 			pthread_mutex_unlock(&p->lock);
 		}
 	}
+	free(full);
 	return NULL;
 }
 
@@ -107,7 +164,8 @@ static void *ring_main(void *arg)
 void bpf_finish(struct pipeline *p)
 {
 	unsigned int i;
-	uint64_t full = 0;
+	/* Where no drain thread is left, the bits of full CPUs ask for nothing. */
+	uint64_t *full = calloc(cpumask_words(bpf_src_ncpus(p->bpf)), sizeof(*full));
 
 	pthread_mutex_lock(&p->lock);
 	atomic_store(&p->drain_stop, true);
@@ -120,8 +178,11 @@ void bpf_finish(struct pipeline *p)
 	if (p->ring_started)
 		pthread_join(p->ring_thread, NULL);
 	p->ring_started = false;
-	while (bpf_src_poll_ring(p->bpf, 0, drained_row, p->ring_out, &full) > 0)
+	while (full && bpf_src_poll_ring(p->bpf, 0, drained_row, p->ring_out, full) > 0)
 		;
+	if (!full)
+		set_error(p, -ENOMEM, "out of memory for the last read of the overflow ring");
+	free(full);
 	producer_flush(p->ring_out);
 	publish_bpf(p);
 	end_counting(p);
@@ -168,19 +229,26 @@ static void *replay_main(void *arg)
 
 int start_bpf_threads(struct pipeline *p)
 {
-	unsigned int i;
+	unsigned int i, cpu, ncpus = bpf_src_ncpus(p->bpf);
 
-	p->ndrainers = bpf_src_ncpus(p->bpf);
-	p->drainers = calloc(p->ndrainers, sizeof(*p->drainers));
+	/* One drain thread per CPU with a map: those online at the start. */
+	for (cpu = 0, p->ndrainers = 0; cpu < ncpus; cpu++)
+		p->ndrainers += bpf_src_cpu_counts(p->bpf, cpu);
+	/* The early-drain mask (a bit per possible CPU) after the drainers: freed with them. */
+	p->drainers = calloc(1, p->ndrainers * sizeof(*p->drainers) +
+					cpumask_words(ncpus) * sizeof(*p->early_drain_mask));
 	p->ring_out = calloc(p->ndrainers + 1, sizeof(*p->ring_out));
 	if (!p->drainers || !p->ring_out)
 		return -ENOMEM;
-	/* ring_out[0] is the ring thread's producer, ring_out[1 + cpu] the drainers'. */
+	p->early_drain_mask = (_Atomic uint64_t *)(void *)(p->drainers + p->ndrainers);
+	/* ring_out[0] is the ring thread's producer, ring_out[1 + i] drainer i's. */
 	for (i = 0; i <= p->ndrainers; i++)
 		p->ring_out[i].p = p;
-	for (i = 0; i < p->ndrainers; i++) {
+	for (i = 0, cpu = 0; i < p->ndrainers; i++, cpu++) {
+		while (!bpf_src_cpu_counts(p->bpf, cpu))
+			cpu++;
 		p->drainers[i].pipeline = p;
-		p->drainers[i].cpu = i;
+		p->drainers[i].cpu = cpu;
 		p->drainers[i].out = &p->ring_out[1 + i];
 		if (pthread_create(&p->drainers[i].thread, NULL, drainer_main, &p->drainers[i]))
 			return -EAGAIN;

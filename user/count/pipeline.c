@@ -61,6 +61,7 @@ void pipeline_free(struct pipeline *p)
 		queue_destroy(&c->free);
 		flowtab_free(c->table);
 		free(c->batches);
+		free(c->changed);
 	}
 	free(p->counters);
 	free(p->drainers);
@@ -147,9 +148,17 @@ int pipeline_start(struct pipeline **out, const struct pipeline_config *cfg)
 	p->active_ms = cfg->active_ms;
 	p->max_flows = cfg->max_flows;
 	p->rotation_ms = cfg->rotation_ms;
+	p->on_packet = cfg->on_packet;
+	p->packet_ctx = cfg->packet_ctx;
 	p->nconsumers = cfg->nconsumers < MAX_CONSUMERS ? cfg->nconsumers : MAX_CONSUMERS;
 	if (p->nconsumers)
 		memcpy(p->consumers, cfg->consumers, p->nconsumers * sizeof(p->consumers[0]));
+	for (i = 0; i < p->nconsumers; i++) {
+		unsigned int ms = p->consumers[i].changes_ms ? p->consumers[i].changes_ms : 100;
+
+		if (p->consumers[i].on_changed && (!p->changes_ms || ms < p->changes_ms))
+			p->changes_ms = ms;
+	}
 	/* Known before the first packet, so progress is right from the start. */
 	if (p->src)
 		source_progress(p->src, &position, &size);
@@ -207,7 +216,12 @@ void pipeline_set_paused(struct pipeline *p, bool paused)
 {
 	pthread_mutex_lock(&p->lock);
 	atomic_store(&p->paused, paused);
-	if (p->bpf)
+	/*
+	 * Live, the program sees packets while paused and only counts them as
+	 * such. A replayed file simply stops being read: a frame already on its
+	 * way into the program when the pause came must still count.
+	 */
+	if (p->bpf && !p->src)
 		bpf_src_set_paused(p->bpf, paused);
 	pthread_cond_broadcast(&p->resumed);
 	pthread_mutex_unlock(&p->lock);

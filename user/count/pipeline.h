@@ -32,6 +32,9 @@ struct pipeline_config {
 	uint64_t rotation_ms;	     /* flush period, 0: none */
 	const struct nasoone_consumer *consumers;
 	unsigned int nconsumers;
+	/* pcap path: every counted packet, on the reader thread (nasoone_set_packet_callback()). */
+	void (*on_packet)(const struct nasoone_packet *packet, void *ctx);
+	void *packet_ctx;
 };
 
 /* Start the threads; the pipeline owns the sources from now on, even on failure. */

@@ -48,13 +48,15 @@ struct queue {
 #define SWEEP_SNAPSHOT 0x1 /* copy every row */
 #define SWEEP_EXPIRE   0x2 /* end the rows past the idle or active timeout */
 #define SWEEP_FLUSH    0x4 /* end every row */
+#define SWEEP_CHANGES  0x8 /* copy the rows changed since the last such sweep (alone) */
 
 /* One counter's share of a sweep. */
 struct sweep_part {
 	/*
 	 * SNAPSHOT: rows 0 .. region-1 of the table are copied to the sweep's
 	 * one array at base + index, rows that appear during the sweep to
-	 * rows[index - region]. FLUSH: row i is copied to rows[i].
+	 * rows[index - region]. FLUSH: row i is copied to rows[i]. CHANGES:
+	 * the changed rows, packed in rows.
 	 */
 	size_t base, region;
 	struct flow_row *rows;
@@ -97,6 +99,10 @@ struct counter {
 	size_t cursor;
 	uint64_t clock_ms; /* the latest packet time folded: a capture file's clock */
 	atomic_uint_fast64_t stall_max_ns;
+	/* With an on_changed consumer: bit i set when row i changed since the last CHANGES sweep.
+	 */
+	uint64_t *changed;
+	size_t changed_words;
 };
 
 struct drainer {
@@ -132,6 +138,9 @@ struct pipeline {
 	struct nasoone_consumer consumers[MAX_CONSUMERS];
 	unsigned int nconsumers;
 	uint64_t idle_ms, active_ms, max_flows, rotation_ms;
+	unsigned int changes_ms; /* period of on_changed, 0: no consumer has one */
+	void (*on_packet)(const struct nasoone_packet *packet, void *ctx);
+	void *packet_ctx;
 	pthread_mutex_t sweep_lock; /* one sweep at a time */
 	pthread_cond_t sweep_done;
 	pthread_cond_t dispatch_wake;
@@ -152,7 +161,6 @@ struct pipeline {
 	struct producer *ring_out;
 	unsigned int drain_ms;
 	atomic_bool drain_stop, ring_stop;
-	atomic_uint_fast64_t early_drain; /* a bit per CPU whose map filled up */
 	pthread_cond_t drain_wake;
 	atomic_uint_fast64_t overflow, unattributed;
 
@@ -168,6 +176,12 @@ struct pipeline {
 		position, size;
 	atomic_int error;
 	char error_text[768];
+
+	/*
+	 * eBPF path (drain.c): a bit per possible CPU whose map filled up
+	 * (cpumask_words(ndrainers) words), allocated with drainers[].
+	 */
+	_Atomic uint64_t *early_drain_mask;
 };
 
 /* handoff.c */

@@ -4,8 +4,10 @@
  * capture order (fragment attribution depends on it) and hand one row per
  * packet to the counter that owns its key.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <time.h>
 
 #include "capture/frag.h"
@@ -46,6 +48,34 @@ static void flush_partial(struct reader *r)
 	clock_gettime(CLOCK_MONOTONIC, &r->last_flush);
 }
 
+/* The packet for a per-packet view; the transport header only when it was captured. */
+static void show(struct reader *r, const struct nn_pkt *pkt, const struct packet *frame,
+		 bool has_l4)
+{
+	const uint8_t *end = frame->data + frame->caplen;
+	struct nasoone_packet np = {
+		.ts_us = frame->ts_ms * 1000,
+		.len = frame->len,
+		.family = pkt->key.family,
+		.l4proto = pkt->l4proto,
+		.sport = ntohs(pkt->key.sport),
+		.dport = ntohs(pkt->key.dport),
+	};
+
+	memcpy(np.saddr, pkt->key.saddr, 16);
+	memcpy(np.daddr, pkt->key.daddr, 16);
+	if (has_l4 && pkt->l4 && pkt->l4proto == NN_IPPROTO_TCP && pkt->l4 + 14 <= end) {
+		np.has_l4 = 1;
+		np.seq = nn_load_be32(pkt->l4 + 4);
+		np.ack = nn_load_be32(pkt->l4 + 8);
+		np.tcp_flags = pkt->l4[13] & 0x3f;
+	} else if (has_l4 && pkt->l4 && pkt->l4proto == NN_IPPROTO_UDP && pkt->l4 + 6 <= end) {
+		np.has_l4 = 1;
+		np.udp_len = nn_load_be16(pkt->l4 + 4);
+	}
+	r->p->on_packet(&np, r->p->packet_ctx);
+}
+
 static void emit(struct reader *r, const struct nn_pkt *pkt, const struct packet *frame)
 {
 	struct flow_row row;
@@ -77,6 +107,8 @@ static void account(struct reader *r, const struct packet *frame)
 	} else if (pkt.frag == NN_FRAG_FIRST) {
 		frag_table_insert(r->p->frags, &pkt, frame->ts_ms);
 	}
+	if (r->p->on_packet)
+		show(r, &pkt, frame, verdict != NN_FRAGMENT);
 	emit(r, &pkt, frame);
 }
 
@@ -107,10 +139,15 @@ static bool live_flush_due(struct reader *r)
 {
 	struct timespec now;
 
+	/* A fast feed (on_changed) wants packets in the tables sooner. */
+	long period = r->p->changes_ms && r->p->changes_ms / 2 < LIVE_FLUSH_MS
+			      ? (long)r->p->changes_ms / 2
+			      : LIVE_FLUSH_MS;
+
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (now.tv_sec - r->last_flush.tv_sec) * 1000 +
 		       (now.tv_nsec - r->last_flush.tv_nsec) / 1000000 >=
-	       LIVE_FLUSH_MS;
+	       period;
 }
 
 void *reader_main(void *arg)

@@ -198,10 +198,53 @@ static int entry_cmp(const void *a, const void *b)
 	return report_row_cmp(x->row, y->row);
 }
 
+/*
+ * LSD radix sort of the entries on first_ms - min, one byte a pass and only
+ * the bytes that differ (a capture's times span a few bytes): linear, where
+ * qsort's comparisons through a function pointer were most of the report's
+ * time at a million rows. Stable, so the passes compose.
+ */
+static int radix_by_first(struct sort_entry **entries, size_t count)
+{
+	struct sort_entry *from = *entries, *to = malloc(count * sizeof(*to)), *swap;
+	uint64_t min = UINT64_MAX, max = 0, span;
+	size_t counts[256], i, sum;
+	unsigned int shift;
+
+	if (!to)
+		return -ENOMEM;
+	for (i = 0; i < count; i++) {
+		if (from[i].first_ms < min)
+			min = from[i].first_ms;
+		if (from[i].first_ms > max)
+			max = from[i].first_ms;
+	}
+	span = max - min;
+	for (shift = 0; shift < 64 && (span >> shift); shift += 8) {
+		memset(counts, 0, sizeof(counts));
+		for (i = 0; i < count; i++)
+			counts[((from[i].first_ms - min) >> shift) & 0xff]++;
+		for (sum = 0, i = 0; i < 256; i++) {
+			size_t c = counts[i];
+
+			counts[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < count; i++)
+			to[counts[((from[i].first_ms - min) >> shift) & 0xff]++] = from[i];
+		swap = from;
+		from = to;
+		to = swap;
+	}
+	free(to);
+	*entries = from;
+	return 0;
+}
+
 void report_sort(const struct flow_row **rows, size_t count)
 {
 	struct sort_entry *entries = malloc(count * sizeof(*entries));
-	size_t i;
+	size_t i, run;
 
 	if (!entries) {
 		qsort(rows, count, sizeof(*rows), row_ptr_cmp); /* slower, needs no memory */
@@ -211,7 +254,19 @@ void report_sort(const struct flow_row **rows, size_t count)
 		entries[i].first_ms = rows[i]->first_ms;
 		entries[i].row = rows[i];
 	}
-	qsort(entries, count, sizeof(*entries), entry_cmp);
+	if (radix_by_first(&entries, count)) {
+		qsort(entries, count, sizeof(*entries), entry_cmp);
+	} else {
+		/* Rows of the same millisecond: the rest of the order, within each run. */
+		for (i = 0; i < count; i += run) {
+			for (run = 1;
+			     i + run < count && entries[i + run].first_ms == entries[i].first_ms;
+			     run++)
+				;
+			if (run > 1)
+				qsort(entries + i, run, sizeof(*entries), entry_cmp);
+		}
+	}
 	for (i = 0; i < count; i++)
 		rows[i] = entries[i].row;
 	free(entries);
@@ -264,11 +319,43 @@ out:
 	return err;
 }
 
+/* The umask, read without changing it (umask() would race with other threads' files). */
+static mode_t current_umask(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	unsigned int mask = 022;
+	char line[128];
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Umask: %o", &mask) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return (mode_t)(mask & 0777);
+}
+
+/* A missing file: its directory must exist and be writable. */
+static int check_directory(const char *path)
+{
+	struct stat st;
+	char *copy = strdup(path), *dir;
+	int err = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	dir = dirname(copy);
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
+		err = -ENOENT;
+	else if (access(dir, W_OK))
+		err = -EACCES;
+	free(copy);
+	return err;
+}
+
 int report_output_set(struct report_output *out, const char *path, bool overwrite)
 {
 	struct stat st;
-	char *copy, *dir;
-	int err = 0;
+	int fd, err = 0;
 
 	report_output_clear(out);
 	out->overwrite = overwrite;
@@ -276,34 +363,42 @@ int report_output_set(struct report_output *out, const char *path, bool overwrit
 		out->kind = REPORT_DIRECT;
 		return 0;
 	}
-	if (lstat(path, &st) == 0) {
-		if (S_ISLNK(st.st_mode))
-			return -ELOOP;
-		if (S_ISREG(st.st_mode) && !overwrite)
-			return -EEXIST;
-		if (S_ISDIR(st.st_mode))
-			return -EISDIR;
-		out->kind = S_ISREG(st.st_mode) ? REPORT_REGULAR : REPORT_DIRECT;
-		out->created = S_ISREG(st.st_mode);
+	/* O_PATH | O_NOFOLLOW: a symbolic link is seen, not followed; a FIFO does not block. */
+	fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		if (fstat(fd, &st))
+			err = -errno;
+		else if (S_ISLNK(st.st_mode))
+			err = -ELOOP;
+		else if (S_ISREG(st.st_mode) && !overwrite)
+			err = -EEXIST;
+		else if (S_ISDIR(st.st_mode))
+			err = -EISDIR;
+		if (err || S_ISREG(st.st_mode)) {
+			close(fd);
+			if (err)
+				return err;
+			out->kind = REPORT_REGULAR;
+			out->created = true;
+			out->mode =
+				st.st_mode & 07777; /* -F keeps the mode of the file it replaces */
+		} else {
+			out->kind = REPORT_DIRECT;
+			out->pinned = true;
+			out->pinned_fd = fd;
+		}
 	} else if (errno == ENOENT) {
-		copy = strdup(path);
-		if (!copy)
-			return -ENOMEM;
-		dir = dirname(copy);
-		if (stat(dir, &st) || !S_ISDIR(st.st_mode))
-			err = -ENOENT;
-		else if (access(dir, W_OK))
-			err = -EACCES;
-		free(copy);
+		err = check_directory(path);
 		if (err)
 			return err;
 		out->kind = REPORT_REGULAR;
+		out->mode = 0666 & ~current_umask();
 	} else {
 		return -errno;
 	}
 	out->path = strdup(path);
 	if (!out->path) {
-		out->kind = REPORT_NONE;
+		report_output_clear(out);
 		return -ENOMEM;
 	}
 	return 0;
@@ -311,21 +406,33 @@ int report_output_set(struct report_output *out, const char *path, bool overwrit
 
 int report_output_create(struct report_output *out)
 {
-	int fd;
+	struct stat st;
+	int fd, err;
 
 	if (out->kind != REPORT_REGULAR || out->created)
 		return 0;
-	fd = open(out->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	/* 0666: the umask decides, as for any new file. */
+	fd = open(out->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
 	if (fd < 0)
 		return -errno;
-	close(fd);
+	/* A valid, empty report from the start: a run killed early leaves no blank file. */
+	err = report_write_fd_as(fd, NULL, 0, out->format);
+	if (!err && fstat(fd, &st))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	if (err) {
+		unlink(out->path);
+		return err;
+	}
+	out->mode = st.st_mode & 07777;
 	out->created = true;
 	return 0;
 }
 
 /* A temporary file next to the target, so that rename() stays on one file system. */
-int report_replace(const char *path, const struct flow_row *const *rows, size_t count,
-		   enum nasoone_format format)
+static int replace_file(const char *path, mode_t mode, const struct flow_row *const *rows,
+			size_t count, enum nasoone_format format)
 {
 	const char *base = strrchr(path, '/');
 	int dirlen = base ? (int)(base - path + 1) : 0;
@@ -343,7 +450,7 @@ int report_replace(const char *path, const struct flow_row *const *rows, size_t 
 		goto out;
 	}
 	err = report_write_fd_as(fd, rows, count, format);
-	if (!err && fchmod(fd, 0644))
+	if (!err && fchmod(fd, mode))
 		err = -errno;
 	if (!err && fsync(fd))
 		err = -errno;
@@ -358,6 +465,48 @@ out:
 	return err;
 }
 
+/* A new file (a rotated report): the mode the umask gives. */
+int report_replace(const char *path, const struct flow_row *const *rows, size_t count,
+		   enum nasoone_format format)
+{
+	return replace_file(path, 0666 & ~current_umask(), rows, count, format);
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/*
+ * Open the file held since set time for writing. Its name must still be
+ * that file (else -ESTALE: never write to what replaced it, and do not wait
+ * forever on a FIFO nobody can open any more). /proc/self/fd reopens the
+ * held file itself; without /proc, the name is opened and checked again.
+ */
+static int open_pinned(const struct report_output *out)
+{
+	struct stat pinned, now;
+	char proc[64];
+	int fd;
+
+	if (fstat(out->pinned_fd, &pinned) || lstat(out->path, &now))
+		return -errno;
+	if (!same_file(&pinned, &now))
+		return -ESTALE;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", out->pinned_fd);
+	fd = open(proc, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0 || errno != ENOENT)
+		return fd >= 0 ? fd : -errno;
+	fd = open(out->path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &now) || !same_file(&pinned, &now)) {
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
+}
+
 int report_output_write(struct report_output *out, const struct flow_row *const *rows, size_t count,
 			bool final)
 {
@@ -365,15 +514,16 @@ int report_output_write(struct report_output *out, const struct flow_row *const 
 
 	switch (out->kind) {
 	case REPORT_REGULAR:
-		return report_replace(out->path, rows, count, out->format);
+		return replace_file(out->path, out->mode ? out->mode : 0666 & ~current_umask(),
+				    rows, count, out->format);
 	case REPORT_DIRECT:
 		if (!final)
 			return 0;
 		if (!out->path)
 			return report_write_fd_as(STDOUT_FILENO, rows, count, out->format);
-		fd = open(out->path, O_WRONLY | O_CLOEXEC);
+		fd = out->pinned ? open_pinned(out) : -EBADF;
 		if (fd < 0)
-			return -errno;
+			return fd;
 		err = report_write_fd_as(fd, rows, count, out->format);
 		close(fd);
 		return err;
@@ -382,10 +532,23 @@ int report_output_write(struct report_output *out, const struct flow_row *const 
 	}
 }
 
+bool report_output_is_file(const struct report_output *out, const struct stat *st)
+{
+	struct stat mine;
+
+	if (out->pinned ? fstat(out->pinned_fd, &mine) : !out->path || stat(out->path, &mine))
+		return false; /* standard output, or a file that does not exist yet */
+	return same_file(&mine, st);
+}
+
 void report_output_clear(struct report_output *out)
 {
 	free(out->path);
+	if (out->pinned)
+		close(out->pinned_fd);
 	out->path = NULL;
 	out->kind = REPORT_NONE;
 	out->created = false;
+	out->pinned = false;
+	out->mode = 0;
 }

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "nasoone.h"
 #include "row.h"
@@ -48,24 +49,35 @@ struct report_output {
 	enum nasoone_format format;
 	bool overwrite;
 	bool created;
+	bool pinned; /* a direct output's file is held open (O_PATH) since set time */
+	int pinned_fd;
+	mode_t mode; /* of a regular report: 0666 & ~umask, or the mode of the file replaced */
 };
 
 /*
  * Check that path can be used (set_output time): an existing regular file
  * is refused unless overwrite (-EEXIST), a missing directory is -ENOENT,
- * a symbolic link is refused (-ELOOP). "-" is standard output.
+ * a symbolic link is refused (-ELOOP). "-" is standard output. Any other
+ * existing file (FIFO, device) is held open from now on, so that the final
+ * write goes to that file and never to what replaced its name.
  */
 int report_output_set(struct report_output *out, const char *path, bool overwrite);
 /* Create the file safely (O_EXCL, no symlink followed) before the capture starts. */
 int report_output_create(struct report_output *out);
 /*
  * Write the rows: a regular file through a temporary file in the same
- * directory, fsync and rename; a direct output only when final is true.
+ * directory, fsync and rename; a direct output only when final is true,
+ * and -ESTALE when its name no longer is the file held since set time.
  */
 int report_output_write(struct report_output *out, const struct flow_row *const *rows, size_t count,
 			bool final);
+/* True when the output is the file st describes (same device and inode). */
+bool report_output_is_file(const struct report_output *out, const struct stat *st);
 void report_output_clear(struct report_output *out);
-/* Replace the file at path atomically (temporary file in its directory, fsync, rename). */
+/*
+ * Replace the file at path atomically (temporary file in its directory,
+ * fsync, rename), with the mode a new file gets (0666 & ~umask).
+ */
 int report_replace(const char *path, const struct flow_row *const *rows, size_t count,
 		   enum nasoone_format format);
 
