@@ -326,11 +326,19 @@ void *counter_main(void *arg)
 		if (c->sweep)
 			sweep_step(c);
 	}
-	/* From now on requesters sweep this table themselves; finish what was asked. */
+	/*
+	 * Finish what was asked, then hand the table over: from then on a
+	 * requester sweeps it itself. Both under the lock a requester checks,
+	 * so that no sweep ever runs on two threads at once.
+	 */
 	pthread_mutex_lock(&p->lock);
+	while (c->sweep || atomic_load(&c->request)) {
+		pthread_mutex_unlock(&p->lock);
+		sweep_inline(c);
+		pthread_mutex_lock(&p->lock);
+	}
 	c->exited = true;
 	pthread_mutex_unlock(&p->lock);
-	sweep_inline(c);
 	return NULL;
 }
 
