@@ -342,10 +342,14 @@ void *counter_main(void *arg)
 	return NULL;
 }
 
-/* Room for a copy of n rows and those that come during the sweep. */
+/*
+ * Room for a copy of n rows and as many again that come during the sweep:
+ * a large block is mapped lazily, so room never touched costs no memory,
+ * while growing it inside a step would copy it there.
+ */
 static size_t with_slack(size_t n)
 {
-	return n + n / 8 + 1024;
+	return 2 * n + 65536;
 }
 
 /*
