@@ -196,7 +196,8 @@ test_notify_stub()
 
 	make_tmp && trap cleanup EXIT
 	mkdir "$TMP/bin" "$TMP/out" && chmod 1777 "$TMP/out"
-	printf '#!/bin/sh\nprintf "%%s|" "$@" >>"%s/notified"\necho >>"%s/notified"\n' "$TMP/out" "$TMP/out" \
+	# One write a call: two notifications at once must not mix their lines.
+	printf '#!/bin/sh\nline=$(printf "%%s|" "$@")\necho "$line" >>"%s/notified"\n' "$TMP/out" \
 		>"$TMP/bin/notify-send"
 	chmod +x "$TMP/bin/notify-send"
 	printf '[alert mc]\ndst = 224.0.0.0/4\non = flow\nstderr = no\nnotify = yes\n' >"$TMP/n.toml"

@@ -255,6 +255,47 @@ static void test_snapshots_while_counting(void **state)
 	nasoone_free(n);
 }
 
+/*
+ * Snapshots right as the counters end: a counter leaving its loop and a
+ * requester once both swept the same table, and the copy lost rows. With
+ * nothing expiring, rows and packets never go down from one snapshot to
+ * the next, and the last one holds every packet.
+ */
+static void test_snapshots_as_counters_end(void **state)
+{
+	struct nasoone_snapshot *s;
+	struct nasoone_stats stats;
+	uint64_t last_rows, last_sum, sum;
+	struct nasoone *n;
+	int round;
+	size_t i;
+
+	(void)state;
+	for (round = 0; round < 30; round++) {
+		n = new_capture("/dev/null");
+		assert_int_equal(nasoone_set_threads(n, 4), 0);
+		assert_int_equal(nasoone_start(n), 0);
+		last_rows = last_sum = 0;
+		do {
+			assert_int_equal(nasoone_snapshot(n, &s), 0);
+			for (sum = 0, i = 0; i < s->count; i++)
+				sum += s->flows[i].packets;
+			assert_true(s->count >= last_rows);
+			assert_true(sum >= last_sum);
+			last_rows = s->count;
+			last_sum = sum;
+			nasoone_snapshot_free(s);
+		} while (nasoone_get_state(n) == NASOONE_RUNNING);
+		assert_int_equal(nasoone_snapshot(n, &s), 0);
+		for (sum = 0, i = 0; i < s->count; i++)
+			sum += s->flows[i].packets;
+		nasoone_snapshot_free(s);
+		assert_int_equal(nasoone_stop(n, &stats), 0);
+		assert_int_equal(sum, stats.counted);
+		nasoone_free(n);
+	}
+}
+
 /* nasoone_flush() ends every row and finishes the report: a second one begins. */
 static void test_flush_begins_a_new_report(void **state)
 {
@@ -363,6 +404,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_expired_rows_sum_to_the_counts),
 		cmocka_unit_test(test_snapshot_is_the_report),
 		cmocka_unit_test(test_snapshots_while_counting),
+		cmocka_unit_test(test_snapshots_as_counters_end),
 		cmocka_unit_test(test_flush_begins_a_new_report),
 		cmocka_unit_test(test_consumer_rules),
 		cmocka_unit_test(test_replay_pause_loses_nothing),

@@ -51,7 +51,7 @@ for c in "${captures[@]}"; do
 	file=$dir/$name.pcap
 	t_plain=$(best_time "$nasoone" -r "$file" -w /dev/null)
 	t_exp=$(best_time "$nasoone" -r "$file" -w /dev/null --idle-timeout 1 --active-timeout 1 \
-		--flow-log /dev/null -F)
+		--flow-log /dev/null --force)
 	line=$(printf '%-9s | %9.3f %13.3f %7.2f' "$name" "$t_plain" "$t_exp" \
 		"$(echo "$t_exp / $t_plain" | bc -l)")
 	if [ -n "${NASOONE_BASELINE:-}" ]; then

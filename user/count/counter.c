@@ -326,18 +326,30 @@ void *counter_main(void *arg)
 		if (c->sweep)
 			sweep_step(c);
 	}
-	/* From now on requesters sweep this table themselves; finish what was asked. */
+	/*
+	 * Finish what was asked, then hand the table over: from then on a
+	 * requester sweeps it itself. Both under the lock a requester checks,
+	 * so that no sweep ever runs on two threads at once.
+	 */
 	pthread_mutex_lock(&p->lock);
+	while (c->sweep || atomic_load(&c->request)) {
+		pthread_mutex_unlock(&p->lock);
+		sweep_inline(c);
+		pthread_mutex_lock(&p->lock);
+	}
 	c->exited = true;
 	pthread_mutex_unlock(&p->lock);
-	sweep_inline(c);
 	return NULL;
 }
 
-/* Room for a copy of n rows and those that come during the sweep. */
+/*
+ * Room for a copy of n rows and as many again that come during the sweep:
+ * a large block is mapped lazily, so room never touched costs no memory,
+ * while growing it inside a step would copy it there.
+ */
 static size_t with_slack(size_t n)
 {
-	return n + n / 8 + 1024;
+	return 2 * n + 65536;
 }
 
 /*
