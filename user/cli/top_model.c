@@ -364,7 +364,7 @@ static uint64_t flow_key(const struct top_model *m, size_t i)
 	case TOP_COL_DPORT:
 		return ntohs(f->dport);
 	case TOP_COL_PROTO:
-		return f->protos;
+		return f->protos & (NASOONE_PROTO_TCP | NASOONE_PROTO_UDP); /* not the twin mark */
 	case TOP_COL_FIRST:
 		return f->first_ms;
 	case TOP_COL_LAST:
