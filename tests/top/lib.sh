@@ -70,6 +70,25 @@ wait_screen()
 	return 1
 }
 
+# settle [FILE]: until two captures 0.2 s apart are the same (the view has
+# finished redrawing), the last one in FILE or $TMP/screen; 1 after 5 s.
+settle()
+{
+	local file=${1:-$TMP/screen} i
+
+	shot "$file"
+	for ((i = 0; i < 25; i++)); do
+		sleep 0.2
+		shot "$file.next"
+		if cmp -s "$file" "$file.next"; then
+			rm -f "$file.next"
+			return 0
+		fi
+		mv "$file.next" "$file"
+	done
+	return 1
+}
+
 # wait_exit SECONDS: until the view ends; its status in $rc (124 if it runs on).
 wait_exit()
 {

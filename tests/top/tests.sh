@@ -19,7 +19,8 @@ raw_view()
 	view "$w" "$h" "$NASOONE" top -r "$f" "$@" &&
 		wait_screen ' - finished - ' 30 &&
 		keys n &&
-		wait_screen '^rows [0-9]*  shown [0-9]*  packets [0-9]*  bytes [0-9]*  ' 5
+		wait_screen '^rows [0-9]*  shown [0-9]*  packets [0-9]*  bytes [0-9]*  ' 5 &&
+		settle # the rows below the header may still be redrawn in the other format
 }
 
 # bad WHY: the reason of the verdict, when it is the first one.
