@@ -22,7 +22,9 @@ static void check_key(const struct nn_pkt *pkt)
 	static const __u8 zero[16];
 
 	FUZZ_CHECK(pkt->key.family == NN_FAMILY_IPV4 || pkt->key.family == NN_FAMILY_IPV6);
-	FUZZ_CHECK(!memcmp(pkt->key.pad, zero, sizeof(pkt->key.pad)));
+	/* The protocol byte holds the transport (the IPFIX flow key); the rest stays zero. */
+	FUZZ_CHECK(pkt->key.pad[NN_KEY_PROTO] == pkt->l4proto);
+	FUZZ_CHECK(pkt->key.pad[0] == 0 && pkt->key.pad[2] == 0);
 	if (pkt->key.family == NN_FAMILY_IPV4) {
 		/* IPv4-mapped IPv6: ::ffff:a.b.c.d */
 		FUZZ_CHECK(!memcmp(pkt->key.saddr, zero, 10) && !memcmp(pkt->key.daddr, zero, 10));
