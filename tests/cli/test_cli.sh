@@ -225,6 +225,42 @@ else
 	[ $found -eq 1 ] || fail corrupt "pcapgen corrupt wrote no capture files"
 fi
 
+# A pcapng whose second interface brings a link type (147, DLT_USER0) the
+# filter cannot compile for: reading stops there with one line saying so,
+# the rows before it are written, the statistics still print, and the frame
+# that stopped it is not "received" (received = counted + skipped + filtered).
+t="filter-unfilterable-linktype"
+python3 - "$TMP/mixed.pcapng" <<'PY'
+import struct, sys
+def blk(t, body):
+    body += b"\0" * (-len(body) % 4)
+    return struct.pack("<II", t, 12 + len(body)) + body + struct.pack("<I", 12 + len(body))
+eth = bytes.fromhex("ffffffffffff0011223344550800" "450000280001000040060000" "0a0000010a000002")
+eth += struct.pack(">HHIIBBHHH", 1234, 80, 0, 0, 0x50, 2, 1000, 0, 0)
+def epb(i, us):
+    return blk(6, struct.pack("<IIIII", i, us >> 32, us & 0xFFFFFFFF, len(eth), len(eth)) + eth)
+f = blk(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+f += blk(1, struct.pack("<HHI", 1, 0, 65535)) + blk(1, struct.pack("<HHI", 147, 0, 65535))
+for i, us in ((0, 1672060821764000), (0, 1672060821765000), (1, 1672060821766000), (0, 1672060821767000)):
+    f += epb(i, us)
+open(sys.argv[1], "wb").write(f)
+PY
+rm -f "$TMP/mixed.txt"
+run -r "$TMP/mixed.pcapng" -w "$TMP/mixed.txt" tcp
+if [ $rc -ne 1 ]; then
+	fail $t "exit status $rc, expected 1"
+elif grep -q 'cannot write the final report' "$TMP/err"; then
+	fail $t "the reading error is reported as a failed report"
+elif ! grep -q "^nasoone: reading stopped early: .*mixed.pcapng: packet 3: the filter 'tcp' cannot run on its link type 147" "$TMP/err"; then
+	fail $t "no line saying where and why reading stopped"
+elif ! grep -q '^2 packets received, 2 counted, 0 skipped, 0 filtered' "$TMP/err"; then
+	fail $t "statistics missing or the stopping frame counted as received"
+elif [ "$(tail -n +2 "$TMP/mixed.txt")" != "10.0.0.1; 1234; 10.0.0.2; 80; [TCP]; 1672060821764; 1672060821765; 108; 2" ]; then
+	fail $t "the rows before the stop are not in the report"
+else
+	pass $t
+fi
+
 # The reference report of the whole sample, for the tests below.
 run -r "$SAMPLE" -w "$TMP/full.txt"
 t="sample-report"
