@@ -6,7 +6,8 @@
  * model turns frames into rates, filtered and sorted rows and a per-host
  * summary; the screen draws the model with ncurses.
  *
- *   top.c         options, the main loop, the capture's state machine
+ *   top.c         the main loop, the capture's state machine (the options:
+ *                 cli_options.c, shared with nasoone)
  *   top_model.c   rates, the filtered rows, partial sorting, per-host summary
  *   top_filter.c  the filter prompt's language
  *   top_screen.c  drawing (header, table, details, help)
@@ -20,8 +21,6 @@
 #include <stdint.h>
 
 #include "nasoone.h"
-
-#define TOP_EXIT_USAGE 2
 
 /* `nasoone top ARGS`: argv[0] is "top". The exit status. */
 int top_main(int argc, char **argv);
