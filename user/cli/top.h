@@ -8,7 +8,8 @@
  *
  *   top.c         the main loop, the capture's state machine (the options:
  *                 cli_options.c, shared with nasoone)
- *   top_model.c   rates, the filtered rows, partial sorting, per-host summary
+ *   top_model.c   the filtered rows, partial sorting, per-host summary
+ *   top_rates.c   the smoothed rates of the rows (top_rates.h: for the model)
  *   top_filter.c  the filter prompt's language
  *   top_screen.c  drawing (header, table, details, help)
  *   top_report.c  following a report file that someone else rewrites
