@@ -72,6 +72,8 @@ int top_filter_parse(struct top_filter *f, const char *text, char *err, size_t e
 bool top_filter_match(const struct top_filter *f, const struct nasoone_flow *flow);
 /* An address as the report writes it (v4-mapped shown as a.b.c.d). */
 void top_format_addr(char *buf, size_t size, const uint8_t addr[16], uint8_t family);
+/* The other way: "a.b.c.d" (v4-mapped, family 4) or an IPv6 address (6); false if neither. */
+bool top_parse_addr(const char *s, uint8_t addr[16], uint8_t *family);
 
 /* ---- model (top_model.c) ---- */
 
