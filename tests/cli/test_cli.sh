@@ -165,6 +165,62 @@ else
 	fail $t "exit status $rc (expected 2) or not one line"
 fi
 
+# -- nasoone top's options ---------------------------------------------------
+# The same parser as nasoone's: a usage error is one line "nasoone top: ...
+# (see nasoone top --help)" and exit status 2, before any terminal is needed
+# (stdin is /dev/null here, so getting past the options would say "needs a
+# terminal" instead).
+
+# top_usage_error WORD: one line, top's prefix and pointer, naming WORD.
+top_usage_error()
+{
+	[ $rc -eq 2 ] && [ "$(lines "$TMP/err")" -eq 1 ] && [ ! -s "$TMP/out" ] &&
+		grep -q '^nasoone top: .* (see nasoone top --help)$' "$TMP/err" &&
+		grep -q -e "$1" "$TMP/err"
+}
+
+t="top-help"
+run top --help
+if [ $rc -eq 0 ] && [ ! -s "$TMP/err" ] && grep -q -- '--delay SECONDS' "$TMP/out" &&
+	grep -q -- '--report REPORT' "$TMP/out" && grep -q -- '--exit-at-end' "$TMP/out" &&
+	grep -q -- '--max-flows' "$TMP/out" && ! grep -q -- '--count' "$TMP/out"; then
+	pass $t
+else
+	fail $t "exit status $rc, or the usage does not list top's options (and only those)"
+fi
+
+# "ARGS|WORD": the arguments, and a word the error line must name. The
+# fractions of whole-number options and -d nan were let through (the first
+# without any line at all) before top used nasoone's parser.
+for c in "-d abc|-d" "-d 0|-d" "-d 61|-d" "-d nan|-d" "--delay=0.01|-d" "-d|-d" \
+	"--report|--report" "--no-such-option|--no-such-option" "-K|-K" "-c 5|-c" \
+	"--version|--version" "-t 0|-t" "-t 1.5|-t" "-j 1.5|-j" "-j 65|-j" \
+	"--max-flows 1.5|--max-flows" "--idle-timeout 1.5|--idle-timeout" \
+	"-m summary|summary" "-m foo|foo" "--format xml|xml" \
+	"-w $TMP/never.pcap -r $SAMPLE|text report" \
+	"-r $SAMPLE -i lo|-r FILE" "-r $SAMPLE --report $TMP/r.txt|--report" \
+	"--report $TMP/r.txt udp|--report" "--report $TMP/r.txt -w $TMP/never.txt|--report"; do
+	args=${c%|*}
+	t="top-reject ${args// /=}"
+	t=${t//$TMP\//}
+	# shellcheck disable=SC2086 # the option and its value are two words
+	run top $args
+	if top_usage_error "${c##*|}" && [ ! -e "$TMP/never.txt" ] && [ ! -e "$TMP/never.pcap" ]; then
+		pass "$t"
+	else
+		fail "$t" "exit status $rc (expected 2), or not one line naming ${c##*|}"
+	fi
+done
+
+# top's own options are not nasoone's.
+t="main-rejects-top-options"
+run -r "$SAMPLE" -d 1
+if [ $rc -eq 2 ] && one_error_line && grep -q -- '-d' "$TMP/err"; then
+	pass $t
+else
+	fail $t "exit status $rc (expected 2) or not one line naming -d"
+fi
+
 # -- input errors ------------------------------------------------------------
 
 t="missing-file"
