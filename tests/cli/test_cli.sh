@@ -317,6 +317,29 @@ else
 	pass $t
 fi
 
+# The same file in the view (on a pseudo-terminal, quitting at the end): the
+# reading error is said as such, after the statistics, and the report holds the rows.
+t="top-filter-unfilterable-linktype"
+if ! command -v script >/dev/null; then
+	skip $t "script (util-linux) not found"
+else
+	rm -f "$TMP/mixed-top.txt"
+	TERM=xterm timeout -k 5 60 script -qec "'$NASOONE' top -r '$TMP/mixed.pcapng' -w '$TMP/mixed-top.txt' --exit-at-end tcp 2>'$TMP/err'" /dev/null >/dev/null </dev/null
+	rc=$?
+	if [ $rc -ne 1 ]; then
+		fail $t "exit status $rc, expected 1"
+	elif grep -q 'cannot write the final report' "$TMP/err"; then
+		fail $t "the reading error is reported as a failed report"
+	elif ! grep -q "^nasoone top: reading stopped early: .*packet 3: the filter 'tcp' cannot run on its link type 147" "$TMP/err" ||
+		! grep -q '^2 packets received, 2 counted, 0 skipped, 0 filtered' "$TMP/err"; then
+		fail $t "no reading error line or no statistics"
+	elif ! cmp -s "$TMP/mixed-top.txt" "$TMP/mixed.txt"; then
+		fail $t "the view's report differs from nasoone's"
+	else
+		pass $t
+	fi
+fi
+
 # The reference report of the whole sample, for the tests below.
 run -r "$SAMPLE" -w "$TMP/full.txt"
 t="sample-report"

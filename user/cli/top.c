@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli/cli_options.h"
+#include "cli/stats.h"
 #include "cli/top.h"
 
 #define REFRESH_DEFAULT_MS 500
@@ -122,9 +123,13 @@ static int stop_capture(struct top_app *a)
 		return 0;
 	rc = nasoone_stop(a->n, &a->final);
 	a->stopped = true;
-	if (rc)
+	/* A reading error comes after the report was written: only EOUTPUT means it was not. */
+	if (rc == NASOONE_EOUTPUT)
 		snprintf(a->message, sizeof(a->message), "cannot write the final report: %s",
 			 error_detail(a->n, rc));
+	else if (rc)
+		snprintf(a->message, sizeof(a->message), "%s stopped early: %s",
+			 a->o->file ? "reading" : "capture", error_detail(a->n, rc));
 	else if (a->o->output)
 		snprintf(a->message, sizeof(a->message), "stopped: final report written to %s",
 			 a->o->output);
@@ -450,20 +455,6 @@ static int run_view(struct top_app *a)
 	}
 }
 
-static void print_final(const struct top_app *a)
-{
-	const struct nasoone_stats *s = &a->final;
-
-	fprintf(stderr,
-		"%" PRIu64 " packets received, %" PRIu64 " counted, %" PRIu64 " skipped, %" PRIu64
-		" filtered\n",
-		s->received, s->counted, s->skipped, s->filtered);
-	fprintf(stderr,
-		"%" PRIu64 " packets dropped, %" PRIu64 " dropped by interface, %" PRIu64
-		" seen while paused, %" PRIu64 " rows\n",
-		s->dropped, s->if_dropped, s->paused, s->rows);
-}
-
 int top_main(int argc, char **argv)
 {
 	struct options o = { .command = CLI_TOP };
@@ -542,14 +533,15 @@ int top_main(int argc, char **argv)
 		fprintf(stderr, "nasoone top: %s, stopping\n", strsignal(quit_signal));
 	if (a.n) {
 		bool was_stopped = a.stopped;
+		int stop_rc = stop_capture(&a);
 
-		if (stop_capture(&a)) {
+		if (stop_rc != NASOONE_EOUTPUT && !was_stopped)
+			cli_print_stats(&a.final);
+		if (stop_rc) {
 			fprintf(stderr, "nasoone top: %s\n", a.message);
 			ret = EXIT_FAILURE;
-		} else if (!was_stopped) {
-			print_final(&a);
 		}
-		if (o.output && !ret)
+		if (o.output && stop_rc != NASOONE_EOUTPUT && !rc)
 			fprintf(stderr, "nasoone top: final report written to %s\n", o.output);
 	}
 out:
