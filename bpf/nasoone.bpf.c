@@ -365,8 +365,10 @@ int nasoone_xdp_account(struct xdp_md *ctx)
 }
 
 /*
- * Statically filled: the filter only has to tail-call NN_PROG_ACCOUNT.
- * Userspace puts the filter in NN_PROG_FILTER. The kernel lets programs
+ * Filled by userspace, which loads only the programs its mode runs (a
+ * static initializer would need every one of them loaded): the account
+ * program in NN_PROG_ACCOUNT, for the filter to tail-call, and the filter
+ * in NN_PROG_FILTER. The kernel lets programs
  * tail-call each other only when they match: the filter must be loaded
  * as these are, with expected_attach_type BPF_XDP and BPF_F_XDP_HAS_FRAGS
  * (what xdp.frags means; 6.18 refuses a mismatch).
@@ -376,9 +378,7 @@ struct {
 	__uint(max_entries, 2);
 	__uint(key_size, sizeof(__u32)); /* a BTF key type makes the kernel refuse the map */
 	__array(values, int(struct xdp_md *));
-} xdp_progs SEC(".maps") = {
-	.values = { [NN_PROG_ACCOUNT] = (void *)&nasoone_xdp_account },
-};
+} xdp_progs SEC(".maps");
 
 static __always_inline int nn_xdp(struct xdp_md *ctx)
 {
@@ -479,15 +479,13 @@ int nasoone_tc_account(struct __sk_buff *skb)
 	return NN_TC_CONTINUE;
 }
 
-/* Statically filled like xdp_progs. */
+/* Filled like xdp_progs. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
 	__uint(max_entries, 2);
 	__uint(key_size, sizeof(__u32));
 	__array(values, int(struct __sk_buff *));
-} tc_progs SEC(".maps") = {
-	.values = { [NN_PROG_ACCOUNT] = (void *)&nasoone_tc_account },
-};
+} tc_progs SEC(".maps");
 
 static __always_inline int nn_tc(struct __sk_buff *skb)
 {

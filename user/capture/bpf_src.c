@@ -196,6 +196,22 @@ static int fill_slots(struct bpf_src *b)
 	return 0;
 }
 
+/*
+ * Only the programs this mode runs go through the verifier, which takes most
+ * of a start (a TC program about a second): XDP on ingress and TC on egress
+ * live, TC on both with --mode tc, the ingress program alone for a replay.
+ */
+static void choose_programs(struct bpf_src *b)
+{
+	bool xdp = b->mode == BPF_SRC_XDP, live = !b->replay;
+
+	bpf_program__set_autoload(b->skel->progs.nasoone_xdp, xdp);
+	bpf_program__set_autoload(b->skel->progs.nasoone_xdp_account, xdp);
+	bpf_program__set_autoload(b->skel->progs.nasoone_tc_ingress, !xdp);
+	bpf_program__set_autoload(b->skel->progs.nasoone_tc_egress, live);
+	bpf_program__set_autoload(b->skel->progs.nasoone_tc_account, !xdp || live);
+}
+
 static int install_programs(struct bpf_src *b, const char *filter, char *err, size_t errlen)
 {
 	struct {
@@ -213,6 +229,8 @@ static int install_programs(struct bpf_src *b, const char *filter, char *err, si
 	int i, fd, array;
 
 	for (i = 0; i < 2; i++) {
+		if (!bpf_program__autoload(chains[i].account))
+			continue; /* a hook this mode does not attach */
 		array = bpf_map__fd(chains[i].array);
 		slot = NN_PROG_ACCOUNT;
 		fd = bpf_program__fd(chains[i].account);
@@ -405,6 +423,7 @@ int bpf_src_open(struct bpf_src **out, const struct bpf_src_opts *opts, char *er
 	bpf_map__set_max_entries(b->skel->maps.flows4, b->ncpus);
 	if (opts->ring_bytes)
 		bpf_map__set_max_entries(b->skel->maps.overflow, opts->ring_bytes);
+	choose_programs(b);
 	ret = nasoone_bpf__load(b->skel);
 	if (ret == -EINVAL)
 		ret = -EOPNOTSUPP; /* a verifier refusal: this kernel cannot run it */
