@@ -8,10 +8,10 @@
 BPF_BENCH_LDLIBS := -lbpf -lelf -lz
 BPF_BENCH_ARGS ?=
 
-$(OUTPUT)/bpf_bench: tests/bench/bpf_bench.c $(OUTPUT)/nasoone.skel.h include/nasoone/flow.h \
-		include/nasoone/parse.h | $(OUTPUT)
+$(OUTPUT)/bpf_bench: tests/bench/bpf_bench.c tests/bench/bpf_drain_bench.c tests/bench/bpf_bench.h \
+		$(OUTPUT)/nasoone.skel.h include/nasoone/flow.h include/nasoone/parse.h | $(OUTPUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $< $(ALL_LDFLAGS) $(BPF_BENCH_LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(filter %.c,$^) $(ALL_LDFLAGS) $(BPF_BENCH_LDLIBS) -o $@
 
 # The XDP_PASS floor that bpf_live.sh attaches with ip(8).
 $(OUTPUT)/bench_xdp_pass.o: tests/bench/xdp_pass.bpf.c $(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)
