@@ -63,6 +63,7 @@ bench: deps all $(OUTPUT)/pcapgen $(OUTPUT)/pcap_floor $(OUTPUT)/snap_bench
 	$(Q)tests/bench/alerts.sh $(NASOONE_BIN) $(OUTPUT)/pcapgen $(OUTPUT)/bench
 	$(Q)tests/bench/consumers.sh $(NASOONE_BIN) $(OUTPUT)/snap_bench $(OUTPUT)/pcapgen $(OUTPUT)/bench
 	$(Q)tests/bench/export.sh $(NASOONE_BIN) $(OUTPUT)/pcapgen $(OUTPUT)/bench
+	$(Q)tests/bench/pcap_filter.sh $(NASOONE_BIN) $(OUTPUT)/bench-pcap-filter
 	$(Q)$(MAKE) --no-print-directory bench-bpf
 	$(Q)$(MAKE) --no-print-directory bench-top
 
