@@ -120,7 +120,14 @@ test_every_flow_once()
 			continue
 		fi
 		sed "s|LOG|$mode.log|" "$TMP/all.toml" >"$TMP/$mode.toml"
-		nas "$TMP/$mode" --config "$TMP/$mode.toml" -r "$MIX" -w "$TMP/$mode.report" --mode $mode -j 2
+		# The replay on one CPU: a flow whose packets a moved thread sent through two CPU
+		# maps may be first seen in the later one's drain, with a later first time (README).
+		(
+			[ $mode = xdp ] && taskset -pc 0 $BASHPID >/dev/null
+			nas "$TMP/$mode" --config "$TMP/$mode.toml" -r "$MIX" -w "$TMP/$mode.report" \
+				--mode $mode -j 2
+		)
+		rc=$?
 		rows=$(($(wc -l <"$TMP/$mode.report") - 1))
 		lines=$(sort -u "$TMP/$mode.log" | wc -l)
 		alerts=$(sed -n 's/^\([0-9]*\) alerts$/\1/p' "$TMP/$mode.err")
