@@ -37,6 +37,8 @@
 #                CPU, no limit), LIVE_MODES ("none xdp-pass xdp tc pcap"),
 #                LIVE_XDP_FLOOR (the XDP_PASS object)
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=netns.sh
+. "$(dirname "$0")/netns.sh"
 
 if [ $# -lt 1 ]; then
 	echo "usage: $0 NASOONE [DIR]" >&2
@@ -108,20 +110,9 @@ trap 'exit 130' INT TERM
 mkdir -p "$dir"
 dir=$(readlink -f "$dir")
 
-ip netns add "$NS_A"
-ip netns add "$NS_B"
-for ns in "$NS_A" "$NS_B"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1 net.ipv4.ip_forward=0
-	ip -n "$ns" link set lo up
-done
-ip -n "$NS_A" link add vethA address $MAC_A type veth peer name vethB address $MAC_B netns "$NS_B"
-ip -n "$NS_A" addr add 10.201.0.1/24 dev vethA
-ip -n "$NS_B" addr add 10.201.0.2/24 dev vethB
+bench_pair_up "$NS_A" "$NS_B" $MAC_A $MAC_B 10.201.0
 ip netns exec "$NS_A" ethtool -K vethA gro off gso off tso off >/dev/null
 ip netns exec "$NS_B" ethtool -K vethB gro off gso off tso off >/dev/null
-ip -n "$NS_A" link set vethA up
-ip -n "$NS_B" link set vethB up
 
 # $FLOWS packets, one per source port, sent round robin: 14 + 20 + 8 + 18 = 60 bytes.
 cfg=$dir/udp64.cfg

@@ -16,6 +16,8 @@
 # usage: pcap_filter.sh NASOONE [DIR]
 #   environment: NASOONE_BASELINE, PF_PPS (100000), PF_SECONDS (5), PF_ROUNDS (3)
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=netns.sh
+. "$(dirname "$0")/netns.sh"
 
 if [ $# -lt 1 ]; then
 	echo "usage: $0 NASOONE [DIR]" >&2
@@ -57,18 +59,7 @@ trap 'exit 130' INT TERM
 
 mkdir -p "$dir"
 dir=$(readlink -f "$dir")
-ip netns add "$NS_A"
-ip netns add "$NS_B"
-for ns in "$NS_A" "$NS_B"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1 net.ipv4.ip_forward=0
-	ip -n "$ns" link set lo up
-done
-ip -n "$NS_A" link add vethA address $MAC_A type veth peer name vethB address $MAC_B netns "$NS_B"
-ip -n "$NS_A" addr add 10.202.0.1/24 dev vethA
-ip -n "$NS_B" addr add 10.202.0.2/24 dev vethB
-ip -n "$NS_A" link set vethA up
-ip -n "$NS_B" link set vethB up
+bench_pair_up "$NS_A" "$NS_B" $MAC_A $MAC_B 10.202.0
 cfg=$dir/udp64.cfg
 for ((i = 0; i < 64; i++)); do
 	printf '{ eth(da=%s, sa=%s, type=0x0800), ipv4(saddr=10.202.0.2, daddr=10.202.0.3, ttl=64), udp(sport=%d, dport=9), fill(0x00, 18) }\n' \
