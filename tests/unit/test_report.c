@@ -242,6 +242,79 @@ static void test_format_ipv6_dotted_forms(void **state)
 	expect_ipv6("1::ffff:102:304", "1::ffff:102:304");
 }
 
+/*
+ * Every word zero or not, and then random words with many zeros: the row's
+ * text is inet_ntop's, byte for byte (the report formats addresses itself).
+ */
+static void test_format_ipv6_as_inet_ntop(void **state)
+{
+	static const uint16_t some[] = { 0, 1, 0xa, 0x10, 0xff, 0x100, 0xfff, 0x1000, 0xffff };
+	char text[INET6_ADDRSTRLEN], line[REPORT_ROW_MAX], *got;
+	struct flow_row r = row("::", 80, "::", 443, NN_PROTO_TCP, 1, 2, 3, 4);
+	uint32_t seed = 7, mask, i, w;
+
+	(void)state;
+	for (i = 0; i < 256 * 4 + 20000; i++) {
+		for (w = 0; w < 8; w++) {
+			uint16_t v;
+
+			if (i < 256 * 4) {
+				/* The 256 zero patterns, with the other words 1, 0xffff, or the
+				 * dotted tails. */
+				mask = i & 255;
+				v = mask >> w & 1 ? 0 : i >> 8 == 1 ? 0xffff : (uint16_t)(w + 1);
+				if (i >> 8 == 2 && w == 5 && mask >> 5 & 1)
+					v = 0xffff;
+			} else {
+				seed = seed * 1103515245u + 12345u;
+				v = some[(seed >> 16) % 9];
+				if (v && v != 0xffff && (seed & 0xff) < 64)
+					v = (uint16_t)(seed >> 8);
+			}
+			r.key.saddr[2 * w] = (uint8_t)(v >> 8);
+			r.key.saddr[2 * w + 1] = (uint8_t)v;
+		}
+		memcpy(r.key.daddr, r.key.saddr, 16);
+		assert_non_null(inet_ntop(AF_INET6, r.key.saddr, text, sizeof(text)));
+		snprintf(line, sizeof(line), "%s; 80; %s; 443; [TCP]; 1; 2; 3; 4\n", text, text);
+		got = format(&r);
+		if (strcmp(got, line))
+			fail_msg("got      %s expected %s", got, line);
+		free(got);
+	}
+}
+
+/* Numbers at every digit count's bounds. */
+static void test_format_numbers_at_bounds(void **state)
+{
+	struct flow_row r = row("1.2.3.4", 1, "5.6.7.8", 2, NN_PROTO_TCP, 0, 0, 0, 0);
+	char line[REPORT_ROW_MAX], *got;
+	uint64_t p = 1;
+	int digits;
+
+	(void)state;
+	for (digits = 1; digits <= 20; digits++, p *= 10) {
+		uint64_t v[3] = { p - 1, p, p + 1 };
+		int k;
+
+		for (k = 0; k < 3; k++) {
+			r.first_ms = v[k];
+			r.last_ms = v[k] * 7;
+			r.bytes = ~v[k];
+			r.packets = v[k] / 3;
+			snprintf(line, sizeof(line),
+				 "1.2.3.4; 1; 5.6.7.8; 2; [TCP]; %llu; %llu; %llu; %llu\n",
+				 (unsigned long long)r.first_ms, (unsigned long long)r.last_ms,
+				 (unsigned long long)r.bytes, (unsigned long long)r.packets);
+			got = format(&r);
+			assert_string_equal(got, line);
+			free(got);
+		}
+		if (digits == 20)
+			break;
+	}
+}
+
 /* An IPv4 key and an IPv6 key with the same 16 bytes print differently. */
 static void test_format_family_decides(void **state)
 {
@@ -785,6 +858,35 @@ static void test_write_fd_errors(void **state)
 	close(pipefd[1]);
 }
 
+/* A large report (formatted by several threads) that cannot be written: the error, no hang. */
+static void test_write_fd_large_errors(void **state)
+{
+	enum { N = 100000 };
+	struct flow_row r = row("1.1.1.1", 1, "2.2.2.2", 2, NN_PROTO_TCP, 0, 0, 0, 0);
+	const struct flow_row **ptrs = calloc(N, sizeof(*ptrs));
+	int fd, pipefd[2];
+	void (*old)(int);
+	size_t i;
+
+	(void)state;
+	assert_non_null(ptrs);
+	for (i = 0; i < N; i++)
+		ptrs[i] = &r;
+	write_text(tpath("ro-large"), "");
+	fd = open(tpath("ro-large"), O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(report_write_fd(fd, ptrs, N), -EBADF);
+	close(fd);
+	/* A pipe nobody reads. */
+	assert_int_equal(pipe(pipefd), 0);
+	old = signal(SIGPIPE, SIG_IGN);
+	close(pipefd[0]);
+	assert_int_equal(report_write_fd(pipefd[1], ptrs, N), -EPIPE);
+	signal(SIGPIPE, old);
+	close(pipefd[1]);
+	free(ptrs);
+}
+
 /* ---- Output rules ------------------------------------------------------------ */
 
 static void test_output_new_file(void **state)
@@ -1260,6 +1362,8 @@ int main(void)
 		cmocka_unit_test(test_format_ipv4_ignores_mapping_bytes),
 		cmocka_unit_test(test_format_ipv6_rfc5952),
 		cmocka_unit_test(test_format_ipv6_dotted_forms),
+		cmocka_unit_test(test_format_ipv6_as_inet_ntop),
+		cmocka_unit_test(test_format_numbers_at_bounds),
 		cmocka_unit_test(test_format_family_decides),
 		cmocka_unit_test(test_format_ports),
 		cmocka_unit_test(test_format_protocols),
@@ -1279,6 +1383,7 @@ int main(void)
 		T(test_write_fd_rows),
 		T(test_write_fd_large),
 		T(test_write_fd_errors),
+		T(test_write_fd_large_errors),
 		T(test_output_new_file),
 		T(test_output_existing_file_refused),
 		T(test_output_existing_file_overwrite),
