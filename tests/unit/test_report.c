@@ -632,6 +632,73 @@ static void test_order_random_against_reference(void **state)
 	free(rows);
 }
 
+/*
+ * The sort compares a packed prefix of each key before the keys: keys that
+ * agree in that prefix or differ just past it (IPv4 keys whose bytes 0-11
+ * are not the v4 mapping, IPv6 addresses alike in their first 7 bytes, the
+ * ports), all within one millisecond, still come out in report_row_cmp order.
+ */
+static void test_order_prefix_edges(void **state)
+{
+	enum { N = 3000 };
+	static const uint8_t v6[][16] = {
+		{ 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 },
+		{ 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1 },
+		{ 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2 },
+		{ 0 },
+		{ [15] = 1 },
+		{ [10] = 0xff, [11] = 0xff, [12] = 10, [15] = 1 },
+	};
+	struct flow_row *rows = calloc(N, sizeof(*rows));
+	const struct flow_row **ptrs = calloc(N, sizeof(*ptrs));
+	uint32_t seed = 99;
+	size_t i;
+
+	(void)state;
+	assert_non_null(rows);
+	assert_non_null(ptrs);
+	for (i = 0; i < N; i++) {
+		struct flow_row *r = &rows[i];
+		uint32_t x;
+
+		seed = seed * 1103515245u + 12345u;
+		x = seed >> 4;
+		*r = row("10.0.0.1", 1, "10.0.0.2", 2, NN_PROTO_TCP, x % 2, 0, 0, 0);
+		if (x >> 1 & 1) {
+			r->key.family = NN_FAMILY_IPV6;
+			memcpy(r->key.saddr, v6[(x >> 2) % 6], 16);
+			memcpy(r->key.daddr, v6[(x >> 5) % 6], 16);
+		} else {
+			/* Bytes 0-11: the mapping, zero, all ones, or one byte off either way. */
+			switch ((x >> 2) % 5) {
+			case 1:
+				memset(r->key.saddr, 0, 12);
+				break;
+			case 2:
+				memset(r->key.saddr, 0xff, 12);
+				break;
+			case 3:
+				r->key.saddr[11] = 0xfe;
+				break;
+			case 4:
+				r->key.saddr[9] = 1;
+				break;
+			}
+			r->key.saddr[15] = (uint8_t)((x >> 5) % 3);
+			r->key.daddr[15] = (uint8_t)((x >> 7) % 3);
+		}
+		r->key.sport = htons((uint16_t)((x >> 9) % 3 * 255));
+		r->key.dport = htons((uint16_t)((x >> 11) % 3 * 256));
+		ptrs[i] = r;
+	}
+	report_sort(ptrs, N);
+	for (i = 1; i < N; i++)
+		if (report_row_cmp(ptrs[i - 1], ptrs[i]) > 0)
+			fail_msg("rows %zu and %zu out of order", i - 1, i);
+	free(ptrs);
+	free(rows);
+}
+
 /* ---- Temporary directory ---------------------------------------------------- */
 
 static char tmpdir[64];
@@ -1376,6 +1443,7 @@ int main(void)
 		cmocka_unit_test(test_order_field_precedence),
 		cmocka_unit_test(test_order_ignores_counters),
 		cmocka_unit_test(test_order_random_against_reference),
+		cmocka_unit_test(test_order_prefix_edges),
 		cmocka_unit_test(test_header_text),
 		cmocka_unit_test(test_format_csv),
 		cmocka_unit_test(test_format_json),
