@@ -15,6 +15,8 @@
 
 #include "count/pipeline_impl.h"
 
+#define FOLD_AHEAD 8 /* rows between a slot asked for, its row asked for, and the fold */
+
 /*
  * The counter's own CPU time: a step's cost, not the time the scheduler
  * gave the core to another thread meanwhile.
@@ -112,6 +114,10 @@ static int counter_fold(struct counter *c, const struct batch *b)
 	int err = 0;
 
 	for (i = 0; i < b->count && !err; i++) {
+		if (i + 2 * FOLD_AHEAD < b->count)
+			flowtab_prefetch(c->table, b->rows[i + 2 * FOLD_AHEAD].hash, 0);
+		if (i + FOLD_AHEAD < b->count)
+			flowtab_prefetch(c->table, b->rows[i + FOLD_AHEAD].hash, 1);
 		err = flowtab_add(c->table, &b->rows[i], &index);
 		if (b->rows[i].last_ms > c->clock_ms)
 			c->clock_ms = b->rows[i].last_ms;
