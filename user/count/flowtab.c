@@ -135,7 +135,8 @@ void flowtab_prefetch(const struct flowtab *t, uint32_t hash, int stage)
 		__builtin_prefetch(slot);
 		return;
 	}
-	if (*slot >> 32 == hash)
+	/* An empty slot (0) names no row, whatever the hash. */
+	if (*slot && *slot >> 32 == hash)
 		__builtin_prefetch(row_at(t, (*slot & 0xffffffffu) - 1));
 }
 
