@@ -699,6 +699,56 @@ static void test_order_prefix_edges(void **state)
 	free(rows);
 }
 
+/*
+ * Enough rows for the sort to split them between threads and merge them:
+ * every row once, in order, ties on first included (few distinct times).
+ */
+static void test_order_large_split_and_merged(void **state)
+{
+	enum { N = 300001 };
+	struct flow_row *rows = calloc(N, sizeof(*rows));
+	const struct flow_row **ptrs = calloc(N, sizeof(*ptrs));
+	unsigned char *seen = calloc(N, 1);
+	uint32_t seed = 4242;
+	size_t i;
+
+	(void)state;
+	assert_non_null(rows);
+	assert_non_null(ptrs);
+	assert_non_null(seen);
+	for (i = 0; i < N; i++) {
+		uint32_t x;
+
+		seed = seed * 1103515245u + 12345u;
+		x = seed >> 2;
+		rows[i] = row("10.0.0.1", 1, "10.0.0.2", 2, NN_PROTO_TCP, (N - i) / 1000 + x % 7, 0,
+			      0, 0);
+		if (x & 1) {
+			rows[i].key.family = NN_FAMILY_IPV6;
+			rows[i].key.saddr[0] = 0x20;
+		}
+		rows[i].key.saddr[15] = (uint8_t)(x >> 4);
+		rows[i].key.daddr[14] = (uint8_t)(x >> 12);
+		rows[i].key.daddr[15] = (uint8_t)i;
+		rows[i].key.sport = htons((uint16_t)(x >> 20));
+		rows[i].key.dport = htons((uint16_t)(i >> 8));
+		ptrs[i] = &rows[i];
+	}
+	report_sort(ptrs, N);
+	for (i = 0; i < N; i++) {
+		size_t at = (size_t)(ptrs[i] - rows);
+
+		assert_true(at < N);
+		assert_int_equal(seen[at], 0);
+		seen[at] = 1;
+		if (i && report_row_cmp(ptrs[i - 1], ptrs[i]) > 0)
+			fail_msg("rows %zu and %zu out of order", i - 1, i);
+	}
+	free(seen);
+	free(ptrs);
+	free(rows);
+}
+
 /* ---- Temporary directory ---------------------------------------------------- */
 
 static char tmpdir[64];
@@ -1444,6 +1494,7 @@ int main(void)
 		cmocka_unit_test(test_order_ignores_counters),
 		cmocka_unit_test(test_order_random_against_reference),
 		cmocka_unit_test(test_order_prefix_edges),
+		cmocka_unit_test(test_order_large_split_and_merged),
 		cmocka_unit_test(test_header_text),
 		cmocka_unit_test(test_format_csv),
 		cmocka_unit_test(test_format_json),

@@ -147,8 +147,7 @@ static void *formatter_main(void *arg)
 	return NULL;
 }
 
-/* The CPUs this process may run on, at least 1. */
-static unsigned int usable_cpus(void)
+unsigned int report_cpus(void)
 {
 	cpu_set_t set;
 	int n = 0;
@@ -226,7 +225,7 @@ int report_write_fd(int fd, const struct flow_row *const *rows, size_t count)
 int report_write_fd_as(int fd, const struct flow_row *const *rows, size_t count,
 		       enum nasoone_format format)
 {
-	unsigned int threads = count >= 4 * BLOCK_ROWS ? usable_cpus() : 1;
+	unsigned int threads = count >= 4 * BLOCK_ROWS ? report_cpus() : 1;
 
 	if (threads > MAX_FORMATTERS)
 		threads = MAX_FORMATTERS;
