@@ -49,44 +49,51 @@ static unsigned int decimal_digits(uint64_t v)
 	return t + (v >= powers_of_ten[t]);
 }
 
-/* v < 2^32: 32-bit divisions, cheaper than 64-bit ones. */
-static void put_u32_back(char *end, uint32_t v)
+static void put_pair(char *at, uint32_t d)
 {
-	while (v >= 100) {
-		uint32_t d = v % 100;
+	memcpy(at, digit_pairs + 2 * d, 2);
+}
 
-		v /= 100;
-		end -= 2;
-		memcpy(end, digit_pairs + 2 * d, 2);
-	}
-	if (v >= 10)
-		memcpy(end - 2, digit_pairs + 2 * v, 2);
-	else
-		end[-1] = (char)('0' + v);
+/* Four digits, zeros included: two independent divisions, not a chain. */
+static void put4(char *at, uint32_t v)
+{
+	put_pair(at, v / 100);
+	put_pair(at + 2, v % 100);
 }
 
 /*
- * Written from the last digit back, straight into place. A millisecond
- * time has 13 digits: its low 8 and the rest are two independent 32-bit
- * chains instead of one long 64-bit one.
+ * Written from the last digit back, straight into place, in groups of
+ * eight digits and four (independent 32-bit divisions): a millisecond
+ * time has 13 digits, the most common number of a row.
  */
 static char *put_u64(char *p, uint64_t v)
 {
 	unsigned int n = v ? decimal_digits(v) : 1;
 	char *end = p + n;
 	uint32_t low;
-	int i;
 
 	while (v >= 100000000) {
 		low = (uint32_t)(v % 100000000);
 		v /= 100000000;
-		for (i = 0; i < 4; i++) {
-			memcpy(end - 2, digit_pairs + 2 * (low % 100), 2);
-			low /= 100;
-			end -= 2;
-		}
+		put4(end - 8, low / 10000);
+		put4(end - 4, low % 10000);
+		end -= 8;
 	}
-	put_u32_back(end, (uint32_t)v);
+	low = (uint32_t)v;
+	if (low >= 10000) {
+		put4(end - 4, low % 10000);
+		low /= 10000;
+		end -= 4;
+	}
+	if (low >= 100) {
+		put_pair(end - 2, low % 100);
+		low /= 100;
+		end -= 2;
+	}
+	if (low >= 10)
+		put_pair(end - 2, low);
+	else
+		end[-1] = (char)('0' + low);
 	return p + n;
 }
 
