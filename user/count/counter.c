@@ -15,7 +15,8 @@
 
 #include "count/pipeline_impl.h"
 
-#define FOLD_AHEAD 8 /* rows between a slot asked for, its row asked for, and the fold */
+#define FOLD_AHEAD    8	    /* rows between a slot asked for, its row asked for, and the fold */
+#define PREFETCH_ROWS 16384 /* rows from which a table outgrows the caches near a core */
 
 /*
  * The counter's own CPU time: a step's cost, not the time the scheduler
@@ -112,11 +113,13 @@ static int counter_fold(struct counter *c, const struct batch *b)
 	unsigned int i;
 	size_t index;
 	int err = 0;
+	/* A small table stays in the caches: asking ahead would only cost. */
+	bool ahead = flowtab_size(c->table) >= PREFETCH_ROWS;
 
 	for (i = 0; i < b->count && !err; i++) {
-		if (i + 2 * FOLD_AHEAD < b->count)
+		if (ahead && i + 2 * FOLD_AHEAD < b->count)
 			flowtab_prefetch(c->table, b->rows[i + 2 * FOLD_AHEAD].hash, 0);
-		if (i + FOLD_AHEAD < b->count)
+		if (ahead && i + FOLD_AHEAD < b->count)
 			flowtab_prefetch(c->table, b->rows[i + FOLD_AHEAD].hash, 1);
 		err = flowtab_add(c->table, &b->rows[i], &index);
 		if (b->rows[i].last_ms > c->clock_ms)
