@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include <errno.h>
+#include <sched.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "capture/bpf_src.h"
 #include "count/pipeline_impl.h"
@@ -128,6 +130,27 @@ static void abort_start(struct pipeline *p)
 	}
 }
 
+/*
+ * Counter threads when none were asked for. On the libpcap path the reader
+ * is busy all along too, and it is the thread every counter waits for: one
+ * counter per CPU the process may use besides the reader's, so that no
+ * counter takes the reader's CPU (on 2 CPUs, a second counter made a
+ * 1M-flow file slower). The eBPF path: one per online CPU, its drains
+ * mostly sleep.
+ */
+static unsigned int default_counters(const struct pipeline_config *cfg)
+{
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+	int usable = 0;
+
+	if (cfg->bpf)
+		return online > 0 ? (unsigned int)online : 1;
+	if (!sched_getaffinity(0, sizeof(set), &set))
+		usable = CPU_COUNT(&set);
+	return usable > 2 ? (unsigned int)usable - 1 : 1;
+}
+
 int pipeline_start(struct pipeline **out, const struct pipeline_config *cfg)
 {
 	struct pipeline *p = calloc(1, sizeof(*p));
@@ -165,9 +188,9 @@ int pipeline_start(struct pipeline **out, const struct pipeline_config *cfg)
 	atomic_store(&p->size, size);
 	p->interval_s = cfg->interval_s;
 	p->drain_ms = cfg->drain_ms ? cfg->drain_ms : cfg->interval_s * 500;
-	p->ncounters = cfg->threads < 1		     ? 1
-		       : cfg->threads > MAX_COUNTERS ? MAX_COUNTERS
-						     : cfg->threads;
+	p->ncounters = cfg->threads ? cfg->threads : default_counters(cfg);
+	if (p->ncounters > MAX_COUNTERS)
+		p->ncounters = MAX_COUNTERS;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->resumed, NULL);
 	pthread_cond_init(&p->finished_cond, NULL);
