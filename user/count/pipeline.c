@@ -203,9 +203,14 @@ int pipeline_start(struct pipeline **out, const struct pipeline_config *cfg)
 	p->counters = calloc(p->ncounters, sizeof(*p->counters));
 	if (!p->frags || !p->counters)
 		goto fail;
-	for (i = 0; i < p->ncounters; i++)
+	for (i = 0; i < p->ncounters; i++) {
 		if (counter_init(p, &p->counters[i]))
 			goto fail;
+		/* A file: no packet waits for its counter (a live capture's partial batches are
+		 * eager). */
+		if (p->src && !p->bpf && !source_is_live(p->src))
+			p->counters[i].full.wake_at = QUEUE_BATCHES / 2;
+	}
 
 	err = -EAGAIN;
 	for (i = 0; i < p->ncounters; i++) {

@@ -42,6 +42,7 @@ struct queue {
 	struct batch *items[QUEUE_BATCHES + 1];
 	unsigned int head, count;
 	bool kicked;
+	unsigned int wake_at; /* queue_push_full() wakes a waiting pop from this many items */
 };
 
 /* What a sweep of the counters does: one of these. */
@@ -188,6 +189,8 @@ struct pipeline {
 void queue_init(struct queue *q);
 void queue_destroy(struct queue *q);
 void queue_push(struct queue *q, struct batch *b);
+/* A full batch: the pop waiting for it is woken only once wake_at batches wait. */
+void queue_push_full(struct queue *q, struct batch *b);
 struct batch *queue_pop(struct queue *q, bool wait, bool *ok);
 void queue_kick(struct queue *q);
 void producer_flush(struct producer *pr);
