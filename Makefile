@@ -51,7 +51,7 @@ LIB_SRCS := $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/obj/%.o,$(LIB_SRCS))
 HEADERS := $(wildcard include/*.h include/nasoone/*.h $(addsuffix /*.h,$(USER_DIRS) user/cli))
 
-.PHONY: all deps run test test-suite test-asan bench install uninstall clean format format-check vmlinux
+.PHONY: all deps run test test-suite test-lane-computing test-lane-waiting test-asan bench install uninstall clean format format-check vmlinux
 .DELETE_ON_ERROR:
 .SECONDARY:
 

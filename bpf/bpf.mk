@@ -28,7 +28,7 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o | $(OUTPUT)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
 # Userspace objects that include the skeleton must wait for it.
-$(filter $(OUTPUT)/obj/capture/bpf_src.o,$(LIB_OBJS)): $(OUTPUT)/nasoone.skel.h
+$(filter $(addprefix $(OUTPUT)/obj/capture/,bpf_src.o bpf_replay.o bpf_stats.o),$(LIB_OBJS)): $(OUTPUT)/nasoone.skel.h
 
 # `make vmlinux`: regenerate vmlinux/$(ARCH)/vmlinux_<major><minor>.h
 # (bcc naming: 6.18 -> vmlinux_618.h) from the running kernel's BTF and

@@ -69,6 +69,27 @@ volatile __u64 replay_ts_ms;
 /* Replay only: the frame's original length in the capture (the copy may be cut). */
 volatile __u32 replay_len;
 
+#ifdef NN_BENCH_NEW_FLOWS
+/*
+ * Only in the benchmark's own build (tests/bench/bench.mk), never in
+ * nasoone: every packet xors a counter, masked, into the key's source
+ * address. With mask ~0 the repeat loop of BPF_PROG_TEST_RUN inserts a new
+ * flow at every run; with mask 0 the same instructions hit one flow, which
+ * measures what the counter itself costs.
+ */
+__u32 nn_bench_mask SEC(".data.bench") = 0;
+__u32 nn_bench_seq SEC(".data.bench") = 0;
+
+static __always_inline void nn_bench_vary(struct nn_flow_key *key)
+{
+	__u32 a;
+
+	__builtin_memcpy(&a, &key->saddr[12], 4); /* the IPv4 address, or an IPv6 one's end */
+	a ^= nn_bench_seq++ & nn_bench_mask;
+	__builtin_memcpy(&key->saddr[12], &a, 4);
+}
+#endif
+
 /*
  * One CPU's flows; userspace creates the real maps with this layout.
  * Sizes, not __type(): clang emits only a forward declaration for a struct
@@ -325,6 +346,9 @@ static __always_inline void nn_count(struct nn_pkt *pkt, int verdict, __u64 byte
 		if (pkt->frag == NN_FRAG_FIRST)
 			nn_frag_remember(pkt, ts, proto);
 	}
+#ifdef NN_BENCH_NEW_FLOWS
+	nn_bench_vary(&pkt->key);
+#endif
 	nn_flow_add(&pkt->key, ts, bytes, nn_ip_octets(pkt, bytes, packets, l2), packets, proto);
 }
 
@@ -365,8 +389,10 @@ int nasoone_xdp_account(struct xdp_md *ctx)
 }
 
 /*
- * Statically filled: the filter only has to tail-call NN_PROG_ACCOUNT.
- * Userspace puts the filter in NN_PROG_FILTER. The kernel lets programs
+ * Filled by userspace, which loads only the programs its mode runs (a
+ * static initializer would need every one of them loaded): the account
+ * program in NN_PROG_ACCOUNT, for the filter to tail-call, and the filter
+ * in NN_PROG_FILTER. The kernel lets programs
  * tail-call each other only when they match: the filter must be loaded
  * as these are, with expected_attach_type BPF_XDP and BPF_F_XDP_HAS_FRAGS
  * (what xdp.frags means; 6.18 refuses a mismatch).
@@ -376,9 +402,7 @@ struct {
 	__uint(max_entries, 2);
 	__uint(key_size, sizeof(__u32)); /* a BTF key type makes the kernel refuse the map */
 	__array(values, int(struct xdp_md *));
-} xdp_progs SEC(".maps") = {
-	.values = { [NN_PROG_ACCOUNT] = (void *)&nasoone_xdp_account },
-};
+} xdp_progs SEC(".maps");
 
 static __always_inline int nn_xdp(struct xdp_md *ctx)
 {
@@ -479,15 +503,13 @@ int nasoone_tc_account(struct __sk_buff *skb)
 	return NN_TC_CONTINUE;
 }
 
-/* Statically filled like xdp_progs. */
+/* Filled like xdp_progs. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
 	__uint(max_entries, 2);
 	__uint(key_size, sizeof(__u32));
 	__array(values, int(struct __sk_buff *));
-} tc_progs SEC(".maps") = {
-	.values = { [NN_PROG_ACCOUNT] = (void *)&nasoone_tc_account },
-};
+} tc_progs SEC(".maps");
 
 static __always_inline int nn_tc(struct __sk_buff *skb)
 {

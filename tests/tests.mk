@@ -16,14 +16,29 @@ include tests/fuzz/fuzz.mk
 include tests/ipfix/ipfix.mk
 -include tests/bench/bench.mk
 
-# `make test`: install, build, and run the whole suite, then the same unit
-# and end-to-end tests again under ASan+UBSan.
-test: deps all
-	$(Q)$(MAKE) --no-print-directory test-suite
-	$(Q)$(MAKE) --no-print-directory test-asan
+# `make test`: install, build, and run the whole suite, and the unit, CLI,
+# generator and view tests again under ASan+UBSan, in two lanes side by
+# side. The live, replay and collector tests mostly wait (on the kernel's
+# verifier, timers, collectors, tmux); the others mostly compute. Each lane
+# runs its parts one after the other (-j1); the waiting lane's lines go to
+# $(OUTPUT)/test-waiting.log and are printed when it ends, so the two lanes'
+# lines do not mix. `make test-suite` runs the suite in one lane.
+TEST_COMPUTING := format-check test-unit test-api test-bpf test-gen test-corpus test-cli \
+	test-systemd test-valgrind test-fuzz
+TEST_WAITING := test-e2e test-ipfix test-alerts test-top
 
-test-suite: format-check test-unit test-api test-bpf test-gen test-corpus test-cli test-alerts \
-	test-systemd test-valgrind test-e2e test-top test-fuzz test-ipfix
+test: deps all $(OUTPUT)/pcapgen
+	$(Q)$(MAKE) --no-print-directory -j2 test-lane-computing test-lane-waiting
+
+test-lane-computing:
+	$(Q)$(MAKE) --no-print-directory -j1 $(TEST_COMPUTING) test-asan
+
+test-lane-waiting:
+	$(Q)echo "  TEST     $(TEST_WAITING) (lines in $(OUTPUT)/test-waiting.log, printed at its end)"
+	$(Q)$(MAKE) --no-print-directory -j1 $(TEST_WAITING) >$(OUTPUT)/test-waiting.log 2>&1; \
+		rc=$$?; cat $(OUTPUT)/test-waiting.log; exit $$rc
+
+test-suite: $(TEST_COMPUTING) $(TEST_WAITING)
 
 # The suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer
 # in a separate output directory.

@@ -8,10 +8,22 @@
 BPF_BENCH_LDLIBS := -lbpf -lelf -lz
 BPF_BENCH_ARGS ?=
 
-$(OUTPUT)/bpf_bench: tests/bench/bpf_bench.c $(OUTPUT)/nasoone.skel.h include/nasoone/flow.h \
+# The benchmark's own build of the program (NN_BENCH_NEW_FLOWS, see
+# bpf/nasoone.bpf.c): its repeat loop inserts a new flow at every run.
+$(OUTPUT)/nasoone_bench.bpf.o: bpf/nasoone.bpf.c $(BPF_HEADERS) | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DNN_BENCH_NEW_FLOWS -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+
+$(OUTPUT)/nasoone_bench.skel.h: $(OUTPUT)/nasoone_bench.bpf.o | $(OUTPUT)
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name nasoone_bench > $@
+
+$(OUTPUT)/bpf_bench: tests/bench/bpf_bench.c tests/bench/bpf_drain_bench.c tests/bench/bpf_bench.h \
+		$(OUTPUT)/nasoone.skel.h $(OUTPUT)/nasoone_bench.skel.h include/nasoone/flow.h \
 		include/nasoone/parse.h | $(OUTPUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $< $(ALL_LDFLAGS) $(BPF_BENCH_LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(filter %.c,$^) $(ALL_LDFLAGS) $(BPF_BENCH_LDLIBS) -o $@
 
 # The XDP_PASS floor that bpf_live.sh attaches with ip(8).
 $(OUTPUT)/bench_xdp_pass.o: tests/bench/xdp_pass.bpf.c $(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)

@@ -16,15 +16,22 @@
  *      hit, 1 flow     an empty map: the first run inserts, every later
  *                      one is a hit in a map of one flow;
  *      hit, 100k flows the CPU's map pre-filled (bpf_map_update_batch) with
- *                      100k flows of the same kind; the frame is one of them.
+ *                      100k flows of the same kind; the frame is one of them;
+ *      miss+insert     the benchmark's own build of the program
+ *                      (NN_BENCH_NEW_FLOWS, bpf/nasoone.bpf.c) xors a
+ *                      per-run counter into the key, so each of up to
+ *                      MISS_FLOWS runs inserts a new flow into an empty map;
+ *                      the same build with the counter masked to 0 (hits)
+ *                      shows what the counter costs (next to nothing).
  *    One test run per frame (repeat = 1), each frame a flow of its own, the
  *    median over SWEEP flows; these figures include the test run's own
  *    timer overhead, and so does the floor measured the same way:
- *      miss+insert     an empty map: every frame adds its flow;
+ *      r=1 miss+insert an empty map: every frame adds its flow (the
+ *                      syscall's cache misses included: see the README);
  *      hit, cold       the same frames again: hits spread over the map.
  *    For scale, a floor that calls bpf_ktime_get_boot_ns() once, as nasoone
  *    does for every packet.
- * 2. Drain: DRAIN_FLOWS flows spread over the per-CPU maps (filled with
+ * 2. Drain (bpf_drain_bench.c): DRAIN_FLOWS flows over the per-CPU maps (filled with
  *    bpf_map_update_batch), then each map is swapped out of its slot
  *    (bpf_map_update_elem on the ARRAY_OF_MAPS, which waits for an RCU
  *    grace period) and read and deleted with bpf_map_lookup_and_delete_batch,
@@ -51,20 +58,19 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "nasoone/flow.h"
+#include "bpf_bench.h"
+#include "nasoone_bench.skel.h"
 #include "nasoone/parse.h"
-#include "nasoone.skel.h"
 
 #define MAP_ENTRIES 131072 /* each CPU map of part 1: room for the 100k flows */
 #define WARM_FLOWS  100000
-#define DRAIN_BATCH 4096 /* as user/capture/bpf_src.c */
-#define FILL_BATCH  65536
 /* Targets over the floor: a warm hit (IPv4, IPv6 with an extension header), a miss + insert. */
 #define TARGET4_NS     35
 #define TARGET6_NS     40
 #define TARGET_MISS_NS 100
 #define MAX_FRAME      1514
 #define HIT_FLOW       (WARM_FLOWS / 2)
+#define MISS_FLOWS     100000 /* new flows of one repeat loop, at most */
 
 enum kind { TCP4_64, TCP4_1500, UDP6_HBH, VLAN_TCP4, N_KINDS };
 
@@ -79,20 +85,29 @@ enum hook { HOOK_XDP, HOOK_TC, N_HOOKS };
 
 static const char *const hook_names[N_HOOKS] = { "xdp", "tc" };
 
-static unsigned int repeat = 1000000, best_of = 5, sweep = 100000, drain_flows = 1000000;
-static unsigned int rounds = 3;
-static int ncpus, bench_cpu;
-static struct nasoone_bpf *skel;
-static int prog_fd[N_HOOKS], floor_fd[N_HOOKS], clock_fd[N_HOOKS];
-static int slot_fd[NN_MAX_CPUS], slot4_fd[NN_MAX_CPUS]; /* IPv6 ("flows") and IPv4 ("flows4") */
+static unsigned int repeat = 1000000, best_of = 5, sweep = 100000;
+unsigned int drain_flows = 1000000, rounds = 3;
+int ncpus, mismatches;
+static int bench_cpu;
+struct nasoone_bpf *skel;
+static struct nasoone_bench *bench_skel;
+static int floor_fd[N_HOOKS], clock_fd[N_HOOKS];
 
-static void die(const char *what, int err)
+/* A loaded build of the programs: nasoone's, or the benchmark's own (NN_BENCH_NEW_FLOWS). */
+struct build {
+	int prog[N_HOOKS];
+	int flows, flows4, stats; /* the outer maps (IPv6, IPv4) and the counters */
+	int slot[NN_MAX_CPUS], slot4[NN_MAX_CPUS]; /* the maps in the CPUs' slots, or -1 */
+};
+static struct build prod, vary;
+
+void die(const char *what, int err)
 {
 	fprintf(stderr, "bpf_bench: %s: %s\n", what, strerror(err < 0 ? -err : err));
 	exit(1);
 }
 
-static __u64 now_ns(void)
+__u64 now_ns(void)
 {
 	struct timespec ts;
 
@@ -247,36 +262,42 @@ static int new_map_of(__u32 entries, bool ipv4)
 	return fd;
 }
 
-static int new_map(__u32 entries)
+int new_map(__u32 entries)
 {
 	return new_map_of(entries, false);
+}
+
+static void close_slots(struct build *b, int cpu)
+{
+	if (b->slot[cpu] >= 0)
+		close(b->slot[cpu]);
+	if (b->slot4[cpu] >= 0)
+		close(b->slot4[cpu]);
+	b->slot[cpu] = b->slot4[cpu] = -1;
 }
 
 /*
  * Fresh maps of entries rows in both slots of cpu (the previous ones are
  * closed); the one that flows of kind k go to.
  */
-static int fresh_slot(int cpu, __u32 entries, enum kind k)
+static int fresh_slot(struct build *b, int cpu, __u32 entries, enum kind k)
 {
 	int fd = new_map_of(entries, false), fd4 = new_map_of(entries, true);
 
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.flows), &cpu, &fd, BPF_ANY) ||
-	    bpf_map_update_elem(bpf_map__fd(skel->maps.flows4), &cpu, &fd4, BPF_ANY))
+	if (bpf_map_update_elem(b->flows, &cpu, &fd, BPF_ANY) ||
+	    bpf_map_update_elem(b->flows4, &cpu, &fd4, BPF_ANY))
 		die("update of the flows slots", errno);
-	if (slot_fd[cpu] >= 0)
-		close(slot_fd[cpu]);
-	if (slot4_fd[cpu] >= 0)
-		close(slot4_fd[cpu]);
-	slot_fd[cpu] = fd;
-	slot4_fd[cpu] = fd4;
+	close_slots(b, cpu);
+	b->slot[cpu] = fd;
+	b->slot4[cpu] = fd4;
 	return is_ipv4(k) ? fd4 : fd;
 }
 
-static __u64 stat_cpu(__u32 stat)
+static __u64 stat_cpu(const struct build *b, __u32 stat)
 {
 	__u64 vals[NN_MAX_CPUS];
 
-	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.stats), &stat, vals))
+	if (bpf_map_lookup_elem(b->stats, &stat, vals))
 		die("stats lookup", errno);
 	return vals[bench_cpu];
 }
@@ -285,22 +306,21 @@ struct counts {
 	__u64 counted, full, overflow, unattributed;
 };
 
-static void read_counts(struct counts *c)
+static void read_counts(const struct build *b, struct counts *c)
 {
-	c->counted = stat_cpu(NN_STAT_COUNTED);
-	c->full = stat_cpu(NN_STAT_MAP_FULL);
-	c->overflow = stat_cpu(NN_STAT_OVERFLOW);
-	c->unattributed = stat_cpu(NN_STAT_UNATTRIBUTED);
+	c->counted = stat_cpu(b, NN_STAT_COUNTED);
+	c->full = stat_cpu(b, NN_STAT_MAP_FULL);
+	c->overflow = stat_cpu(b, NN_STAT_OVERFLOW);
+	c->unattributed = stat_cpu(b, NN_STAT_UNATTRIBUTED);
 }
 
-static int mismatches;
-
 /* What the program counted since before must be want packets, all in the map. */
-static void check_counts(const struct counts *before, __u64 want, const char *what)
+static void check_counts(const struct build *b, const struct counts *before, __u64 want,
+			 const char *what)
 {
 	struct counts after;
 
-	read_counts(&after);
+	read_counts(b, &after);
 	if (after.counted - before->counted == want && after.full == before->full &&
 	    after.overflow == before->overflow && after.unattributed == before->unattributed)
 		return;
@@ -441,8 +461,60 @@ static __u32 map_rows(int fd)
 
 struct cost {
 	__u32 floor, clock, hit1, hit100k; /* repeat loop */
-	__u32 floor1, miss, hitcold;	   /* one run per frame, medians */
+	__u32 vary_hit, vary_miss;	   /* repeat loop, the benchmark's build */
+	__u32 floor1, miss1, hitcold;	   /* one run per frame, medians */
 };
+
+/* The benchmark's build: mask ~0 makes every run a new flow, 0 keeps one flow. */
+static void set_vary(__u32 mask)
+{
+	bench_skel->data_bench->nn_bench_mask = mask;
+	bench_skel->data_bench->nn_bench_seq = 0;
+}
+
+/*
+ * Repeat loops of the benchmark's build: one of repeat runs that all hit
+ * one flow (what the counter costs over nasoone's build), one of up to
+ * MISS_FLOWS runs that each insert a new flow into an empty map; best of
+ * best_of, in turn.
+ */
+static void measure_inserts(enum hook h, enum kind k, struct cost *c, const char *what)
+{
+	static __u8 frame[MAX_FRAME];
+	__u32 len = build_frame(k, HIT_FLOW, frame), n = repeat < MISS_FLOWS ? repeat : MISS_FLOWS;
+	struct counts before;
+	unsigned int i;
+	__u32 d;
+	int fd;
+
+	c->vary_hit = c->vary_miss = UINT32_MAX;
+	for (i = 0; i < best_of; i++) {
+		fd = fresh_slot(&vary, bench_cpu, MAP_ENTRIES, k);
+		set_vary(0);
+		read_counts(&vary, &before);
+		d = test_run(vary.prog[h], frame, len, repeat);
+		check_counts(&vary, &before, repeat, what);
+		if (d < c->vary_hit)
+			c->vary_hit = d;
+		if (map_rows(fd) != 1) {
+			fprintf(stderr, "bpf_bench: %s: mask 0 made more than one flow\n", what);
+			mismatches++;
+		}
+		fd = fresh_slot(&vary, bench_cpu, MAP_ENTRIES, k);
+		set_vary(~0u);
+		read_counts(&vary, &before);
+		d = test_run(vary.prog[h], frame, len, n);
+		check_counts(&vary, &before, n, what);
+		if (d < c->vary_miss)
+			c->vary_miss = d;
+		if (map_rows(fd) != n) {
+			fprintf(stderr, "bpf_bench: %s: %u runs did not make %u flows\n", what, n,
+				n);
+			mismatches++;
+		}
+	}
+	close_slots(&vary, bench_cpu);
+}
 
 static void measure(enum hook h, enum kind k, struct cost *c, __u32 *d)
 {
@@ -458,34 +530,36 @@ static void measure(enum hook h, enum kind k, struct cost *c, __u32 *d)
 	len = build_frame(k, HIT_FLOW, frame);
 	c->floor = best_run(floor_fd[h], frame, len);
 	c->clock = best_run(clock_fd[h], frame, len);
-	fd = fresh_slot(bench_cpu, MAP_ENTRIES, k);
-	read_counts(&before);
-	c->hit1 = best_run(prog_fd[h], frame, len);
-	check_counts(&before, (__u64)best_of * repeat, what);
+	fd = fresh_slot(&prod, bench_cpu, MAP_ENTRIES, k);
+	read_counts(&prod, &before);
+	c->hit1 = best_run(prod.prog[h], frame, len);
+	check_counts(&prod, &before, (__u64)best_of * repeat, what);
 	if (map_rows(fd) != 1 || flow_packets(fd, k, HIT_FLOW) != (__u64)best_of * repeat) {
 		fprintf(stderr, "bpf_bench: %s: the 1-flow map is not as expected\n", what);
 		mismatches++;
 	}
 
 	/* Warm, 100k flows, the frame's among them. */
-	fd = fresh_slot(bench_cpu, MAP_ENTRIES, k);
+	fd = fresh_slot(&prod, bench_cpu, MAP_ENTRIES, k);
 	prefill(fd, k, WARM_FLOWS);
-	read_counts(&before);
-	c->hit100k = best_run(prog_fd[h], frame, len);
-	check_counts(&before, (__u64)best_of * repeat, what);
+	read_counts(&prod, &before);
+	c->hit100k = best_run(prod.prog[h], frame, len);
+	check_counts(&prod, &before, (__u64)best_of * repeat, what);
 	if (flow_packets(fd, k, HIT_FLOW) != 1 + (__u64)best_of * repeat ||
 	    map_rows(fd) != WARM_FLOWS) {
 		fprintf(stderr, "bpf_bench: %s: the 100k-flow map is not as expected\n", what);
 		mismatches++;
 	}
 
+	measure_inserts(h, k, c, what);
+
 	/* One run per frame: sweep new flows, then the same flows again. */
 	c->floor1 = sweep_run(floor_fd[h], k, d);
-	fd = fresh_slot(bench_cpu, MAP_ENTRIES, k);
-	read_counts(&before);
-	c->miss = sweep_run(prog_fd[h], k, d);
-	c->hitcold = sweep_run(prog_fd[h], k, d);
-	check_counts(&before, 2ull * sweep, what);
+	fd = fresh_slot(&prod, bench_cpu, MAP_ENTRIES, k);
+	read_counts(&prod, &before);
+	c->miss1 = sweep_run(prod.prog[h], k, d);
+	c->hitcold = sweep_run(prod.prog[h], k, d);
+	check_counts(&prod, &before, 2ull * sweep, what);
 	if (map_rows(fd) != sweep) {
 		fprintf(stderr, "bpf_bench: %s: the swept map does not hold %u flows\n", what,
 			sweep);
@@ -518,6 +592,9 @@ static void bench_cost(void)
 	       bench_cpu);
 	printf("   warm: repeat %u, best of %u; r=1: one run per frame, median of %u flows\n",
 	       repeat, best_of, sweep);
+	printf("   miss+insert: the benchmark's build, a new flow at every run of a repeat loop of "
+	       "%u;\n   \"its hit\": the same build hitting one flow, to compare with nasoone's\n",
+	       repeat < MISS_FLOWS ? repeat : MISS_FLOWS);
 	printf("   floor: a program that only returns XDP_PASS / TC_ACT_OK, measured the same "
 	       "way\n");
 	printf("%-4s %-14s %-28s %7s %6s %10s\n", "hook", "packet", "case", "ns/pkt", "floor",
@@ -528,14 +605,17 @@ static void bench_cost(void)
 			int target = k == UDP6_HBH ? TARGET6_NS : TARGET4_NS;
 			int ok1 = (int)x->hit1 - (int)x->floor <= target;
 			int ok100 = (int)x->hit100k - (int)x->floor <= target;
-			int okmiss = (int)x->miss - (int)x->floor1 <= TARGET_MISS_NS;
+			int okmiss = (int)x->vary_miss - (int)x->floor <= TARGET_MISS_NS;
+			char mark[64];
 
 			print_row(h, k, "warm hit, map of 1 flow", x->hit1, x->floor,
 				  ok1 ? "" : "(over target)");
 			print_row(h, k, "warm hit, map of 100k flows", x->hit100k, x->floor,
 				  ok100 ? "" : "(over target)");
-			print_row(h, k, "r=1 miss+insert, new flows", x->miss, x->floor1,
-				  okmiss ? "" : "(over target)");
+			snprintf(mark, sizeof(mark), "(its hit %+d)%s",
+				 (int)x->vary_hit - (int)x->floor, okmiss ? "" : " (over target)");
+			print_row(h, k, "miss+insert, new flows", x->vary_miss, x->floor, mark);
+			print_row(h, k, "r=1 miss+insert, new flows", x->miss1, x->floor1, "");
 			print_row(h, k, "r=1 hit, map of sweep flows", x->hitcold, x->floor1, "");
 			met += ok1 + ok100 + okmiss;
 			rows += 3;
@@ -550,263 +630,6 @@ static void bench_cost(void)
 		for (k = 0; k < N_KINDS; k++)
 			printf(" %+d", (int)c[h][k].clock - (int)c[h][k].floor);
 		printf(" ns (the four packets)\n");
-	}
-}
-
-/* Drain */
-
-struct drainer {
-	int cpu;
-	int outer;
-	int active, spare; /* the full map in the slot, the empty one to put there */
-	pthread_barrier_t *start;
-	struct nn_flow_key *keys;
-	struct nn_flow_val *vals;
-	__u64 t_start, t_swapped, t_end;
-	__u64 rows, packets;
-	int err;
-};
-
-static __u32 per_cpu_flows(void)
-{
-	return (drain_flows + (unsigned int)ncpus - 1) / (unsigned int)ncpus;
-}
-
-/* Fresh maps for every CPU, the active one filled with its share of the flows. */
-static __u64 drain_fill(struct drainer *dr)
-{
-	__u32 n = per_cpu_flows(), i, count, done;
-	struct nn_flow_key *keys = calloc(FILL_BATCH, sizeof(*keys));
-	struct nn_flow_val *vals = calloc(FILL_BATCH, sizeof(*vals));
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	__u64 t0, spent = 0;
-	int cpu;
-
-	if (!keys || !vals)
-		die("calloc", ENOMEM);
-	for (cpu = 0; cpu < ncpus; cpu++) {
-		struct drainer *x = &dr[cpu];
-
-		if (x->active >= 0)
-			close(x->active);
-		if (x->spare >= 0)
-			close(x->spare);
-		x->active = new_map(n);
-		x->spare = new_map(n);
-		for (done = 0; done < n; done += count) {
-			count = n - done < FILL_BATCH ? n - done : FILL_BATCH;
-			for (i = 0; i < count; i++) {
-				__u32 f = done + i;
-
-				memset(&keys[i], 0, sizeof(keys[i]));
-				keys[i].family = NN_FAMILY_IPV4;
-				keys[i].saddr[10] = keys[i].saddr[11] = 0xff;
-				keys[i].daddr[10] = keys[i].daddr[11] = 0xff;
-				keys[i].saddr[12] = 10;
-				keys[i].saddr[13] = (__u8)(f >> 16);
-				keys[i].saddr[14] = (__u8)(f >> 8);
-				keys[i].saddr[15] = (__u8)f;
-				keys[i].daddr[12] = 198;
-				keys[i].daddr[13] = 51;
-				keys[i].daddr[14] = 100;
-				keys[i].daddr[15] = (__u8)cpu;
-				keys[i].sport = (__be16)(f * 7);
-				keys[i].dport = 0xbb01;
-				vals[i].first_ns = vals[i].last_ns = f;
-				vals[i].bytes = 64;
-				vals[i].packets = 1;
-				vals[i].protos = NN_PROTO_TCP;
-			}
-			t0 = now_ns();
-			if (bpf_map_update_batch(x->active, keys, vals, &count, &opts))
-				die("bpf_map_update_batch (drain fill)", errno);
-			spent += now_ns() - t0;
-		}
-		if (bpf_map_update_elem(x->outer, &cpu, &x->active, BPF_ANY))
-			die("update of the flows slot", errno);
-	}
-	free(keys);
-	free(vals);
-	return spent;
-}
-
-/* Swap the CPU's map for its spare, then read and delete every row of it. */
-static void drain_one(struct drainer *x)
-{
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	__u32 token = 0, count, i;
-	bool first = true;
-	int ret;
-
-	x->t_start = now_ns();
-	if (bpf_map_update_elem(x->outer, &x->cpu, &x->spare, BPF_ANY)) {
-		x->err = errno;
-		return;
-	}
-	x->t_swapped = now_ns();
-	x->rows = x->packets = 0;
-	for (;;) {
-		count = DRAIN_BATCH;
-		ret = bpf_map_lookup_and_delete_batch(x->active, first ? NULL : &token, &token,
-						      x->keys, x->vals, &count, &opts);
-		if (ret && errno != ENOENT) {
-			x->err = errno;
-			return;
-		}
-		for (i = 0; i < count; i++)
-			x->packets += x->vals[i].packets;
-		x->rows += count;
-		if (ret)
-			break;
-		first = false;
-	}
-	x->t_end = now_ns();
-}
-
-static void *drain_thread(void *arg)
-{
-	struct drainer *x = arg;
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(x->cpu, &set);
-	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-	pthread_barrier_wait(x->start);
-	drain_one(x);
-	return NULL;
-}
-
-struct drain_result {
-	__u64 wall; /* first swap started to last row read */
-	__u64 swap; /* swaps: their sum (in turn) or the longest (at once) */
-	__u64 read; /* read+delete: the sum (in turn) or the longest (at once) */
-	__u64 fill; /* bpf_map_update_batch of every flow, untimed part excluded */
-	__u64 rows;
-};
-
-static void drain_round(struct drainer *dr, bool parallel, struct drain_result *r)
-{
-	pthread_t threads[NN_MAX_CPUS];
-	pthread_barrier_t start;
-	__u64 first = UINT64_MAX, last = 0, want = per_cpu_flows();
-	int cpu;
-
-	memset(r, 0, sizeof(*r));
-	r->fill = drain_fill(dr);
-	if (parallel) {
-		pthread_barrier_init(&start, NULL, (unsigned int)ncpus);
-		for (cpu = 0; cpu < ncpus; cpu++) {
-			dr[cpu].start = &start;
-			if (pthread_create(&threads[cpu], NULL, drain_thread, &dr[cpu]))
-				die("pthread_create", errno);
-		}
-		for (cpu = 0; cpu < ncpus; cpu++)
-			pthread_join(threads[cpu], NULL);
-		pthread_barrier_destroy(&start);
-	} else {
-		for (cpu = 0; cpu < ncpus; cpu++)
-			drain_one(&dr[cpu]);
-	}
-	for (cpu = 0; cpu < ncpus; cpu++) {
-		struct drainer *x = &dr[cpu];
-		__u64 swap = x->t_swapped - x->t_start, read = x->t_end - x->t_swapped;
-
-		if (x->err)
-			die("drain", x->err);
-		if (x->rows != want || x->packets != want) {
-			fprintf(stderr, "bpf_bench: drain of CPU %d: %llu rows, want %llu\n", cpu,
-				(unsigned long long)x->rows, (unsigned long long)want);
-			mismatches++;
-		}
-		if (x->t_start < first)
-			first = x->t_start;
-		if (x->t_end > last)
-			last = x->t_end;
-		if (!parallel) {
-			r->swap += swap;
-			r->read += read;
-		} else {
-			if (swap > r->swap)
-				r->swap = swap;
-			if (read > r->read)
-				r->read = read;
-		}
-		r->rows += x->rows;
-	}
-	r->wall = last - first;
-}
-
-static void print_drain(const char *who, const struct drain_result *r)
-{
-	printf("%-22s %8llu %8.1f %8.2f | %8.1f | %8.1f %8.2f\n", who, (unsigned long long)r->rows,
-	       (double)r->wall / 1e6, (double)r->rows * 1e3 / (double)r->wall,
-	       (double)r->swap / 1e6, (double)r->read / 1e6,
-	       (double)r->rows * 1e3 / (double)r->read);
-}
-
-static void bench_drain(void)
-{
-	struct drainer dr[NN_MAX_CPUS];
-	struct drain_result best[2], r;
-	__u64 fill = UINT64_MAX;
-	unsigned int i;
-	int cpu, p;
-	cpu_set_t all;
-	char who[32];
-
-	/* Part 1 pinned the process to one CPU: the drains choose their own. */
-	CPU_ZERO(&all);
-	for (cpu = 0; cpu < ncpus; cpu++)
-		CPU_SET(cpu, &all);
-	sched_setaffinity(0, sizeof(all), &all);
-
-	memset(dr, 0, sizeof(dr));
-	for (cpu = 0; cpu < ncpus; cpu++) {
-		dr[cpu].cpu = cpu;
-		dr[cpu].outer = bpf_map__fd(skel->maps.flows);
-		dr[cpu].active = dr[cpu].spare = -1;
-		dr[cpu].keys = calloc(DRAIN_BATCH, sizeof(*dr[cpu].keys));
-		dr[cpu].vals = calloc(DRAIN_BATCH, sizeof(*dr[cpu].vals));
-		if (!dr[cpu].keys || !dr[cpu].vals)
-			die("calloc", ENOMEM);
-		/* The slots of part 1 are closed: the drain's maps replace them. */
-		if (slot_fd[cpu] >= 0)
-			close(slot_fd[cpu]);
-		if (slot4_fd[cpu] >= 0)
-			close(slot4_fd[cpu]);
-		slot_fd[cpu] = slot4_fd[cpu] = -1;
-	}
-	for (p = 0; p < 2; p++) {
-		best[p].wall = UINT64_MAX;
-		for (i = 0; i < rounds; i++) {
-			drain_round(dr, p, &r);
-			if (r.wall < best[p].wall)
-				best[p] = r;
-			if (r.fill < fill)
-				fill = r.fill;
-		}
-	}
-
-	printf("\n2. Drain: %u flows over %d CPU maps of %u entries; swap = "
-	       "bpf_map_update_elem on \"flows\"\n",
-	       per_cpu_flows() * (unsigned int)ncpus, ncpus, per_cpu_flows());
-	printf("   read+delete: bpf_map_lookup_and_delete_batch, %d rows a call; best of %u "
-	       "rounds\n",
-	       DRAIN_BATCH, rounds);
-	printf("   in turn: sums over the CPUs; at once: the slowest thread\n");
-	printf("%-22s %8s %8s %8s | %8s | %8s %8s\n", "who", "flows", "wall ms", "Mflows/s",
-	       "swap ms", "read ms", "Mflows/s");
-	print_drain("1 thread, in turn", &best[0]);
-	snprintf(who, sizeof(who), "%d threads, at once", ncpus);
-	print_drain(who, &best[1]);
-	printf("fill (bpf_map_update_batch, for comparison): %.1f ms for %u flows, %.2f Mflows/s\n",
-	       (double)fill / 1e6, per_cpu_flows() * (unsigned int)ncpus,
-	       (double)per_cpu_flows() * ncpus * 1e3 / (double)fill);
-	for (cpu = 0; cpu < ncpus; cpu++) {
-		close(dr[cpu].active);
-		close(dr[cpu].spare);
-		free(dr[cpu].keys);
-		free(dr[cpu].vals);
 	}
 }
 
@@ -887,16 +710,32 @@ int main(int argc, char **argv)
 	err = nasoone_bpf__load(skel);
 	if (err)
 		die("loading the programs (root, or CAP_BPF and CAP_NET_ADMIN?)", err);
-	prog_fd[HOOK_XDP] = bpf_program__fd(skel->progs.nasoone_xdp);
-	prog_fd[HOOK_TC] = bpf_program__fd(skel->progs.nasoone_tc_ingress);
+	prod.prog[HOOK_XDP] = bpf_program__fd(skel->progs.nasoone_xdp);
+	prod.prog[HOOK_TC] = bpf_program__fd(skel->progs.nasoone_tc_ingress);
+	prod.flows = bpf_map__fd(skel->maps.flows);
+	prod.flows4 = bpf_map__fd(skel->maps.flows4);
+	prod.stats = bpf_map__fd(skel->maps.stats);
+	bench_skel = nasoone_bench__open();
+	if (!bench_skel)
+		die("opening the benchmark's skeleton", errno);
+	bpf_map__set_max_entries(bench_skel->maps.flows, (__u32)ncpus);
+	bpf_map__set_max_entries(bench_skel->maps.flows4, (__u32)ncpus);
+	err = nasoone_bench__load(bench_skel);
+	if (err)
+		die("loading the benchmark's build of the programs", err);
+	vary.prog[HOOK_XDP] = bpf_program__fd(bench_skel->progs.nasoone_xdp);
+	vary.prog[HOOK_TC] = bpf_program__fd(bench_skel->progs.nasoone_tc_ingress);
+	vary.flows = bpf_map__fd(bench_skel->maps.flows);
+	vary.flows4 = bpf_map__fd(bench_skel->maps.flows4);
+	vary.stats = bpf_map__fd(bench_skel->maps.stats);
 	floor_fd[HOOK_XDP] = load_floor(BPF_PROG_TYPE_XDP, XDP_PASS, false);
 	floor_fd[HOOK_TC] = load_floor(BPF_PROG_TYPE_SCHED_CLS, TC_ACT_OK, false);
 	clock_fd[HOOK_XDP] = load_floor(BPF_PROG_TYPE_XDP, XDP_PASS, true);
 	clock_fd[HOOK_TC] = load_floor(BPF_PROG_TYPE_SCHED_CLS, TC_ACT_OK, true);
 	for (cpu = 0; cpu < NN_MAX_CPUS; cpu++)
-		slot_fd[cpu] = slot4_fd[cpu] = -1;
+		prod.slot[cpu] = prod.slot4[cpu] = vary.slot[cpu] = vary.slot4[cpu] = -1;
 	for (cpu = 0; cpu < ncpus; cpu++)
-		fresh_slot(cpu, 1024, TCP4_64);
+		fresh_slot(&prod, cpu, 1024, TCP4_64);
 
 	uname(&u);
 	read_sysctl("/proc/sys/net/core/bpf_jit_enable", jit, sizeof(jit));
@@ -907,11 +746,12 @@ int main(int argc, char **argv)
 
 	bench_cost();
 	fflush(stdout);
+	/* The slots of part 1 are closed: the drain's maps replace them. */
+	for (cpu = 0; cpu < ncpus; cpu++)
+		close_slots(&prod, cpu);
+	nasoone_bench__destroy(bench_skel);
 	bench_drain();
 
-	for (cpu = 0; cpu < ncpus; cpu++)
-		if (slot_fd[cpu] >= 0)
-			close(slot_fd[cpu]);
 	for (h = 0; h < N_HOOKS; h++) {
 		close(floor_fd[h]);
 		close(clock_fd[h]);

@@ -279,6 +279,14 @@ static void print_verifier_stats(const char *cfg, const struct bpf_program *prog
 	       info.xlated_prog_len / 8, info.jited_prog_len, len, line ? line : "");
 }
 
+static int fill_account_slot(struct bpf_map *progs, struct bpf_program *account)
+{
+	__u32 slot = NN_PROG_ACCOUNT;
+	int fd = bpf_program__fd(account);
+
+	return bpf_map_update_elem(bpf_map__fd(progs), &slot, &fd, BPF_ANY);
+}
+
 static int load_config(struct config *c)
 {
 	static char logs[5][4096];
@@ -327,6 +335,10 @@ static int load_config(struct config *c)
 	}
 	for (i = 0; i < 5; i++)
 		print_verifier_stats(c->name, progs[i], logs[i]);
+	/* NN_PROG_ACCOUNT, the filter's tail-call target, as the loader fills it. */
+	if (fill_account_slot(c->skel->maps.xdp_progs, c->skel->progs.nasoone_xdp_account) ||
+	    fill_account_slot(c->skel->maps.tc_progs, c->skel->progs.nasoone_tc_account))
+		return -errno;
 
 	c->prog_fd[HOOK_XDP] = bpf_program__fd(c->skel->progs.nasoone_xdp);
 	c->prog_fd[HOOK_TC] = bpf_program__fd(c->skel->progs.nasoone_tc_ingress);
@@ -879,7 +891,7 @@ static int load_filter(enum hook hook, int accept, int progs_fd, __u32 prog_flag
 /*
  * use_filter: an empty filter slot counts as no filter; a filter that
  * accepts reaches the account program through NN_PROG_ACCOUNT (filled by
- * the object itself); one that rejects leaves only NN_STAT_SEEN.
+ * load_config(), as the loader does); one that rejects leaves only NN_STAT_SEEN.
  */
 static void test_filter(void **state)
 {

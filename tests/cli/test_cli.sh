@@ -165,6 +165,62 @@ else
 	fail $t "exit status $rc (expected 2) or not one line"
 fi
 
+# -- nasoone top's options ---------------------------------------------------
+# The same parser as nasoone's: a usage error is one line "nasoone top: ...
+# (see nasoone top --help)" and exit status 2, before any terminal is needed
+# (stdin is /dev/null here, so getting past the options would say "needs a
+# terminal" instead).
+
+# top_usage_error WORD: one line, top's prefix and pointer, naming WORD.
+top_usage_error()
+{
+	[ $rc -eq 2 ] && [ "$(lines "$TMP/err")" -eq 1 ] && [ ! -s "$TMP/out" ] &&
+		grep -q '^nasoone top: .* (see nasoone top --help)$' "$TMP/err" &&
+		grep -q -e "$1" "$TMP/err"
+}
+
+t="top-help"
+run top --help
+if [ $rc -eq 0 ] && [ ! -s "$TMP/err" ] && grep -q -- '--delay SECONDS' "$TMP/out" &&
+	grep -q -- '--report REPORT' "$TMP/out" && grep -q -- '--exit-at-end' "$TMP/out" &&
+	grep -q -- '--max-flows' "$TMP/out" && ! grep -q -- '--count' "$TMP/out"; then
+	pass $t
+else
+	fail $t "exit status $rc, or the usage does not list top's options (and only those)"
+fi
+
+# "ARGS|WORD": the arguments, and a word the error line must name. The
+# fractions of whole-number options and -d nan were let through (the first
+# without any line at all) before top used nasoone's parser.
+for c in "-d abc|-d" "-d 0|-d" "-d 61|-d" "-d nan|-d" "--delay=0.01|-d" "-d|-d" \
+	"--report|--report" "--no-such-option|--no-such-option" "-K|-K" "-c 5|-c" \
+	"--version|--version" "-t 0|-t" "-t 1.5|-t" "-j 1.5|-j" "-j 65|-j" \
+	"--max-flows 1.5|--max-flows" "--idle-timeout 1.5|--idle-timeout" \
+	"-m summary|summary" "-m foo|foo" "--format xml|xml" \
+	"-w $TMP/never.pcap -r $SAMPLE|text report" \
+	"-r $SAMPLE -i lo|-r FILE" "-r $SAMPLE --report $TMP/r.txt|--report" \
+	"--report $TMP/r.txt udp|--report" "--report $TMP/r.txt -w $TMP/never.txt|--report"; do
+	args=${c%|*}
+	t="top-reject ${args// /=}"
+	t=${t//$TMP\//}
+	# shellcheck disable=SC2086 # the option and its value are two words
+	run top $args
+	if top_usage_error "${c##*|}" && [ ! -e "$TMP/never.txt" ] && [ ! -e "$TMP/never.pcap" ]; then
+		pass "$t"
+	else
+		fail "$t" "exit status $rc (expected 2), or not one line naming ${c##*|}"
+	fi
+done
+
+# top's own options are not nasoone's.
+t="main-rejects-top-options"
+run -r "$SAMPLE" -d 1
+if [ $rc -eq 2 ] && one_error_line && grep -q -- '-d' "$TMP/err"; then
+	pass $t
+else
+	fail $t "exit status $rc (expected 2) or not one line naming -d"
+fi
+
 # -- input errors ------------------------------------------------------------
 
 t="missing-file"
@@ -223,6 +279,65 @@ else
 		fi
 	done
 	[ $found -eq 1 ] || fail corrupt "pcapgen corrupt wrote no capture files"
+fi
+
+# A pcapng whose second interface brings a link type (147, DLT_USER0) the
+# filter cannot compile for: reading stops there with one line saying so,
+# the rows before it are written, the statistics still print, and the frame
+# that stopped it is not "received" (received = counted + skipped + filtered).
+t="filter-unfilterable-linktype"
+python3 - "$TMP/mixed.pcapng" <<'PY'
+import struct, sys
+def blk(t, body):
+    body += b"\0" * (-len(body) % 4)
+    return struct.pack("<II", t, 12 + len(body)) + body + struct.pack("<I", 12 + len(body))
+eth = bytes.fromhex("ffffffffffff0011223344550800" "450000280001000040060000" "0a0000010a000002")
+eth += struct.pack(">HHIIBBHHH", 1234, 80, 0, 0, 0x50, 2, 1000, 0, 0)
+def epb(i, us):
+    return blk(6, struct.pack("<IIIII", i, us >> 32, us & 0xFFFFFFFF, len(eth), len(eth)) + eth)
+f = blk(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+f += blk(1, struct.pack("<HHI", 1, 0, 65535)) + blk(1, struct.pack("<HHI", 147, 0, 65535))
+for i, us in ((0, 1672060821764000), (0, 1672060821765000), (1, 1672060821766000), (0, 1672060821767000)):
+    f += epb(i, us)
+open(sys.argv[1], "wb").write(f)
+PY
+rm -f "$TMP/mixed.txt"
+run -r "$TMP/mixed.pcapng" -w "$TMP/mixed.txt" tcp
+if [ $rc -ne 1 ]; then
+	fail $t "exit status $rc, expected 1"
+elif grep -q 'cannot write the final report' "$TMP/err"; then
+	fail $t "the reading error is reported as a failed report"
+elif ! grep -q "^nasoone: reading stopped early: .*mixed.pcapng: packet 3: the filter 'tcp' cannot run on its link type 147" "$TMP/err"; then
+	fail $t "no line saying where and why reading stopped"
+elif ! grep -q '^2 packets received, 2 counted, 0 skipped, 0 filtered' "$TMP/err"; then
+	fail $t "statistics missing or the stopping frame counted as received"
+elif [ "$(tail -n +2 "$TMP/mixed.txt")" != "10.0.0.1; 1234; 10.0.0.2; 80; [TCP]; 1672060821764; 1672060821765; 108; 2" ]; then
+	fail $t "the rows before the stop are not in the report"
+else
+	pass $t
+fi
+
+# The same file in the view (on a pseudo-terminal, quitting at the end): the
+# reading error is said as such, after the statistics, and the report holds the rows.
+t="top-filter-unfilterable-linktype"
+if ! command -v script >/dev/null; then
+	skip $t "script (util-linux) not found"
+else
+	rm -f "$TMP/mixed-top.txt"
+	TERM=xterm timeout -k 5 60 script -qec "'$NASOONE' top -r '$TMP/mixed.pcapng' -w '$TMP/mixed-top.txt' --exit-at-end tcp 2>'$TMP/err'" /dev/null >/dev/null </dev/null
+	rc=$?
+	if [ $rc -ne 1 ]; then
+		fail $t "exit status $rc, expected 1"
+	elif grep -q 'cannot write the final report' "$TMP/err"; then
+		fail $t "the reading error is reported as a failed report"
+	elif ! grep -q "^nasoone top: reading stopped early: .*packet 3: the filter 'tcp' cannot run on its link type 147" "$TMP/err" ||
+		! grep -q '^2 packets received, 2 counted, 0 skipped, 0 filtered' "$TMP/err"; then
+		fail $t "no reading error line or no statistics"
+	elif ! cmp -s "$TMP/mixed-top.txt" "$TMP/mixed.txt"; then
+		fail $t "the view's report differs from nasoone's"
+	else
+		pass $t
+	fi
 fi
 
 # The reference report of the whole sample, for the tests below.

@@ -41,9 +41,42 @@ export_file()
 	fi
 }
 
+# export_each PREFIX "ARGS" CAPTURE...: export_file "PREFIX NAME" CAPTURE ARGS for
+# each capture, two at a time (collectors, tshark and nfdump mostly wait on
+# each other), each pair's lines printed in order once it is done. Each job
+# has its own DETAIL and stops its own collectors if it ends early.
+export_each()
+{
+	local prefix=$1 args=$2 n=0 pids=() outs=()
+
+	shift 2
+	while [ $# -gt 0 ] || [ ${#pids[@]} -gt 0 ]; do
+		if [ $# -gt 0 ] && [ ${#pids[@]} -lt 2 ]; then
+			n=$((n + 1))
+			outs+=("$TMP/job.$n")
+			# shellcheck disable=SC2030,SC2086 # DETAIL is the job's own; args are words
+			(
+				trap '[ ${#BG_PIDS[@]} -eq 0 ] || kill "${BG_PIDS[@]}" 2>/dev/null' EXIT
+				DETAIL=$TMP/job.$n.detail
+				: >"$DETAIL"
+				export_file "$prefix ${1##*/}" "$1" $args
+			) >"$TMP/job.$n" 2>&1 &
+			pids+=($!)
+			shift
+			continue
+		fi
+		# The older job first, so that the lines keep the captures' order.
+		wait "${pids[0]}"
+		cat "${outs[0]}"
+		rm -f "${outs[0]}" "${outs[0]}.detail"
+		pids=("${pids[@]:1}")
+		outs=("${outs[@]:1}")
+	done
+}
+
 test_generated()
 {
-	local t=generated dir cap
+	local t=generated dir
 
 	need_tools "$t" nfcapd nfdump nfacctd tshark tcpdump python3 || return 0
 	need_root "$t" || return 0
@@ -52,9 +85,8 @@ test_generated()
 		fail "$t" "pcapgen rules failed"
 		return
 	}
-	for cap in $(captures_in "$dir"); do
-		export_file "gen ${cap##*/}" "$cap" -j 2
-	done
+	# shellcheck disable=SC2046 # one word per capture
+	export_each gen "-j 2" $(captures_in "$dir")
 	coverage "gen: IP octets"
 }
 
@@ -75,7 +107,7 @@ coverage()
 
 test_corpus()
 {
-	local t=corpus cap
+	local t=corpus
 
 	if [ -z "$CORPUS" ] || [ ! -d "$CORPUS" ]; then
 		skip "$t" "no corpus folder (${CORPUS:-none given})"
@@ -84,9 +116,8 @@ test_corpus()
 	need_tools "$t" nfcapd nfdump nfacctd tshark tcpdump python3 || return 0
 	need_root "$t" || return 0
 	make_tmp && trap cleanup EXIT
-	for cap in $(captures_in "$CORPUS"); do
-		export_file "corpus ${cap##*/}" "$cap"
-	done
+	# shellcheck disable=SC2046 # one word per capture
+	export_each corpus "" $(captures_in "$CORPUS")
 	coverage "corpus: IP octets"
 }
 

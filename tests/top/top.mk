@@ -12,7 +12,8 @@ test-top: $(NASOONE_BIN) $(OUTPUT)/pcapgen
 	$(Q)bash tests/top/run.sh $(NASOONE_BIN) $(OUTPUT)/pcapgen $(OUTPUT)/top
 
 # The view's cost (not a test): tests/bench/top_bench.sh, run by `make bench`.
-TOP_BENCH_OBJS := $(OUTPUT)/obj/cli/top_model.o $(OUTPUT)/obj/cli/top_filter.o
+TOP_BENCH_OBJS := $(OUTPUT)/obj/cli/top_model.o $(OUTPUT)/obj/cli/top_rates.o \
+	$(OUTPUT)/obj/cli/top_filter.o
 
 $(OUTPUT)/top_bench: tests/bench/top_bench.c $(TOP_BENCH_OBJS) $(OUTPUT)/libnasoone.a
 	$(call msg,CC,$@)

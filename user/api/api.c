@@ -596,11 +596,13 @@ static int reading_error(struct nasoone *n)
 	if (!n->pipeline)
 		return 0;
 	err = pipeline_error(n->pipeline, &text);
+	/* -EPIPE: a consumer (the report) failed; the rest come from the source. */
 	code = err == 0		 ? 0
+	       : err == -EPIPE	 ? NASOONE_EOUTPUT
 	       : err == -EBADMSG ? NASOONE_ECORRUPT
 	       : err == -ENOMEM	 ? NASOONE_ENOMEM
-	       : err == -EIO	 ? NASOONE_ECAPTURE
-				 : NASOONE_EOUTPUT;
+	       : err == -EINVAL	 ? NASOONE_EFILTER
+				 : NASOONE_ECAPTURE;
 	if (code)
 		api_fail(n, code, "%s", text);
 	return code;

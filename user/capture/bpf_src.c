@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "capture/bpf_src.h"
+#include "capture/bpf_src_impl.h"
 #include "capture/cpumask.h"
 #include "nasoone.skel.h"
 #include "nasoone/flow.h"
@@ -32,40 +32,6 @@
 #define TC_VERDICT_PASS	  (-1) /* TCX_NEXT = TC_ACT_UNSPEC: later programs still run */
 #define XDP_VERDICT_PASS  2    /* XDP_PASS */
 #define DRAIN_BATCH	  1024 /* entries read per syscall, on the drain thread's stack */
-#define REPLAY_MIN_FRAME  14   /* BPF_PROG_TEST_RUN wants at least an Ethernet header */
-/*
- * BPF_PROG_TEST_RUN builds a TC skb in one page (4096 bytes less headroom
- * and shared info), so longer frames are replayed cut to this size; their
- * length still comes from the capture (replay_len), and the headers that
- * decide the flow are far shorter.
- */
-#define REPLAY_TC_MAX_FRAME 3072
-
-struct bpf_src {
-	struct nasoone_bpf *skel;
-	enum bpf_src_mode mode;
-	bool replay;
-	unsigned int ncpus; /* slots of the outer map: one per possible CPU */
-	uint64_t *online;   /* the CPUs online at open, the only ones with maps */
-	/* Per CPU: the map in its slot and the next one, or -1; IPv6 ("flows") and IPv4 ("flows4").
-	 */
-	int *active, *spare;
-	int *active4, *spare4;
-	uint32_t flows_per_cpu;
-	int filter_fds[2]; /* translated filter programs (XDP, TC), or -1 */
-	int links[2];	   /* ingress and egress bpf_link fds, or -1 */
-	bool netlink[2];   /* ingress/egress attached as netlink cls_bpf instead */
-	int ifindex;
-	struct ring_buffer *ring;
-	/* Set for the duration of bpf_src_poll_ring(): the ring callback's context. */
-	bpf_src_row_fn ring_fn;
-	void *ring_ctx;
-	uint64_t *ring_full;
-	uint64_t last_fill_max;	     /* most entries found in one retired map */
-	uint64_t filtered_published; /* the largest filtered count bpf_src_stats() gave */
-	uint64_t replay_refused;     /* short frames the TC test run refuses, all skipped */
-	char description[256];
-};
 
 /*
  * The program stamps packets with bpf_ktime_get_boot_ns(), CLOCK_BOOTTIME:
@@ -196,6 +162,22 @@ static int fill_slots(struct bpf_src *b)
 	return 0;
 }
 
+/*
+ * Only the programs this mode runs go through the verifier, which takes most
+ * of a start (a TC program about a second): XDP on ingress and TC on egress
+ * live, TC on both with --mode tc, the ingress program alone for a replay.
+ */
+static void choose_programs(struct bpf_src *b)
+{
+	bool xdp = b->mode == BPF_SRC_XDP, live = !b->replay;
+
+	bpf_program__set_autoload(b->skel->progs.nasoone_xdp, xdp);
+	bpf_program__set_autoload(b->skel->progs.nasoone_xdp_account, xdp);
+	bpf_program__set_autoload(b->skel->progs.nasoone_tc_ingress, !xdp);
+	bpf_program__set_autoload(b->skel->progs.nasoone_tc_egress, live);
+	bpf_program__set_autoload(b->skel->progs.nasoone_tc_account, !xdp || live);
+}
+
 static int install_programs(struct bpf_src *b, const char *filter, char *err, size_t errlen)
 {
 	struct {
@@ -213,6 +195,8 @@ static int install_programs(struct bpf_src *b, const char *filter, char *err, si
 	int i, fd, array;
 
 	for (i = 0; i < 2; i++) {
+		if (!bpf_program__autoload(chains[i].account))
+			continue; /* a hook this mode does not attach */
 		array = bpf_map__fd(chains[i].array);
 		slot = NN_PROG_ACCOUNT;
 		fd = bpf_program__fd(chains[i].account);
@@ -405,6 +389,7 @@ int bpf_src_open(struct bpf_src **out, const struct bpf_src_opts *opts, char *er
 	bpf_map__set_max_entries(b->skel->maps.flows4, b->ncpus);
 	if (opts->ring_bytes)
 		bpf_map__set_max_entries(b->skel->maps.overflow, opts->ring_bytes);
+	choose_programs(b);
 	ret = nasoone_bpf__load(b->skel);
 	if (ret == -EINVAL)
 		ret = -EOPNOTSUPP; /* a verifier refusal: this kernel cannot run it */
@@ -581,194 +566,9 @@ int bpf_src_poll_ring(struct bpf_src *b, int timeout_ms, bpf_src_row_fn fn, void
 	return ret == -EINTR ? 0 : ret;
 }
 
-/* Captures of other link types are replayed as Ethernet frames carrying the same IP packet. */
-static size_t as_ethernet(const struct packet *p, uint8_t *frame, size_t size)
-{
-	size_t hdr = 0, len;
-	uint16_t ethertype = 0;
-	const uint8_t *d = p->data;
-
-	switch (p->linktype) {
-	case 1:
-		len = p->caplen < size ? p->caplen : size;
-		memcpy(frame, d, len);
-		return len;
-	case 113: /* SLL: protocol at 14 */
-	case 276: /* SLL2: protocol at 0 */
-		hdr = p->linktype == 113 ? 16 : 20;
-		if (p->caplen >= hdr)
-			ethertype = (uint16_t)(d[p->linktype == 113 ? 14 : 0] << 8 |
-					       d[p->linktype == 113 ? 15 : 1]);
-		break;
-	case 0:
-	case 108: /* BSD loopback: a 4-byte family in either byte order */
-		hdr = 4;
-		if (p->caplen >= 4) {
-			uint32_t be = (uint32_t)d[0] << 24 | d[1] << 16 | d[2] << 8 | d[3];
-			uint32_t le = (uint32_t)d[3] << 24 | d[2] << 16 | d[1] << 8 | d[0];
-			uint32_t fam = p->linktype == 108 || be < 256 ? be : le;
-
-			ethertype = fam == 2				    ? 0x0800
-				    : (fam == 24 || fam == 28 || fam == 30) ? 0x86dd
-									    : 0;
-		}
-		break;
-	case 12:
-	case 14:
-	case 101:
-	case 228:
-	case 229:
-		if (p->caplen >= 1)
-			ethertype = p->linktype == 228	 ? 0x0800
-				    : p->linktype == 229 ? 0x86dd
-				    : (d[0] >> 4) == 4	 ? 0x0800
-				    : (d[0] >> 4) == 6	 ? 0x86dd
-							 : 0;
-		break;
-	default:
-		break; /* nothing counts: an empty ethertype makes the program skip it */
-	}
-	memset(frame, 0, 14);
-	frame[12] = (uint8_t)(ethertype >> 8);
-	frame[13] = (uint8_t)ethertype;
-	len = p->caplen > hdr ? p->caplen - hdr : 0;
-	if (len > size - 14)
-		len = size - 14;
-	memcpy(frame + 14, d + hdr, len);
-	return 14 + len;
-}
-
-int bpf_src_replay(struct bpf_src *b, const struct packet *p)
-{
-	static __thread uint8_t frame[262144 + 64];
-	struct bpf_program *prog = b->mode == BPF_SRC_XDP ? b->skel->progs.nasoone_xdp
-							  : b->skel->progs.nasoone_tc_ingress;
-	size_t len = as_ethernet(p, frame, sizeof(frame));
-	LIBBPF_OPTS(bpf_test_run_opts, run, .data_in = frame, .repeat = 1);
-
-	if (b->mode == BPF_SRC_TC && len > REPLAY_TC_MAX_FRAME)
-		len = REPLAY_TC_MAX_FRAME;
-	if (len < REPLAY_MIN_FRAME) {
-		memset(frame + len, 0, REPLAY_MIN_FRAME - len);
-		len = REPLAY_MIN_FRAME;
-	}
-	run.data_size_in = (__u32)len;
-	/* The capture's time and wire length, instead of the clock and the copy's length. */
-	b->skel->bss->replay_ts_ms = p->ts_ms;
-	b->skel->bss->replay_len = p->len;
-	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &run)) {
-		int err = -errno;
-		struct nn_pkt pkt;
-
-		/*
-		 * The TC test run refuses some frames cut inside the IP header.
-		 * Such a frame cannot count anywhere; count it as the program
-		 * would (seen and skipped), after checking with the parser.
-		 */
-		if (err == -EINVAL && b->mode == BPF_SRC_TC && packet_parse(p, &pkt) < 0) {
-			b->replay_refused++;
-			return 0;
-		}
-		return err;
-	}
-	return 0;
-}
-
 void bpf_src_set_paused(struct bpf_src *b, bool paused)
 {
 	__atomic_store_n(&b->skel->bss->paused, paused ? 1 : 0, __ATOMIC_RELEASE);
-}
-
-/* One counter summed over every possible CPU; values has room for them all. */
-static uint64_t stat_sum(struct bpf_src *b, uint64_t *values, __u32 index)
-{
-	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.stats), &index, values))
-		return 0;
-	return percpu_sum(values, b->ncpus);
-}
-
-/*
- * A program adds a packet to SEEN, then to PAUSED or FILTER_PASSED, then to
- * one of COUNTED (then OVERFLOW), UNATTRIBUTED or a SKIP_* counter, while
- * userspace reads the counters one syscall after another. Read in the
- * reverse order, a counter is read after every counter a packet reaches
- * later, so no part exceeds its whole and nothing wraps.
- *
- * The filter's rejects are counted nowhere: filtered is seen - paused -
- * passed. With SEEN read before FILTER_PASSED that is a lower bound (the
- * packets seen meanwhile may be passed too: clamped at 0); with SEEN read
- * after it, an upper bound that counts every packet seen during the read
- * (the thread may sleep between the reads) as filtered. The lower bound,
- * never below what was published before, keeps filtered monotone; once
- * no packet arrives any more (the last statistics, after detach) it is
- * exact. Between the two it can be ahead by the packets that were between
- * SEEN and FILTER_PASSED during a read: one per CPU (a TC GSO packet: its
- * segments).
- */
-static void read_stats(struct bpf_src *b, uint64_t *v, struct nasoone_stats *s)
-{
-	uint64_t seen_before = stat_sum(b, v, NN_STAT_SEEN);
-	uint64_t unattributed = stat_sum(b, v, NN_STAT_UNATTRIBUTED);
-	uint64_t overflow = stat_sum(b, v, NN_STAT_OVERFLOW);
-	uint64_t counted = stat_sum(b, v, NN_STAT_COUNTED);
-	uint64_t skipped =
-		stat_sum(b, v, NN_STAT_SKIP_NOT_IP) + stat_sum(b, v, NN_STAT_SKIP_TRUNCATED) +
-		stat_sum(b, v, NN_STAT_SKIP_MALFORMED) + stat_sum(b, v, NN_STAT_SKIP_PROTO) +
-		stat_sum(b, v, NN_STAT_SKIP_FRAGMENT);
-	uint64_t passed = stat_sum(b, v, NN_STAT_FILTER_PASSED);
-	uint64_t paused = stat_sum(b, v, NN_STAT_PAUSED);
-	uint64_t seen = stat_sum(b, v, NN_STAT_SEEN);
-	uint64_t filtered = 0, published;
-	struct bpf_prog_info info;
-	__u32 len = sizeof(info);
-	int i;
-
-	if (seen_before > paused + passed)
-		filtered = seen_before - paused - passed;
-	/* Readers may overlap: a lock-free maximum, as for last_fill_max. */
-	published = __atomic_load_n(&b->filtered_published, __ATOMIC_RELAXED);
-	while (filtered > published &&
-	       !__atomic_compare_exchange_n(&b->filtered_published, &published, filtered, true,
-					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		;
-	if (filtered < published)
-		filtered = published;
-	/* Weakly ordered CPUs may still show a later stage first: never wrap. */
-	if (seen < paused + passed + filtered)
-		seen = paused + passed + filtered;
-	s->received = seen + b->replay_refused;
-	s->paused = paused;
-	s->filtered = filtered;
-	s->counted = counted;
-	s->skipped = skipped + b->replay_refused;
-	s->overflow = overflow;
-	s->unattributed = unattributed;
-	s->map_fill_max = b->last_fill_max;
-	s->map_capacity = b->flows_per_cpu;
-	s->run_time_ns = s->run_count = 0;
-	/* Kernel run-time statistics exist only with kernel.bpf_stats_enabled=1. */
-	struct bpf_program *progs[] = { b->skel->progs.nasoone_xdp,
-					b->skel->progs.nasoone_tc_ingress,
-					b->skel->progs.nasoone_tc_egress };
-	for (i = 0; i < 3; i++) {
-		memset(&info, 0, sizeof(info));
-		len = sizeof(info);
-		if (!bpf_obj_get_info_by_fd(bpf_program__fd(progs[i]), &info, &len)) {
-			s->run_time_ns += info.run_time_ns;
-			s->run_count += info.run_cnt;
-		}
-	}
-}
-
-void bpf_src_stats(struct bpf_src *b, struct nasoone_stats *s)
-{
-	/* A value per possible CPU: malloc()ed, there can be thousands. */
-	uint64_t *v = calloc(b->ncpus, sizeof(*v));
-
-	if (!v)
-		return; /* the caller's values stay as they were */
-	read_stats(b, v, s);
-	free(v);
 }
 
 void bpf_src_detach(struct bpf_src *b)

@@ -135,7 +135,7 @@ static const struct bpf_program *filter_for(struct source *s, int linktype, int 
 			return &s->filters[i].prog;
 	if (s->nfilters == MAX_LINKTYPES) {
 		*ret = -EINVAL;
-		snprintf(s->err, sizeof(s->err), "%s: more than %d link types", s->path,
+		snprintf(s->err, sizeof(s->err), "more than %d link types in one file",
 			 MAX_LINKTYPES);
 		return NULL;
 	}
@@ -410,6 +410,20 @@ static int next_frame(struct source *s, struct packet *p)
 	return -EBADMSG;
 }
 
+/* The frame after the last one received has a link type the filter cannot compile for. */
+static int unfilterable(struct source *s, int linktype, int ret)
+{
+	char why[sizeof(s->err)];
+	const char *detail = strstr(s->err, "': ");
+
+	/* compile_on() says "bad filter expression 'EXPR': WHY": keep WHY. */
+	snprintf(why, sizeof(why), "%s", detail ? detail + 3 : s->err);
+	snprintf(s->err, sizeof(s->err),
+		 "%.256s: packet %llu: the filter '%.128s' cannot run on its link type %d: %.256s",
+		 s->path, (unsigned long long)s->counters.received + 1, s->filter, linktype, why);
+	return ret;
+}
+
 /* A packet that passed the filter. */
 static int counted_in(struct source *s)
 {
@@ -437,12 +451,19 @@ int source_next(struct source *s, struct packet *p)
 			return -ENODATA;
 		if (ret != 1)
 			return ret;
-		s->counters.received++;
-		if (!s->filter)
+		if (!s->filter) {
+			s->counters.received++;
 			return counted_in(s);
+		}
+		/*
+		 * A later pcapng interface may bring a link type the filter
+		 * cannot compile for: reading ends there, and that frame, like
+		 * a damaged record, is not received (received = passed + filtered).
+		 */
 		prog = filter_for(s, p->linktype, &ret);
 		if (!prog)
-			return ret;
+			return unfilterable(s, p->linktype, ret);
+		s->counters.received++;
 		hdr.caplen = p->caplen;
 		hdr.len = p->len;
 		if (pcap_offline_filter(prog, &hdr, p->data))

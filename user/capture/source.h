@@ -46,7 +46,8 @@ int source_open_live(struct source **out, const char *ifname, const char *filter
 /*
  * The next frame that passes the filter: 1, 0 when a live capture has
  * nothing for now (timeout), -ENODATA at the end of a file, or -EBADMSG
- * (damaged file) / -EIO (capture failed) with source_error() set.
+ * (damaged file) / -EIO (capture failed) / -EINVAL (the filter cannot
+ * compile for a later pcapng interface's link type) with source_error() set.
  */
 int source_next(struct source *s, struct packet *p);
 const char *source_error(struct source *s);

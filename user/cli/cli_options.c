@@ -16,6 +16,8 @@
 #define DURATION_MAX	(10l * 365 * 86400)
 #define BUFFER_KIB_MAX	(INT_MAX / 1024) /* libpcap takes an int of bytes */
 #define FILTER_FILE_MAX (1 << 20)
+#define REFRESH_MIN	0.1 /* nasoone top -d, seconds */
+#define REFRESH_MAX	60
 
 /* Long options without a letter. */
 enum {
@@ -34,136 +36,258 @@ enum {
 	OPT_EXPORT_DOMAIN,
 	OPT_CONFIG,
 	OPT_PRINT_CONFIG,
+	OPT_REPORT,
+	OPT_EXIT_AT_END,
 };
 
-static const char usage_text[] =
-	"Usage: nasoone [-npqv] [-c COUNT] [-B KIB] [-F FILE] [-j THREADS] [-t SECONDS]\n"
-	"               [-m MODE] [-w REPORT] [-Z USER] [-r FILE | -i IFACE] [expression]\n"
-	"       nasoone -D | -h | --version\n"
-	"       nasoone top [options] [-r FILE | -i IFACE | --report REPORT]  (the live view)\n"
-	"\n"
-	"Write one report row per directional 4-tuple (source ip and port,\n"
-	"destination ip and port) of the TCP and UDP traffic read from a capture\n"
-	"file or captured live on an interface.\n"
-	"\n"
-	"Options:\n"
-	"  -r, --read FILE          read packets from FILE (pcap, pcapng, gzip'd)\n"
-	"  -i, --interface IFACE    capture live on IFACE, or on 'any' (libpcap) (default:\n"
-	"                           the first interface that is up, has an address and\n"
-	"                           is not loopback)\n"
-	"  -w, --write REPORT       write the report to REPORT ('-' or none: standard\n"
-	"                           output); a regular file is rewritten atomically\n"
-	"                           every interval; a text report, never a capture file\n"
-	"      --force              replace REPORT if it exists\n"
-	"  -t, --interval SECONDS   rewrite the report every SECONDS (1-86400, default 10)\n"
-	"  -c, --count COUNT        stop after COUNT packets passed the filter\n"
-	"      --duration SECONDS   stop after SECONDS\n"
-	"  -F, --filter-file FILE   read the filter expression from FILE ('#' starts a\n"
-	"                           comment)\n"
-	"  -p, --no-promiscuous-mode  leave the interface's promiscuous mode alone\n"
-	"  -B, --buffer-size KIB    libpcap's capture buffer in KiB (default 32768)\n"
-	"  -Z, --relinquish-privileges USER\n"
-	"                           once the capture is open, run as USER (default as\n"
-	"                           root: nasoone if that user exists, else nobody;\n"
-	"                           -Z root keeps root)\n"
-	"  -j, --threads THREADS    counting threads (0-64, default 0 = one per CPU, less the "
-	"reader)\n"
-	"  -m, --mode MODE          capture path: auto (default: eBPF on an interface\n"
-	"                           when it can run and take the run, else libpcap;\n"
-	"                           libpcap for files), xdp (XDP ingress + TC egress),\n"
-	"                           tc (TC both ways), pcap; with -r, xdp and tc replay\n"
-	"                           the file through the in-kernel program\n"
-	"      --map-entries N      eBPF: flows per CPU map (default 65536)\n"
-	"      --ring-bytes N       eBPF: overflow ring size, a power of 2 (default 4 MiB)\n"
-	"      --drain-ms N         eBPF: drain period (default: half the interval)\n"
-	"      --format FORMAT      report format: nasoone (default), csv (RFC 4180),\n"
-	"                           json (JSON Lines)\n"
-	"      --idle-timeout S     a row ends after S seconds without a packet\n"
-	"                           (default 60 on an interface, never for a file)\n"
-	"      --active-timeout S   a row ends S seconds after its first packet\n"
-	"                           (default 300 on an interface, never for a file)\n"
-	"      --mode summary|detailed  what to show while running: a table of the\n"
-	"                           traffic per address every interval on stdout, or\n"
-	"                           one line per packet (libpcap path); the report\n"
-	"                           then goes only to -w\n"
-	"      --config FILE        read options and [alert NAME] rules from FILE\n"
-	"                           (the command line overrides it)\n"
-	"      --print-config       show the effective configuration and exit\n"
-	"      --max-flows N        rows in memory before the report is finished and\n"
-	"                           a new one begun (default 1000000 on an interface,\n"
-	"                           no limit for a file; 0: no limit)\n"
-	"  -G SECONDS               finish the report every SECONDS and begin a new\n"
-	"                           one; REPORT is then a strftime(3) pattern\n"
-	"      --flow-log FILE      every row that ends, one JSON line each with\n"
-	"                           its end reason ('-': standard output)\n"
-	"      --export TARGET      every row that ends as an IPFIX record to a collector:\n"
-	"                           [udp://|tcp://]HOST[:PORT] (default udp, port 4739)\n"
-	"      --export-domain ID   IPFIX observation domain id (default 1)\n"
-	"  -n                       accepted: addresses are always numeric\n"
-	"  -q                       quiet: no path line, no statistics at the end\n"
-	"  -v                       verbose: the path line for files too, and the user\n"
-	"                           and capabilities left after the drop\n"
-	"  -D, --list-interfaces    list the capture devices and exit\n"
-	"  -h, --help               show this help and exit\n"
-	"      --version            show the version and exit\n"
-	"  expression               a pcap-filter(7) expression; only matching packets\n"
-	"                           are counted\n"
-	"\n"
-	"Signals and keys (keys when standard input is a terminal):\n"
-	"  SIGUSR1, s                     print the statistics to stderr\n"
-	"  SIGRTMIN, p                    pause\n"
-	"  SIGRTMIN+1, SIGUSR2, r         resume\n"
-	"  SIGINT, SIGTERM, q             stop, write the final report and exit\n"
-	"\n"
-	"EXAMPLES:\n"
-	"  nasoone -r trace.pcap                    report of a capture file on stdout\n"
-	"  nasoone -r trace.pcap.gz -w report.txt   the same into report.txt\n"
-	"  nasoone -r trace.pcap -j 1 udp port 53   DNS over UDP only, one thread\n"
-	"  nasoone -i eth0 -w /tmp/r.txt --force -t 5  live on eth0, rewritten every 5 s\n"
-	"  nasoone -i eth0 -c 1000 -F dns.filter    the first 1000 packets the filter takes\n"
-	"  nasoone -i eth0 --mode tc                live on eth0 through TC only\n"
-	"  nasoone -r trace.pcap --mode xdp         replay a file through the XDP program\n"
-	"  nasoone -D                               list the capture devices\n";
+/* Which command takes an option (bits of enum cli_command). */
+#define FOR_MAIN (1u << CLI_MAIN)
+#define FOR_TOP	 (1u << CLI_TOP)
+#define FOR_BOTH (FOR_MAIN | FOR_TOP)
 
-static const struct option long_options[] = {
-	{ "read", required_argument, NULL, 'r' },
-	{ "interface", required_argument, NULL, 'i' },
-	{ "write", required_argument, NULL, 'w' },
-	{ "interval", required_argument, NULL, 't' },
-	{ "threads", required_argument, NULL, 'j' },
-	{ "force", no_argument, NULL, OPT_FORCE },
-	{ "count", required_argument, NULL, 'c' },
-	{ "duration", required_argument, NULL, OPT_DURATION },
-	{ "filter-file", required_argument, NULL, 'F' },
-	{ "no-promiscuous-mode", no_argument, NULL, 'p' },
-	{ "buffer-size", required_argument, NULL, 'B' },
-	{ "relinquish-privileges", required_argument, NULL, 'Z' },
-	{ "mode", required_argument, NULL, 'm' },
-	{ "map-entries", required_argument, NULL, OPT_MAP_ENTRIES },
-	{ "ring-bytes", required_argument, NULL, OPT_RING_BYTES },
-	{ "drain-ms", required_argument, NULL, OPT_DRAIN_MS },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
-	{ "active-timeout", required_argument, NULL, OPT_ACTIVE_TIMEOUT },
-	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
-	{ "flow-log", required_argument, NULL, OPT_FLOW_LOG },
-	{ "export", required_argument, NULL, OPT_EXPORT },
-	{ "export-domain", required_argument, NULL, OPT_EXPORT_DOMAIN },
-	{ "rotation", required_argument, NULL, 'G' }, /* -G, as a key of a configuration file */
-	{ "config", required_argument, NULL, OPT_CONFIG },
-	{ "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
-	{ "list-interfaces", no_argument, NULL, 'D' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 },
+/*
+ * One option of either command: its names, the commands that take it and
+ * its --help lines, in the order --help lists them. An entry without val
+ * is a help line only; one without a name has a letter only.
+ */
+struct cli_option {
+	const char *name;
+	int has_arg;
+	int val; /* the letter, or OPT_* */
+	unsigned int commands;
+	const char *help;
+	const char *top_help; /* nasoone top's lines where they differ */
 };
+
+static const struct cli_option specs[] = {
+	{ "read", required_argument, 'r', FOR_BOTH,
+	  "  -r, --read FILE          read packets from FILE (pcap, pcapng, gzip'd)\n", NULL },
+	{ "interface", required_argument, 'i', FOR_BOTH,
+	  "  -i, --interface IFACE    capture live on IFACE, or on 'any' (libpcap) (default:\n"
+	  "                           the first interface that is up, has an address and\n"
+	  "                           is not loopback)\n",
+	  NULL },
+	{ "write", required_argument, 'w', FOR_BOTH,
+	  "  -w, --write REPORT       write the report to REPORT ('-' or none: standard\n"
+	  "                           output); a regular file is rewritten atomically\n"
+	  "                           every interval; a text report, never a capture file\n",
+	  "  -w, --write REPORT       also write the report (the final one on q)\n" },
+	{ "force", no_argument, OPT_FORCE, FOR_BOTH,
+	  "      --force              replace REPORT if it exists\n", NULL },
+	{ "interval", required_argument, 't', FOR_BOTH,
+	  "  -t, --interval SECONDS   rewrite the report every SECONDS (1-86400, default 10)\n",
+	  NULL },
+	{ "count", required_argument, 'c', FOR_MAIN,
+	  "  -c, --count COUNT        stop after COUNT packets passed the filter\n", NULL },
+	{ "duration", required_argument, OPT_DURATION, FOR_MAIN,
+	  "      --duration SECONDS   stop after SECONDS\n", NULL },
+	{ "filter-file", required_argument, 'F', FOR_MAIN,
+	  "  -F, --filter-file FILE   read the filter expression from FILE ('#' starts a\n"
+	  "                           comment)\n",
+	  NULL },
+	{ "no-promiscuous-mode", no_argument, 'p', FOR_MAIN,
+	  "  -p, --no-promiscuous-mode  leave the interface's promiscuous mode alone\n", NULL },
+	{ "buffer-size", required_argument, 'B', FOR_MAIN,
+	  "  -B, --buffer-size KIB    libpcap's capture buffer in KiB (default 32768)\n", NULL },
+	{ "relinquish-privileges", required_argument, 'Z', FOR_MAIN,
+	  "  -Z, --relinquish-privileges USER\n"
+	  "                           once the capture is open, run as USER (default as\n"
+	  "                           root: nasoone if that user exists, else nobody;\n"
+	  "                           -Z root keeps root)\n",
+	  NULL },
+	{ "threads", required_argument, 'j', FOR_BOTH,
+	  "  -j, --threads THREADS    counting threads (0-64, default 0 = one per CPU, less the "
+	  "reader)\n",
+	  NULL },
+	{ "mode", required_argument, 'm', FOR_BOTH,
+	  "  -m, --mode MODE          capture path: auto (default: eBPF on an interface\n"
+	  "                           when it can run and take the run, else libpcap;\n"
+	  "                           libpcap for files), xdp (XDP ingress + TC egress),\n"
+	  "                           tc (TC both ways), pcap; with -r, xdp and tc replay\n"
+	  "                           the file through the in-kernel program\n",
+	  NULL },
+	{ "map-entries", required_argument, OPT_MAP_ENTRIES, FOR_MAIN,
+	  "      --map-entries N      eBPF: flows per CPU map (default 65536)\n", NULL },
+	{ "ring-bytes", required_argument, OPT_RING_BYTES, FOR_MAIN,
+	  "      --ring-bytes N       eBPF: overflow ring size, a power of 2 (default 4 MiB)\n",
+	  NULL },
+	{ "drain-ms", required_argument, OPT_DRAIN_MS, FOR_MAIN,
+	  "      --drain-ms N         eBPF: drain period (default: half the interval)\n", NULL },
+	{ "format", required_argument, OPT_FORMAT, FOR_BOTH,
+	  "      --format FORMAT      report format: nasoone (default), csv (RFC 4180),\n"
+	  "                           json (JSON Lines)\n",
+	  NULL },
+	{ "idle-timeout", required_argument, OPT_IDLE_TIMEOUT, FOR_BOTH,
+	  "      --idle-timeout S     a row ends after S seconds without a packet\n"
+	  "                           (default 60 on an interface, never for a file)\n",
+	  NULL },
+	{ "active-timeout", required_argument, OPT_ACTIVE_TIMEOUT, FOR_BOTH,
+	  "      --active-timeout S   a row ends S seconds after its first packet\n"
+	  "                           (default 300 on an interface, never for a file)\n",
+	  NULL },
+	/* -m's other values: what nasoone shows (nasoone top is a view of its own). */
+	{ NULL, 0, 0, FOR_MAIN,
+	  "      --mode summary|detailed  what to show while running: a table of the\n"
+	  "                           traffic per address every interval on stdout, or\n"
+	  "                           one line per packet (libpcap path); the report\n"
+	  "                           then goes only to -w\n",
+	  NULL },
+	{ "config", required_argument, OPT_CONFIG, FOR_MAIN,
+	  "      --config FILE        read options and [alert NAME] rules from FILE\n"
+	  "                           (the command line overrides it)\n",
+	  NULL },
+	{ "print-config", no_argument, OPT_PRINT_CONFIG, FOR_MAIN,
+	  "      --print-config       show the effective configuration and exit\n", NULL },
+	{ "max-flows", required_argument, OPT_MAX_FLOWS, FOR_BOTH,
+	  "      --max-flows N        rows in memory before the report is finished and\n"
+	  "                           a new one begun (default 1000000 on an interface,\n"
+	  "                           no limit for a file; 0: no limit)\n",
+	  NULL },
+	/* --rotation: -G as a key of a configuration file. */
+	{ "rotation", required_argument, 'G', FOR_MAIN,
+	  "  -G SECONDS               finish the report every SECONDS and begin a new\n"
+	  "                           one; REPORT is then a strftime(3) pattern\n",
+	  NULL },
+	{ "flow-log", required_argument, OPT_FLOW_LOG, FOR_MAIN,
+	  "      --flow-log FILE      every row that ends, one JSON line each with\n"
+	  "                           its end reason ('-': standard output)\n",
+	  NULL },
+	{ "export", required_argument, OPT_EXPORT, FOR_MAIN,
+	  "      --export TARGET      every row that ends as an IPFIX record to a collector:\n"
+	  "                           [udp://|tcp://]HOST[:PORT] (default udp, port 4739)\n",
+	  NULL },
+	{ "export-domain", required_argument, OPT_EXPORT_DOMAIN, FOR_MAIN,
+	  "      --export-domain ID   IPFIX observation domain id (default 1)\n", NULL },
+	{ NULL, no_argument, 'n', FOR_MAIN,
+	  "  -n                       accepted: addresses are always numeric\n", NULL },
+	{ NULL, no_argument, 'q', FOR_MAIN,
+	  "  -q                       quiet: no path line, no statistics at the end\n", NULL },
+	{ NULL, no_argument, 'v', FOR_MAIN,
+	  "  -v                       verbose: the path line for files too, and the user\n"
+	  "                           and capabilities left after the drop\n",
+	  NULL },
+	{ "list-interfaces", no_argument, 'D', FOR_MAIN,
+	  "  -D, --list-interfaces    list the capture devices and exit\n", NULL },
+	{ "delay", required_argument, 'd', FOR_TOP,
+	  "  -d, --delay SECONDS      refresh every SECONDS (0.1-60, default 0.5)\n", NULL },
+	{ "report", required_argument, OPT_REPORT, FOR_TOP,
+	  "      --report REPORT      follow REPORT, rewritten by another nasoone -w REPORT\n",
+	  NULL },
+	{ "exit-at-end", no_argument, OPT_EXIT_AT_END, FOR_TOP,
+	  "      --exit-at-end        quit when the file is read to its end (default: the\n"
+	  "                           table stays, marked finished, until q)\n",
+	  NULL },
+	{ "help", no_argument, 'h', FOR_BOTH,
+	  "  -h, --help               show this help and exit\n", NULL },
+	{ "version", no_argument, OPT_VERSION, FOR_MAIN,
+	  "      --version            show the version and exit\n", NULL },
+	{ NULL, 0, 0, FOR_BOTH,
+	  "  expression               a pcap-filter(7) expression; only matching packets\n"
+	  "                           are counted\n",
+	  NULL },
+};
+
+#define SPEC_COUNT (sizeof(specs) / sizeof(specs[0]))
+
+/* What --help prints before and after the options, per command. */
+static const char *const usage_head[] = {
+	[CLI_MAIN] =
+		"Usage: nasoone [-npqv] [-c COUNT] [-B KIB] [-F FILE] [-j THREADS] [-t SECONDS]\n"
+		"               [-m MODE] [-w REPORT] [-Z USER] [-r FILE | -i IFACE] [expression]\n"
+		"       nasoone -D | -h | --version\n"
+		"       nasoone top [options] [-r FILE | -i IFACE | --report REPORT]  (the live "
+		"view)\n"
+		"\n"
+		"Write one report row per directional 4-tuple (source ip and port,\n"
+		"destination ip and port) of the TCP and UDP traffic read from a capture\n"
+		"file or captured live on an interface.\n"
+		"\n"
+		"Options:\n",
+	[CLI_TOP] = "Usage: nasoone top [--force] [-d SECONDS] [-j THREADS] [-t SECONDS] [-m "
+		    "MODE] [-w REPORT]\n"
+		    "                   [--exit-at-end] [-r FILE | -i IFACE] [expression]\n"
+		    "       nasoone top --report REPORT\n"
+		    "\n"
+		    "A live, sortable and filterable view of the rows of a capture (or of a "
+		    "report\n"
+		    "that another nasoone rewrites), refreshed every 0.5 s. Press ? in the view "
+		    "for\n"
+		    "the keys.\n"
+		    "\n"
+		    "Options (those of nasoone mean what they mean there):\n",
+};
+
+static const char *const usage_tail[] = {
+	[CLI_MAIN] =
+		"\n"
+		"Signals and keys (keys when standard input is a terminal):\n"
+		"  SIGUSR1, s                     print the statistics to stderr\n"
+		"  SIGRTMIN, p                    pause\n"
+		"  SIGRTMIN+1, SIGUSR2, r         resume\n"
+		"  SIGINT, SIGTERM, q             stop, write the final report and exit\n"
+		"\n"
+		"EXAMPLES:\n"
+		"  nasoone -r trace.pcap                    report of a capture file on stdout\n"
+		"  nasoone -r trace.pcap.gz -w report.txt   the same into report.txt\n"
+		"  nasoone -r trace.pcap -j 1 udp port 53   DNS over UDP only, one thread\n"
+		"  nasoone -i eth0 -w /tmp/r.txt --force -t 5  live on eth0, rewritten every 5 s\n"
+		"  nasoone -i eth0 -c 1000 -F dns.filter    the first 1000 packets the filter "
+		"takes\n"
+		"  nasoone -i eth0 --mode tc                live on eth0 through TC only\n"
+		"  nasoone -r trace.pcap --mode xdp         replay a file through the XDP program\n"
+		"  nasoone -D                               list the capture devices\n",
+	[CLI_TOP] = "",
+};
+
+static const char *const command_names[] = { [CLI_MAIN] = "nasoone", [CLI_TOP] = "nasoone top" };
+
+/* getopt_long()'s tables of each command, made from specs[] on first use. */
+static struct option long_options[2][SPEC_COUNT + 1];
+static char short_options[2][2 * SPEC_COUNT + 2];
+
+static void build_tables(enum cli_command cmd)
+{
+	struct option *lo = long_options[cmd];
+	char *so = short_options[cmd];
+
+	if (*so)
+		return;
+	*so++ = ':'; /* our own one-line messages for a missing argument */
+	for (size_t i = 0; i < SPEC_COUNT; i++) {
+		const struct cli_option *s = &specs[i];
+
+		if (!(s->commands & (1u << cmd)) || !s->val)
+			continue;
+		if (s->name)
+			*lo++ = (struct option){ s->name, s->has_arg, NULL, s->val };
+		if (s->val < 256) {
+			*so++ = (char)s->val;
+			if (s->has_arg == required_argument)
+				*so++ = ':';
+		}
+	}
+}
+
+static void print_usage(enum cli_command cmd)
+{
+	fputs(usage_head[cmd], stdout);
+	for (size_t i = 0; i < SPEC_COUNT; i++)
+		if (specs[i].commands & (1u << cmd))
+			fputs(cmd == CLI_TOP && specs[i].top_help ? specs[i].top_help
+								  : specs[i].help,
+			      stdout);
+	fputs(usage_tail[cmd], stdout);
+}
 
 /* "FILE:LINE" while a configuration file's value is checked, else NULL. */
 static const char *error_where;
+/* The command whose options are parsed, for its name in the error lines. */
+static enum cli_command error_command;
 
 const struct option *options_table(void)
 {
-	return long_options;
+	build_tables(CLI_MAIN);
+	return long_options[CLI_MAIN];
 }
 
 void options_error_where(const char *where)
@@ -176,11 +300,14 @@ __attribute__((format(printf, 1, 2))) static void usage_error(const char *fmt, .
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", error_where ? error_where : "nasoone");
+	fprintf(stderr, "%s: ", error_where ? error_where : command_names[error_command]);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputs(error_where ? "\n" : " (see nasoone --help)\n", stderr);
+	if (error_where)
+		fputc('\n', stderr);
+	else
+		fprintf(stderr, " (see %s --help)\n", command_names[error_command]);
 }
 
 /* A command-line option, for --print-config (under its long name). */
@@ -188,7 +315,7 @@ static int note_option(struct options *o, int c, const char *arg)
 {
 	if (c == OPT_CONFIG || c == OPT_PRINT_CONFIG)
 		return 0;
-	for (const struct option *lo = long_options; lo->name; lo++)
+	for (const struct option *lo = options_table(); lo->name; lo++)
 		if (lo->val == c)
 			return config_note(&o->cfg, lo->name, lo->has_arg ? arg : NULL);
 	return 0;
@@ -214,6 +341,23 @@ static int parse_bounded_long(const char *opt, const char *arg, long min, long m
 	if (errno == ERANGE || v < min || v > max) {
 		usage_error("%s value '%s' out of range: expected %ld to %ld", opt, arg, min, max);
 		return -ERANGE;
+	}
+	*out = v;
+	return 0;
+}
+
+/* As parse_bounded_long() for a decimal number that may have a fraction (nasoone top -d). */
+static int parse_bounded_double(const char *opt, const char *arg, double min, double max,
+				double *out)
+{
+	char *end;
+	double v = strtod(arg, &end);
+
+	/* Written so that NaN fails too. */
+	if (end == arg || *end || !(v >= min && v <= max)) {
+		usage_error("invalid %s value '%s': expected a number from %g to %g", opt, arg, min,
+			    max);
+		return -EINVAL;
 	}
 	*out = v;
 	return 0;
@@ -276,7 +420,8 @@ static int parse_format(const char *arg, enum nasoone_format *format)
 	return -1;
 }
 
-static int parse_mode(const char *arg, enum nasoone_mode *mode, enum view *view)
+/* The capture path, or (views) also what nasoone shows; nasoone top is a view of its own. */
+static int parse_mode(const char *arg, bool views, enum nasoone_mode *mode, enum view *view)
 {
 	static const char *const names[] = { [NASOONE_MODE_AUTO] = "auto",
 					     [NASOONE_MODE_XDP] = "xdp",
@@ -285,7 +430,8 @@ static int parse_mode(const char *arg, enum nasoone_mode *mode, enum view *view)
 	unsigned int i;
 
 	/* The article's [general] mode: what is shown, apart from the capture path. */
-	if (!strcmp(arg, "summary") || !strcmp(arg, "detailed") || !strcmp(arg, "report")) {
+	if (views &&
+	    (!strcmp(arg, "summary") || !strcmp(arg, "detailed") || !strcmp(arg, "report"))) {
 		*view = arg[0] == 's' ? VIEW_SUMMARY : arg[0] == 'd' ? VIEW_DETAILED : VIEW_REPORT;
 		return 0;
 	}
@@ -295,9 +441,12 @@ static int parse_mode(const char *arg, enum nasoone_mode *mode, enum view *view)
 			return 0;
 		}
 	}
-	usage_error("unknown mode '%s': use auto, xdp, tc or pcap (the path), or summary, "
-		    "detailed or report (what is shown)",
-		    arg);
+	if (views)
+		usage_error("unknown mode '%s': use auto, xdp, tc or pcap (the path), or summary, "
+			    "detailed or report (what is shown)",
+			    arg);
+	else
+		usage_error("unknown mode '%s': use auto, xdp, tc or pcap", arg);
 	return -1;
 }
 
@@ -377,7 +526,9 @@ static char *read_filter_file(const char *path)
 
 int parse_args(int argc, char **argv, struct options *o)
 {
+	enum cli_command cmd = o->command;
 	char name[8];
+	double d;
 	long v;
 	int c;
 
@@ -387,11 +538,13 @@ int parse_args(int argc, char **argv, struct options *o)
 		o->export.domain = 1;
 		o->initialized = true;
 	}
+	build_tables(cmd);
+	error_command = cmd;
 	opterr = 0; /* our own one-line messages */
 	optind = 0; /* the file's options, then the command line */
-	while ((c = getopt_long(argc, argv, ":r:i:w:t:j:m:c:F:B:Z:G:pnqvDh", long_options, NULL)) !=
-	       -1) {
-		if (!o->in_config && note_option(o, c, optarg))
+	while ((c = getopt_long(argc, argv, short_options[cmd], long_options[cmd], NULL)) != -1) {
+		/* --print-config shows nasoone's options; nasoone top has no configuration file. */
+		if (cmd == CLI_MAIN && !o->in_config && note_option(o, c, optarg))
 			return EXIT_FAILURE;
 		switch (c) {
 		case 'r':
@@ -477,7 +630,7 @@ int parse_args(int argc, char **argv, struct options *o)
 			o->verbose = o->verbose < 0 ? 1 : o->verbose + 1;
 			break;
 		case 'm':
-			if (parse_mode(optarg, &o->mode, &o->view))
+			if (parse_mode(optarg, cmd == CLI_MAIN, &o->mode, &o->view))
 				return EXIT_USAGE;
 			break;
 		case OPT_MAP_ENTRIES:
@@ -530,8 +683,19 @@ int parse_args(int argc, char **argv, struct options *o)
 		case 'D':
 			o->list = true;
 			break;
+		case 'd':
+			if (parse_bounded_double("-d", optarg, REFRESH_MIN, REFRESH_MAX, &d))
+				return EXIT_USAGE;
+			o->refresh_ms = (unsigned int)(d * 1000 + 0.5);
+			break;
+		case OPT_REPORT:
+			o->report = optarg;
+			break;
+		case OPT_EXIT_AT_END:
+			o->exit_at_end = true;
+			break;
 		case 'h':
-			fputs(usage_text, stdout);
+			print_usage(cmd);
 			return -1;
 		case OPT_VERSION:
 			printf("nasoone %s\n", NASOONE_VERSION);
@@ -554,8 +718,16 @@ int parse_args(int argc, char **argv, struct options *o)
 			return EXIT_USAGE;
 		}
 	}
-	if (o->file && o->device) {
+	if (o->file && o->device && cmd == CLI_MAIN) {
 		usage_error("-r and -i cannot be used together: read a file or capture live");
+		return EXIT_USAGE;
+	}
+	if (!!o->file + !!o->device + !!o->report > 1) {
+		usage_error("use one of -r FILE, -i IFACE and --report REPORT");
+		return EXIT_USAGE;
+	}
+	if (o->report && (optind < argc || o->output)) {
+		usage_error("--report reads a report: no expression or -w with it");
 		return EXIT_USAGE;
 	}
 	if (o->filter_file && optind < argc) {
@@ -570,8 +742,8 @@ int parse_args(int argc, char **argv, struct options *o)
 	} else if (optind < argc) {
 		o->expression = copy_argv(&argv[optind]);
 		if (!o->expression) {
-			fprintf(stderr, "nasoone: cannot copy the filter expression: %s\n",
-				strerror(ENOMEM));
+			fprintf(stderr, "%s: cannot copy the filter expression: %s\n",
+				command_names[cmd], strerror(ENOMEM));
 			return EXIT_FAILURE;
 		}
 	}

@@ -2,6 +2,7 @@
 /*
  * nasoone(8)'s command line: the options, tcpdump's letters where they
  * apply and a one-line reason where they do not, into struct options.
+ * `nasoone top` takes a part of them and its own, from the same table.
  */
 #ifndef NASOONE_CLI_OPTIONS_H
 #define NASOONE_CLI_OPTIONS_H
@@ -15,7 +16,11 @@
 
 #define EXIT_USAGE 2
 
+/* The command whose options these are. */
+enum cli_command { CLI_MAIN, CLI_TOP };
+
 struct options {
+	enum cli_command command; /* set before parse_args(); CLI_MAIN by default */
 	const char *file;
 	const char *device;
 	const char *output;
@@ -46,6 +51,10 @@ struct options {
 	bool in_config;	  /* parsing the file's options, not the command line */
 	bool file_in_config, device_in_config; /* so that -r on the command line beats -i */
 	struct config cfg;
+	/* nasoone top's own options. */
+	const char *report;	 /* --report REPORT */
+	bool exit_at_end;	 /* --exit-at-end */
+	unsigned int refresh_ms; /* -d, 0: the view's default */
 };
 
 /* Fill o from argv: 0 to go on, -1 when done (--help, --version), else the exit status. */

@@ -7,227 +7,25 @@
  */
 #include <curses.h>
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/cli_options.h"
+#include "cli/stats.h"
 #include "cli/top.h"
 
 #define REFRESH_DEFAULT_MS 500
-
-static const char top_usage_text[] =
-	"Usage: nasoone top [--force] [-d SECONDS] [-j THREADS] [-t SECONDS] [-m MODE] [-w "
-	"REPORT]\n"
-	"                   [--exit-at-end] [-r FILE | -i IFACE] [expression]\n"
-	"       nasoone top --report REPORT\n"
-	"\n"
-	"A live, sortable and filterable view of the rows of a capture (or of a report\n"
-	"that another nasoone rewrites), refreshed every 0.5 s. Press ? in the view for\n"
-	"the keys.\n"
-	"\n"
-	"Options as for nasoone: -r -i -w --force -t -j -m --format --idle-timeout\n"
-	"--active-timeout --max-flows and the expression; and:\n"
-	"  -d, --delay SECONDS      refresh every SECONDS (0.1-60, default 0.5)\n"
-	"      --report REPORT      follow REPORT, rewritten by another nasoone -w REPORT\n"
-	"      --exit-at-end        quit when the file is read to its end (default: the\n"
-	"                           table stays, marked finished, until q)\n"
-	"  -w, --write REPORT       also write the report (the final one on q)\n";
-
-enum {
-	OPT_REPORT = 256,
-	OPT_EXIT_AT_END,
-	OPT_FORMAT,
-	OPT_IDLE,
-	OPT_ACTIVE,
-	OPT_MAX_FLOWS,
-};
-
-static const struct option top_long_options[] = {
-	{ "read", required_argument, NULL, 'r' },
-	{ "interface", required_argument, NULL, 'i' },
-	{ "write", required_argument, NULL, 'w' },
-	{ "interval", required_argument, NULL, 't' },
-	{ "threads", required_argument, NULL, 'j' },
-	{ "force", no_argument, NULL, 'F' },
-	{ "mode", required_argument, NULL, 'm' },
-	{ "delay", required_argument, NULL, 'd' },
-	{ "report", required_argument, NULL, OPT_REPORT },
-	{ "exit-at-end", no_argument, NULL, OPT_EXIT_AT_END },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
-	{ "active-timeout", required_argument, NULL, OPT_ACTIVE },
-	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
-struct top_options {
-	const char *file, *device, *output, *report;
-	unsigned int interval;
-	long threads;
-	bool force, exit_at_end;
-	enum nasoone_mode mode;
-	enum nasoone_format format;
-	double idle_s, active_s, max_flows; /* < 0: the library's defaults */
-	unsigned int refresh_ms;
-	char expression[1024];
-};
 
 static volatile sig_atomic_t quit_signal;
 
 static void on_quit_signal(int sig)
 {
 	quit_signal = sig;
-}
-
-__attribute__((format(printf, 1, 2))) static void top_usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("nasoone top: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (see nasoone top --help)\n", stderr);
-}
-
-static int parse_number(const char *opt, const char *arg, double min, double max, double *out)
-{
-	char *end;
-	double v = strtod(arg, &end);
-
-	if (end == arg || *end || v < min || v > max) {
-		top_usage_error("invalid %s value '%s': expected a number from %g to %g", opt, arg,
-				min, max);
-		return -EINVAL;
-	}
-	*out = v;
-	return 0;
-}
-
-static int parse_top_args(int argc, char **argv, struct top_options *o)
-{
-	double v;
-	int c;
-
-	o->threads = -1;
-	o->idle_s = o->active_s = o->max_flows = -1;
-	o->refresh_ms = REFRESH_DEFAULT_MS;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":r:i:w:t:j:m:d:h", top_long_options, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			o->file = optarg;
-			break;
-		case 'i':
-			o->device = optarg;
-			break;
-		case 'w':
-			o->output = optarg;
-			break;
-		case 'F':
-			o->force = true;
-			break;
-		case 't':
-			if (parse_number("-t", optarg, 1, 86400, &v) || v != (unsigned int)v)
-				return TOP_EXIT_USAGE;
-			o->interval = (unsigned int)v;
-			break;
-		case 'j':
-			if (parse_number("-j", optarg, 0, 64, &v) || v != (long)v)
-				return TOP_EXIT_USAGE;
-			o->threads = (long)v;
-			break;
-		case 'd':
-			if (parse_number("-d", optarg, 0.1, 60, &v))
-				return TOP_EXIT_USAGE;
-			o->refresh_ms = (unsigned int)(v * 1000 + 0.5);
-			break;
-		case 'm':
-			if (!strcmp(optarg, "auto"))
-				o->mode = NASOONE_MODE_AUTO;
-			else if (!strcmp(optarg, "xdp"))
-				o->mode = NASOONE_MODE_XDP;
-			else if (!strcmp(optarg, "tc"))
-				o->mode = NASOONE_MODE_TC;
-			else if (!strcmp(optarg, "pcap"))
-				o->mode = NASOONE_MODE_PCAP;
-			else {
-				top_usage_error("unknown mode '%s': use auto, xdp, tc or pcap",
-						optarg);
-				return TOP_EXIT_USAGE;
-			}
-			break;
-		case OPT_REPORT:
-			o->report = optarg;
-			break;
-		case OPT_EXIT_AT_END:
-			o->exit_at_end = true;
-			break;
-		case OPT_FORMAT:
-			if (!strcmp(optarg, "nasoone"))
-				o->format = NASOONE_FORMAT_NASOONE;
-			else if (!strcmp(optarg, "csv"))
-				o->format = NASOONE_FORMAT_CSV;
-			else if (!strcmp(optarg, "json"))
-				o->format = NASOONE_FORMAT_JSON;
-			else {
-				top_usage_error("unknown format '%s': use nasoone, csv or json",
-						optarg);
-				return TOP_EXIT_USAGE;
-			}
-			break;
-		case OPT_IDLE:
-		case OPT_ACTIVE:
-			if (parse_number(c == OPT_IDLE ? "--idle-timeout" : "--active-timeout",
-					 optarg, 0, 86400 * 7, &v) ||
-			    v != (unsigned int)v)
-				return TOP_EXIT_USAGE;
-			*(c == OPT_IDLE ? &o->idle_s : &o->active_s) = v;
-			break;
-		case OPT_MAX_FLOWS:
-			if (parse_number("--max-flows", optarg, 0, (double)(1ull << 40), &v) ||
-			    v != (uint64_t)v)
-				return TOP_EXIT_USAGE;
-			o->max_flows = v;
-			break;
-		case 'h':
-			fputs(top_usage_text, stdout);
-			return -1;
-		case ':':
-			top_usage_error("option %s needs an argument", argv[optind - 1]);
-			return TOP_EXIT_USAGE;
-		default:
-			top_usage_error("unknown option %s", argv[optind - 1]);
-			return TOP_EXIT_USAGE;
-		}
-	}
-	if (!!o->file + !!o->device + !!o->report > 1) {
-		top_usage_error("use one of -r FILE, -i IFACE and --report REPORT");
-		return TOP_EXIT_USAGE;
-	}
-	for (int i = optind; i < argc; i++) {
-		size_t len = strlen(o->expression);
-
-		if (len + strlen(argv[i]) + 2 > sizeof(o->expression)) {
-			top_usage_error("the filter expression is too long");
-			return TOP_EXIT_USAGE;
-		}
-		snprintf(o->expression + len, sizeof(o->expression) - len, "%s%s", len ? " " : "",
-			 argv[i]);
-	}
-	if (o->report && (o->expression[0] || o->output)) {
-		top_usage_error("--report reads a report: no expression or -w with it");
-		return TOP_EXIT_USAGE;
-	}
-	return 0;
 }
 
 /* ---- the capture ---- */
@@ -239,7 +37,7 @@ static const char *error_detail(struct nasoone *n, int err)
 	return d && *d ? d : nasoone_strerror(err);
 }
 
-static int configure(struct nasoone *n, const struct top_options *o, const char *device, char *err,
+static int configure(struct nasoone *n, const struct options *o, const char *device, char *err,
 		     size_t size)
 {
 	int rc = o->file ? nasoone_set_capture_file(n, o->file)
@@ -253,16 +51,17 @@ static int configure(struct nasoone *n, const struct top_options *o, const char 
 		rc = nasoone_set_timeout(n, o->interval);
 	if (!rc && o->threads >= 0)
 		rc = nasoone_set_threads(n, (unsigned int)o->threads);
-	if (!rc && o->expression[0])
+	if (!rc && o->expression)
 		rc = nasoone_set_filter(n, o->expression);
 	if (!rc)
 		rc = nasoone_set_format(n, o->format);
 	if (!rc && o->max_flows >= 0)
 		rc = nasoone_set_max_flows(n, (uint64_t)o->max_flows);
 	/* As nasoone: one timeout given, the other is "never". */
-	if (!rc && (o->idle_s >= 0 || o->active_s >= 0))
-		rc = nasoone_set_expiry(n, o->idle_s >= 0 ? (unsigned int)o->idle_s : 0,
-					o->active_s >= 0 ? (unsigned int)o->active_s : 0);
+	if (!rc && (o->idle_timeout >= 0 || o->active_timeout >= 0))
+		rc = nasoone_set_expiry(n, o->idle_timeout >= 0 ? (unsigned int)o->idle_timeout : 0,
+					o->active_timeout >= 0 ? (unsigned int)o->active_timeout
+							       : 0);
 	if (!rc)
 		rc = nasoone_set_mode(n, o->mode);
 	/* eBPF rows reach userspace at each drain: drain at every refresh, not every 5 s. */
@@ -293,7 +92,7 @@ static const char *state_text(enum nasoone_state s)
 }
 
 struct top_app {
-	struct top_options *o;
+	struct options *o;
 	struct nasoone *n;
 	struct top_report *report;
 	struct top_model model;
@@ -324,9 +123,13 @@ static int stop_capture(struct top_app *a)
 		return 0;
 	rc = nasoone_stop(a->n, &a->final);
 	a->stopped = true;
-	if (rc)
+	/* A reading error comes after the report was written: only EOUTPUT means it was not. */
+	if (rc == NASOONE_EOUTPUT)
 		snprintf(a->message, sizeof(a->message), "cannot write the final report: %s",
 			 error_detail(a->n, rc));
+	else if (rc)
+		snprintf(a->message, sizeof(a->message), "%s stopped early: %s",
+			 a->o->file ? "reading" : "capture", error_detail(a->n, rc));
 	else if (a->o->output)
 		snprintf(a->message, sizeof(a->message), "stopped: final report written to %s",
 			 a->o->output);
@@ -652,39 +455,31 @@ static int run_view(struct top_app *a)
 	}
 }
 
-static void print_final(const struct top_app *a)
-{
-	const struct nasoone_stats *s = &a->final;
-
-	fprintf(stderr,
-		"%" PRIu64 " packets received, %" PRIu64 " counted, %" PRIu64 " skipped, %" PRIu64
-		" filtered\n",
-		s->received, s->counted, s->skipped, s->filtered);
-	fprintf(stderr,
-		"%" PRIu64 " packets dropped, %" PRIu64 " dropped by interface, %" PRIu64
-		" seen while paused, %" PRIu64 " rows\n",
-		s->dropped, s->if_dropped, s->paused, s->rows);
-}
-
 int top_main(int argc, char **argv)
 {
-	struct top_options o = { 0 };
+	struct options o = { .command = CLI_TOP };
 	struct top_app a = { 0 };
 	char device[256] = "", err[512] = "";
 	int ret, rc;
 
-	ret = parse_top_args(argc, argv, &o);
-	if (ret)
+	ret = parse_args(argc, argv, &o);
+	if (ret) {
+		free(o.expression);
 		return ret < 0 ? EXIT_SUCCESS : ret;
+	}
+	if (!o.refresh_ms)
+		o.refresh_ms = REFRESH_DEFAULT_MS;
 	a.o = &o;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "nasoone top: needs a terminal on standard input and output "
 				"(without one, write a report: nasoone -w FILE)\n");
-		return TOP_EXIT_USAGE;
+		ret = EXIT_USAGE;
+		goto out;
 	}
 	if (top_model_init(&a.model)) {
 		fprintf(stderr, "nasoone top: out of memory\n");
-		return EXIT_FAILURE;
+		ret = EXIT_FAILURE;
+		goto out;
 	}
 	if (install_quit_signals()) {
 		fprintf(stderr, "nasoone top: cannot install the signal handlers: %s\n",
@@ -726,7 +521,7 @@ int top_main(int argc, char **argv)
 	a.status.source = a.source;
 	if (top_screen_open(err, sizeof(err))) {
 		fprintf(stderr, "nasoone top: %s\n", err);
-		ret = TOP_EXIT_USAGE;
+		ret = EXIT_USAGE;
 		goto out;
 	}
 	rc = run_view(&a);
@@ -738,14 +533,15 @@ int top_main(int argc, char **argv)
 		fprintf(stderr, "nasoone top: %s, stopping\n", strsignal(quit_signal));
 	if (a.n) {
 		bool was_stopped = a.stopped;
+		int stop_rc = stop_capture(&a);
 
-		if (stop_capture(&a)) {
+		if (stop_rc != NASOONE_EOUTPUT && !was_stopped)
+			cli_print_stats(&a.final);
+		if (stop_rc) {
 			fprintf(stderr, "nasoone top: %s\n", a.message);
 			ret = EXIT_FAILURE;
-		} else if (!was_stopped) {
-			print_final(&a);
 		}
-		if (o.output && !ret)
+		if (o.output && stop_rc != NASOONE_EOUTPUT && !rc)
 			fprintf(stderr, "nasoone top: final report written to %s\n", o.output);
 	}
 out:
@@ -753,5 +549,6 @@ out:
 	top_model_free(&a.model);
 	top_report_close(a.report);
 	nasoone_free(a.n);
+	free(o.expression);
 	return ret;
 }

@@ -6,8 +6,10 @@
  * model turns frames into rates, filtered and sorted rows and a per-host
  * summary; the screen draws the model with ncurses.
  *
- *   top.c         options, the main loop, the capture's state machine
- *   top_model.c   rates, the filtered rows, partial sorting, per-host summary
+ *   top.c         the main loop, the capture's state machine (the options:
+ *                 cli_options.c, shared with nasoone)
+ *   top_model.c   the filtered rows, partial sorting, per-host summary
+ *   top_rates.c   the smoothed rates of the rows (top_rates.h: for the model)
  *   top_filter.c  the filter prompt's language
  *   top_screen.c  drawing (header, table, details, help)
  *   top_report.c  following a report file that someone else rewrites
@@ -20,8 +22,6 @@
 #include <stdint.h>
 
 #include "nasoone.h"
-
-#define TOP_EXIT_USAGE 2
 
 /* `nasoone top ARGS`: argv[0] is "top". The exit status. */
 int top_main(int argc, char **argv);
@@ -72,6 +72,8 @@ int top_filter_parse(struct top_filter *f, const char *text, char *err, size_t e
 bool top_filter_match(const struct top_filter *f, const struct nasoone_flow *flow);
 /* An address as the report writes it (v4-mapped shown as a.b.c.d). */
 void top_format_addr(char *buf, size_t size, const uint8_t addr[16], uint8_t family);
+/* The other way: "a.b.c.d" (v4-mapped, family 4) or an IPv6 address (6); false if neither. */
+bool top_parse_addr(const char *s, uint8_t addr[16], uint8_t *family);
 
 /* ---- model (top_model.c) ---- */
 

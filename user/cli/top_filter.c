@@ -26,18 +26,17 @@ void top_format_addr(char *buf, size_t size, const uint8_t addr[16], uint8_t fam
 		inet_ntop(AF_INET6, addr, buf, (socklen_t)size);
 }
 
-/* "a.b.c.d" or an IPv6 address into the 16-byte form; the prefix is the full length. */
-static bool parse_addr(const char *s, uint8_t addr[16], unsigned int *bits)
+bool top_parse_addr(const char *s, uint8_t addr[16], uint8_t *family)
 {
 	struct in_addr a4;
 
 	if (inet_pton(AF_INET, s, &a4) == 1) {
 		memcpy(addr, v4_mapped_prefix, 12);
 		memcpy(addr + 12, &a4, 4);
-		*bits = 32;
+		*family = 4;
 		return true;
 	}
-	*bits = 128;
+	*family = 6;
 	return inet_pton(AF_INET6, s, addr) == 1;
 }
 
@@ -46,6 +45,7 @@ static int parse_net(struct top_term *t, const char *word)
 	char buf[64];
 	char *slash, *end;
 	unsigned int bits;
+	uint8_t family;
 	long prefix;
 
 	if (strlen(word) >= sizeof(buf))
@@ -54,8 +54,9 @@ static int parse_net(struct top_term *t, const char *word)
 	slash = strchr(buf, '/');
 	if (slash)
 		*slash = '\0';
-	if (!parse_addr(buf, t->addr, &bits))
+	if (!top_parse_addr(buf, t->addr, &family))
 		return -EINVAL;
+	bits = family == 4 ? 32 : 128; /* the prefix is the full length */
 	prefix = bits;
 	if (slash) {
 		errno = 0;

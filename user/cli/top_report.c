@@ -43,21 +43,6 @@ static bool parse_u64(const char *s, uint64_t *v)
 	return !*end && errno != ERANGE;
 }
 
-static bool parse_ip(const char *s, uint8_t addr[16], uint8_t *family)
-{
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-	struct in_addr a4;
-
-	if (inet_pton(AF_INET, s, &a4) == 1) {
-		memcpy(addr, mapped, 12);
-		memcpy(addr + 12, &a4, 4);
-		*family = 4;
-		return true;
-	}
-	*family = 6;
-	return inet_pton(AF_INET6, s, addr) == 1;
-}
-
 static bool parse_protos(const char *s, uint32_t *protos)
 {
 	if (!strcmp(s, "[TCP]"))
@@ -93,8 +78,8 @@ static bool parse_row(char *line, struct nasoone_flow *f)
 		p = sep + 2;
 	}
 	memset(f, 0, sizeof(*f));
-	if (n != 9 || !parse_ip(field[0], f->saddr, &f->family) ||
-	    !parse_ip(field[2], f->daddr, &dfamily) || dfamily != f->family ||
+	if (n != 9 || !top_parse_addr(field[0], f->saddr, &f->family) ||
+	    !top_parse_addr(field[2], f->daddr, &dfamily) || dfamily != f->family ||
 	    !parse_u64(field[1], &sport) || sport > 65535 || !parse_u64(field[3], &dport) ||
 	    dport > 65535 || !parse_protos(field[4], &f->protos) ||
 	    !parse_u64(field[5], &f->first_ms) || !parse_u64(field[6], &f->last_ms) ||

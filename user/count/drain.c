@@ -213,7 +213,7 @@ static void *replay_main(void *arg)
 			snprintf(text, sizeof(text),
 				 "BPF_PROG_TEST_RUN failed on frame %llu of the capture: %s",
 				 (unsigned long long)n + 1, strerror(-ret));
-			set_error(p, ret, text);
+			set_error(p, -EIO, text); /* the replay failed, not the file */
 			break;
 		}
 		if (++n % PUBLISH_EVERY == 0) {
