@@ -1009,10 +1009,12 @@ tasks_while_reading()
 	echo "$n"
 }
 
-# By default, on the libpcap path, one counter per CPU the process may use
-# besides the reader's (at least one): main, reader and consumer threads,
-# and the counters. On 2 CPUs a second counter took the reader's CPU.
-t="default-threads-leave-the-reader-a-cpu"
+# Reading a file, never more counter threads than the CPUs the process may
+# use besides the reader's (at least one): by default one counter per such
+# CPU, and counters asked beyond that share threads. Threads: main, reader,
+# consumer, and the counter threads. On 2 CPUs a second counter thread took
+# the reader's CPU (-j 2 and the default were slower than -j 1).
+t="counter-threads-leave-the-reader-a-cpu"
 allowed_cpus()
 {
 	sed -n 's/^Cpus_allowed_list:\s*//p' /proc/self/status | tr ',' '\n' |
@@ -1026,10 +1028,13 @@ else
 	one=$(tasks_while_reading "$first")
 	two=$(tasks_while_reading "$first,$second")
 	asked=$(tasks_while_reading "$first,$second" -j 3)
-	if [ "$one" -eq 4 ] && [ "$two" -eq 4 ] && [ "$asked" -eq 6 ]; then
+	third=$(allowed_cpus | sed -n 3p)
+	three=5
+	[ -n "$third" ] && three=$(tasks_while_reading "$first,$second,$third" -j 8)
+	if [ "$one" -eq 4 ] && [ "$two" -eq 4 ] && [ "$asked" -eq 4 ] && [ "$three" -eq 5 ]; then
 		pass $t
 	else
-		fail $t "threads: $one on 1 CPU, $two on 2 CPUs (4 expected), $asked with -j 3 (6)"
+		fail $t "threads: $one on 1 CPU, $two on 2, $asked with -j 3 on 2 (4 expected), $three with -j 8 on 3 (5)"
 	fi
 fi
 

@@ -40,10 +40,12 @@ void end_counting(struct pipeline *p)
 
 	for (i = 0; i < p->ncounters; i++)
 		queue_push(&p->counters[i].full, NULL);
-	for (i = 0; i < p->ncounters; i++) {
-		pthread_join(p->counters[i].thread, NULL);
-		p->counters[i].started = false;
+	for (i = 0; i < p->nworkers; i++) {
+		pthread_join(p->workers[i].thread, NULL);
+		p->workers[i].started = false;
 	}
+	for (i = 0; i < p->ncounters; i++)
+		p->counters[i].started = false;
 	pthread_mutex_lock(&p->lock);
 	p->finished = true;
 	pthread_cond_broadcast(&p->finished_cond);
@@ -66,6 +68,11 @@ void pipeline_free(struct pipeline *p)
 		free(c->changed);
 	}
 	free(p->counters);
+	for (i = 0; p->workers && i < p->nworkers; i++) {
+		pthread_mutex_destroy(&p->workers[i].lock);
+		pthread_cond_destroy(&p->workers[i].wake);
+	}
+	free(p->workers);
 	free(p->drainers);
 	free(p->ring_out);
 	frag_table_free(p->frags);
@@ -121,13 +128,17 @@ static void abort_start(struct pipeline *p)
 		pthread_join(p->ring_thread, NULL);
 	p->reader_started = p->dispatcher_started = p->ring_started = false;
 	p->drainers_started = 0;
-	for (i = 0; i < p->ncounters; i++) {
-		if (!p->counters[i].started)
+	for (i = 0; i < p->ncounters; i++)
+		if (p->counters[i].started)
+			queue_push(&p->counters[i].full, NULL);
+	for (i = 0; i < p->nworkers; i++) {
+		if (!p->workers[i].started)
 			continue;
-		queue_push(&p->counters[i].full, NULL);
-		pthread_join(p->counters[i].thread, NULL);
-		p->counters[i].started = false;
+		pthread_join(p->workers[i].thread, NULL);
+		p->workers[i].started = false;
 	}
+	for (i = 0; i < p->ncounters; i++)
+		p->counters[i].started = false;
 }
 
 /*
@@ -138,17 +149,40 @@ static void abort_start(struct pipeline *p)
  * 1M-flow file slower). The eBPF path: one per online CPU, its drains
  * mostly sleep.
  */
+static unsigned int usable_cpus(void)
+{
+	cpu_set_t set;
+	int n = 0;
+
+	if (!sched_getaffinity(0, sizeof(set), &set))
+		n = CPU_COUNT(&set);
+	return n > 0 ? (unsigned int)n : 1;
+}
+
 static unsigned int default_counters(const struct pipeline_config *cfg)
 {
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
-	cpu_set_t set;
-	int usable = 0;
 
 	if (cfg->bpf)
 		return online > 0 ? (unsigned int)online : 1;
-	if (!sched_getaffinity(0, sizeof(set), &set))
-		usable = CPU_COUNT(&set);
-	return usable > 2 ? (unsigned int)usable - 1 : 1;
+	return usable_cpus() > 2 ? usable_cpus() - 1 : 1;
+}
+
+/*
+ * Threads for the counters. Reading a file, the reader and the counters
+ * are busy all along: more counters than the CPUs left besides the
+ * reader's would only take turns on them, evicting each other's caches at
+ * every switch (-j 2 was slower than -j 1 on 2 CPUs, with more CPU time),
+ * so that the counters then share threads, each thread serving several in
+ * turn. Live (a counter waits for packets) and on the eBPF path, one each.
+ */
+static unsigned int counter_threads(const struct pipeline *p)
+{
+	unsigned int cpus = usable_cpus(), most = cpus > 2 ? cpus - 1 : 1;
+
+	if (!p->src || p->bpf || source_is_live(p->src) || p->ncounters <= most)
+		return p->ncounters;
+	return most;
 }
 
 int pipeline_start(struct pipeline **out, const struct pipeline_config *cfg)
@@ -199,10 +233,18 @@ int pipeline_start(struct pipeline **out, const struct pipeline_config *cfg)
 	pthread_cond_init(&p->flushed, NULL);
 	pthread_mutex_init(&p->sweep_lock, NULL);
 	pthread_cond_init(&p->drain_wake, NULL);
+	p->nworkers = counter_threads(p);
 	p->frags = frag_table_new();
 	p->counters = calloc(p->ncounters, sizeof(*p->counters));
-	if (!p->frags || !p->counters)
+	p->workers = calloc(p->nworkers, sizeof(*p->workers));
+	if (!p->frags || !p->counters || !p->workers)
 		goto fail;
+	for (i = 0; i < p->nworkers; i++) {
+		p->workers[i].index = i;
+		p->workers[i].pipeline = p;
+		pthread_mutex_init(&p->workers[i].lock, NULL);
+		pthread_cond_init(&p->workers[i].wake, NULL);
+	}
 	for (i = 0; i < p->ncounters; i++) {
 		if (counter_init(p, &p->counters[i]))
 			goto fail;
@@ -210,13 +252,19 @@ int pipeline_start(struct pipeline **out, const struct pipeline_config *cfg)
 		 * eager). */
 		if (p->src && !p->bpf && !source_is_live(p->src))
 			p->counters[i].full.wake_at = QUEUE_BATCHES / 2;
+		p->counters[i].full.waiter = &p->workers[i % p->nworkers];
 	}
 
 	err = -EAGAIN;
-	for (i = 0; i < p->ncounters; i++) {
-		if (pthread_create(&p->counters[i].thread, NULL, counter_main, &p->counters[i]))
+	for (i = 0; i < p->nworkers; i++) {
+		struct worker *w = &p->workers[i];
+		unsigned int k;
+
+		if (pthread_create(&w->thread, NULL, counter_main, w))
 			goto fail_threads;
-		p->counters[i].started = true;
+		w->started = true;
+		for (k = i; k < p->ncounters; k += p->nworkers)
+			p->counters[k].started = true;
 	}
 	if (pthread_create(&p->dispatcher, NULL, dispatch_main, p))
 		goto fail_threads;
