@@ -161,7 +161,11 @@ int nasoone_set_max_flows(struct nasoone *n, uint64_t max_flows);
  * output name is then a strftime(3) pattern of the period's start. 0 = off.
  */
 int nasoone_set_rotation(struct nasoone *n, unsigned int seconds);
-/* Counting threads, 0 = one per online CPU (the default), at most 64. */
+/*
+ * Counting threads, at most 64. 0 (the default): reading packets (libpcap),
+ * one per CPU the process may use besides the reader's, at least one; on
+ * the eBPF path, one per online CPU.
+ */
 int nasoone_set_threads(struct nasoone *n, unsigned int threads);
 /*
  * The capture path (default NASOONE_MODE_AUTO). A forced path that cannot

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # The file-path benchmark: packet rate of `nasoone -r FILE -w /dev/null`
-# with 1 and 2 threads, side by side with a bare libpcap loop that only
+# with 1 and 2 counting threads and with the default (-j 0: one per CPU
+# besides the reader's), side by side with a bare libpcap loop that only
 # reads every packet (the floor), on three generated captures; plus peak
-# memory per flow. Figures are ratios measured in this one run: these
+# memory per flow (default threads). Figures are ratios measured in this one run: these
 # machines are shared and noisy, so each figure is the best of $RUNS.
 #
 # usage: bench.sh NASOONE PCAPGEN PCAP_FLOOR [DIR]
@@ -40,8 +41,8 @@ peak_kib() {
 	/usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1
 }
 
-printf '%-9s %9s %8s | %10s %10s %10s | %6s %6s | %9s\n' capture packets rows \
-	"floor" "nasoone-j1" "nasoone-j2" "j1/flr" "j2/flr" "peak MiB"
+printf '%-9s %9s %8s | %10s %10s %10s %10s | %6s %6s %6s | %9s\n' capture packets rows \
+	"floor" "nasoone-j1" "nasoone-j2" "nasoone-j0" "j1/flr" "j2/flr" "j0/flr" "peak MiB"
 declare -A peak rows
 for c in "${captures[@]}"; do
 	read -r name packets flows <<<"$c"
@@ -56,13 +57,15 @@ for c in "${captures[@]}"; do
 	t_floor=$(best_time "$floor" "$file")
 	t_j1=$(best_time "$nasoone" -r "$file" -w /dev/null -j 1)
 	t_j2=$(best_time "$nasoone" -r "$file" -w /dev/null -j 2)
-	peak[$name]=$(peak_kib "$nasoone" -r "$file" -w /dev/null -j 2)
+	t_j0=$(best_time "$nasoone" -r "$file" -w /dev/null)
+	peak[$name]=$(peak_kib "$nasoone" -r "$file" -w /dev/null)
 	rows[$name]=$("$nasoone" -r "$file" -j 1 2>/dev/null | tail -n +2 | wc -l)
 	rate() { echo "$n / $1 / 1000000" | bc -l; }
-	printf '%-9s %9d %8d | %7.2f Mpps %7.2f Mpps %7.2f Mpps | %6.2f %6.2f | %9.1f\n' \
+	printf '%-9s %9d %8d | %5.2f Mpps %5.2f Mpps %5.2f Mpps %5.2f Mpps | %6.2f %6.2f %6.2f | %9.1f\n' \
 		"$name" "$n" "${rows[$name]}" "$(rate "$t_floor")" "$(rate "$t_j1")" \
-		"$(rate "$t_j2")" "$(echo "$t_floor / $t_j1" | bc -l)" \
-		"$(echo "$t_floor / $t_j2" | bc -l)" "$(echo "${peak[$name]} / 1024" | bc -l)"
+		"$(rate "$t_j2")" "$(rate "$t_j0")" "$(echo "$t_floor / $t_j1" | bc -l)" \
+		"$(echo "$t_floor / $t_j2" | bc -l)" "$(echo "$t_floor / $t_j0" | bc -l)" \
+		"$(echo "${peak[$name]} / 1024" | bc -l)"
 done
 
 # Memory per flow beyond the fixed base: the 1M-flow capture against the 1k-flow one.

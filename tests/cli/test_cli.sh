@@ -984,6 +984,60 @@ else
 fi
 
 # pkg-config --static: a program links against libnasoone.a with what it names.
+# tasks_while_reading CPULIST ARGS...: the threads of nasoone reading a FIFO
+# that stays open (every thread started, none finished), on CPULIST only.
+tasks_while_reading()
+{
+	local cpus=$1 pid n=0 i
+	shift
+	rm -f "$TMP/threads.fifo"
+	mkfifo "$TMP/threads.fifo"
+	taskset -c "$cpus" timeout -k 5 60 "$NASOONE" -r "$TMP/threads.fifo" -w /dev/null "$@" \
+		</dev/null >/dev/null 2>"$TMP/err" &
+	pid=$!
+	exec 7>"$TMP/threads.fifo"
+	cat "$SAMPLE" >&7
+	# The threads start once the file's header is read; wait until their number holds.
+	for i in $(seq 50); do
+		sleep 0.1
+		[ "$(pgrep -P $pid -x nasoone)" ] || continue
+		n=$(ls /proc/"$(pgrep -P $pid -x nasoone)"/task 2>/dev/null | wc -l)
+		[ "$n" -ge 4 ] && [ "$i" -ge 5 ] && break
+	done
+	exec 7>&-
+	wait $pid
+	echo "$n"
+}
+
+# Reading a file, never more counter threads than the CPUs the process may
+# use besides the reader's (at least one): by default one counter per such
+# CPU, and counters asked beyond that share threads. Threads: main, reader,
+# consumer, and the counter threads. On 2 CPUs a second counter thread took
+# the reader's CPU (-j 2 and the default were slower than -j 1).
+t="counter-threads-leave-the-reader-a-cpu"
+allowed_cpus()
+{
+	sed -n 's/^Cpus_allowed_list:\s*//p' /proc/self/status | tr ',' '\n' |
+		while IFS=- read -r a b; do seq "$a" "${b:-$a}"; done
+}
+first=$(allowed_cpus | sed -n 1p)
+second=$(allowed_cpus | sed -n 2p)
+if ! command -v taskset >/dev/null || ! command -v pgrep >/dev/null || [ -z "$second" ]; then
+	skip $t "no taskset or pgrep, or fewer than 2 CPUs allowed"
+else
+	one=$(tasks_while_reading "$first")
+	two=$(tasks_while_reading "$first,$second")
+	asked=$(tasks_while_reading "$first,$second" -j 3)
+	third=$(allowed_cpus | sed -n 3p)
+	three=5
+	[ -n "$third" ] && three=$(tasks_while_reading "$first,$second,$third" -j 8)
+	if [ "$one" -eq 4 ] && [ "$two" -eq 4 ] && [ "$asked" -eq 4 ] && [ "$three" -eq 5 ]; then
+		pass $t
+	else
+		fail $t "threads: $one on 1 CPU, $two on 2, $asked with -j 3 on 2 (4 expected), $three with -j 8 on 3 (5)"
+	fi
+fi
+
 t="pkg-config-static"
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 if ! command -v pkg-config >/dev/null || ! command -v cc >/dev/null || [ ! -f "$REPO/libnasoone.a" ]; then

@@ -92,6 +92,34 @@ static void test_empty(void **state)
 	flowtab_free(NULL);
 }
 
+/*
+ * Prefetching is a hint: any hash, on an empty table (an empty slot is 0,
+ * which names no row even for hash 0) or a full one, loads nothing it must
+ * not and changes nothing.
+ */
+static void test_prefetch_any_hash(void **state)
+{
+	struct flowtab *t = new_table();
+	struct nn_flow_key k = key4(7, 1234, 443);
+	struct flow_row d = delta(&k, 1000, 2000, 1500, 3, NN_PROTO_TCP);
+	uint32_t hashes[] = { 0, 1, 0xffffffffu, d.hash, d.hash ^ 1 };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 5; i++) {
+		flowtab_prefetch(t, hashes[i], 0);
+		flowtab_prefetch(t, hashes[i], 1);
+	}
+	add(t, &d);
+	for (i = 0; i < 5; i++) {
+		flowtab_prefetch(t, hashes[i], 0);
+		flowtab_prefetch(t, hashes[i], 1);
+	}
+	assert_int_equal(flowtab_size(t), 1);
+	assert_int_equal(flowtab_row(t, 0)->packets, 3);
+	flowtab_free(t);
+}
+
 static void test_hash_is_a_function_of_the_key(void **state)
 {
 	struct nn_flow_key a = key4(1, 1000, 80), b = key4(1, 1000, 80);
@@ -640,6 +668,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_prefetch_any_hash),
 		cmocka_unit_test(test_hash_is_a_function_of_the_key),
 		cmocka_unit_test(test_insert_one_row_copied),
 		cmocka_unit_test(test_merge_semantics),

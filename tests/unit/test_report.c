@@ -242,6 +242,79 @@ static void test_format_ipv6_dotted_forms(void **state)
 	expect_ipv6("1::ffff:102:304", "1::ffff:102:304");
 }
 
+/*
+ * Every word zero or not, and then random words with many zeros: the row's
+ * text is inet_ntop's, byte for byte (the report formats addresses itself).
+ */
+static void test_format_ipv6_as_inet_ntop(void **state)
+{
+	static const uint16_t some[] = { 0, 1, 0xa, 0x10, 0xff, 0x100, 0xfff, 0x1000, 0xffff };
+	char text[INET6_ADDRSTRLEN], line[REPORT_ROW_MAX], *got;
+	struct flow_row r = row("::", 80, "::", 443, NN_PROTO_TCP, 1, 2, 3, 4);
+	uint32_t seed = 7, mask, i, w;
+
+	(void)state;
+	for (i = 0; i < 256 * 4 + 20000; i++) {
+		for (w = 0; w < 8; w++) {
+			uint16_t v;
+
+			if (i < 256 * 4) {
+				/* The 256 zero patterns, with the other words 1, 0xffff, or the
+				 * dotted tails. */
+				mask = i & 255;
+				v = mask >> w & 1 ? 0 : i >> 8 == 1 ? 0xffff : (uint16_t)(w + 1);
+				if (i >> 8 == 2 && w == 5 && mask >> 5 & 1)
+					v = 0xffff;
+			} else {
+				seed = seed * 1103515245u + 12345u;
+				v = some[(seed >> 16) % 9];
+				if (v && v != 0xffff && (seed & 0xff) < 64)
+					v = (uint16_t)(seed >> 8);
+			}
+			r.key.saddr[2 * w] = (uint8_t)(v >> 8);
+			r.key.saddr[2 * w + 1] = (uint8_t)v;
+		}
+		memcpy(r.key.daddr, r.key.saddr, 16);
+		assert_non_null(inet_ntop(AF_INET6, r.key.saddr, text, sizeof(text)));
+		snprintf(line, sizeof(line), "%s; 80; %s; 443; [TCP]; 1; 2; 3; 4\n", text, text);
+		got = format(&r);
+		if (strcmp(got, line))
+			fail_msg("got      %s expected %s", got, line);
+		free(got);
+	}
+}
+
+/* Numbers at every digit count's bounds. */
+static void test_format_numbers_at_bounds(void **state)
+{
+	struct flow_row r = row("1.2.3.4", 1, "5.6.7.8", 2, NN_PROTO_TCP, 0, 0, 0, 0);
+	char line[REPORT_ROW_MAX], *got;
+	uint64_t p = 1;
+	int digits;
+
+	(void)state;
+	for (digits = 1; digits <= 20; digits++, p *= 10) {
+		uint64_t v[3] = { p - 1, p, p + 1 };
+		int k;
+
+		for (k = 0; k < 3; k++) {
+			r.first_ms = v[k];
+			r.last_ms = v[k] * 7;
+			r.bytes = ~v[k];
+			r.packets = v[k] / 3;
+			snprintf(line, sizeof(line),
+				 "1.2.3.4; 1; 5.6.7.8; 2; [TCP]; %llu; %llu; %llu; %llu\n",
+				 (unsigned long long)r.first_ms, (unsigned long long)r.last_ms,
+				 (unsigned long long)r.bytes, (unsigned long long)r.packets);
+			got = format(&r);
+			assert_string_equal(got, line);
+			free(got);
+		}
+		if (digits == 20)
+			break;
+	}
+}
+
 /* An IPv4 key and an IPv6 key with the same 16 bytes print differently. */
 static void test_format_family_decides(void **state)
 {
@@ -559,6 +632,123 @@ static void test_order_random_against_reference(void **state)
 	free(rows);
 }
 
+/*
+ * The sort compares a packed prefix of each key before the keys: keys that
+ * agree in that prefix or differ just past it (IPv4 keys whose bytes 0-11
+ * are not the v4 mapping, IPv6 addresses alike in their first 7 bytes, the
+ * ports), all within one millisecond, still come out in report_row_cmp order.
+ */
+static void test_order_prefix_edges(void **state)
+{
+	enum { N = 3000 };
+	static const uint8_t v6[][16] = {
+		{ 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 },
+		{ 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1 },
+		{ 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2 },
+		{ 0 },
+		{ [15] = 1 },
+		{ [10] = 0xff, [11] = 0xff, [12] = 10, [15] = 1 },
+	};
+	struct flow_row *rows = calloc(N, sizeof(*rows));
+	const struct flow_row **ptrs = calloc(N, sizeof(*ptrs));
+	uint32_t seed = 99;
+	size_t i;
+
+	(void)state;
+	assert_non_null(rows);
+	assert_non_null(ptrs);
+	for (i = 0; i < N; i++) {
+		struct flow_row *r = &rows[i];
+		uint32_t x;
+
+		seed = seed * 1103515245u + 12345u;
+		x = seed >> 4;
+		*r = row("10.0.0.1", 1, "10.0.0.2", 2, NN_PROTO_TCP, x % 2, 0, 0, 0);
+		if (x >> 1 & 1) {
+			r->key.family = NN_FAMILY_IPV6;
+			memcpy(r->key.saddr, v6[(x >> 2) % 6], 16);
+			memcpy(r->key.daddr, v6[(x >> 5) % 6], 16);
+		} else {
+			/* Bytes 0-11: the mapping, zero, all ones, or one byte off either way. */
+			switch ((x >> 2) % 5) {
+			case 1:
+				memset(r->key.saddr, 0, 12);
+				break;
+			case 2:
+				memset(r->key.saddr, 0xff, 12);
+				break;
+			case 3:
+				r->key.saddr[11] = 0xfe;
+				break;
+			case 4:
+				r->key.saddr[9] = 1;
+				break;
+			}
+			r->key.saddr[15] = (uint8_t)((x >> 5) % 3);
+			r->key.daddr[15] = (uint8_t)((x >> 7) % 3);
+		}
+		r->key.sport = htons((uint16_t)((x >> 9) % 3 * 255));
+		r->key.dport = htons((uint16_t)((x >> 11) % 3 * 256));
+		ptrs[i] = r;
+	}
+	report_sort(ptrs, N);
+	for (i = 1; i < N; i++)
+		if (report_row_cmp(ptrs[i - 1], ptrs[i]) > 0)
+			fail_msg("rows %zu and %zu out of order", i - 1, i);
+	free(ptrs);
+	free(rows);
+}
+
+/*
+ * Enough rows for the sort to split them between threads and merge them:
+ * every row once, in order, ties on first included (few distinct times).
+ */
+static void test_order_large_split_and_merged(void **state)
+{
+	enum { N = 300001 };
+	struct flow_row *rows = calloc(N, sizeof(*rows));
+	const struct flow_row **ptrs = calloc(N, sizeof(*ptrs));
+	unsigned char *seen = calloc(N, 1);
+	uint32_t seed = 4242;
+	size_t i;
+
+	(void)state;
+	assert_non_null(rows);
+	assert_non_null(ptrs);
+	assert_non_null(seen);
+	for (i = 0; i < N; i++) {
+		uint32_t x;
+
+		seed = seed * 1103515245u + 12345u;
+		x = seed >> 2;
+		rows[i] = row("10.0.0.1", 1, "10.0.0.2", 2, NN_PROTO_TCP, (N - i) / 1000 + x % 7, 0,
+			      0, 0);
+		if (x & 1) {
+			rows[i].key.family = NN_FAMILY_IPV6;
+			rows[i].key.saddr[0] = 0x20;
+		}
+		rows[i].key.saddr[15] = (uint8_t)(x >> 4);
+		rows[i].key.daddr[14] = (uint8_t)(x >> 12);
+		rows[i].key.daddr[15] = (uint8_t)i;
+		rows[i].key.sport = htons((uint16_t)(x >> 20));
+		rows[i].key.dport = htons((uint16_t)(i >> 8));
+		ptrs[i] = &rows[i];
+	}
+	report_sort(ptrs, N);
+	for (i = 0; i < N; i++) {
+		size_t at = (size_t)(ptrs[i] - rows);
+
+		assert_true(at < N);
+		assert_int_equal(seen[at], 0);
+		seen[at] = 1;
+		if (i && report_row_cmp(ptrs[i - 1], ptrs[i]) > 0)
+			fail_msg("rows %zu and %zu out of order", i - 1, i);
+	}
+	free(seen);
+	free(ptrs);
+	free(rows);
+}
+
 /* ---- Temporary directory ---------------------------------------------------- */
 
 static char tmpdir[64];
@@ -783,6 +973,35 @@ static void test_write_fd_errors(void **state)
 	assert_int_equal(report_write_fd(pipefd[1], &ptr, 1), -EPIPE);
 	signal(SIGPIPE, old);
 	close(pipefd[1]);
+}
+
+/* A large report (formatted by several threads) that cannot be written: the error, no hang. */
+static void test_write_fd_large_errors(void **state)
+{
+	enum { N = 100000 };
+	struct flow_row r = row("1.1.1.1", 1, "2.2.2.2", 2, NN_PROTO_TCP, 0, 0, 0, 0);
+	const struct flow_row **ptrs = calloc(N, sizeof(*ptrs));
+	int fd, pipefd[2];
+	void (*old)(int);
+	size_t i;
+
+	(void)state;
+	assert_non_null(ptrs);
+	for (i = 0; i < N; i++)
+		ptrs[i] = &r;
+	write_text(tpath("ro-large"), "");
+	fd = open(tpath("ro-large"), O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(report_write_fd(fd, ptrs, N), -EBADF);
+	close(fd);
+	/* A pipe nobody reads. */
+	assert_int_equal(pipe(pipefd), 0);
+	old = signal(SIGPIPE, SIG_IGN);
+	close(pipefd[0]);
+	assert_int_equal(report_write_fd(pipefd[1], ptrs, N), -EPIPE);
+	signal(SIGPIPE, old);
+	close(pipefd[1]);
+	free(ptrs);
 }
 
 /* ---- Output rules ------------------------------------------------------------ */
@@ -1260,6 +1479,8 @@ int main(void)
 		cmocka_unit_test(test_format_ipv4_ignores_mapping_bytes),
 		cmocka_unit_test(test_format_ipv6_rfc5952),
 		cmocka_unit_test(test_format_ipv6_dotted_forms),
+		cmocka_unit_test(test_format_ipv6_as_inet_ntop),
+		cmocka_unit_test(test_format_numbers_at_bounds),
 		cmocka_unit_test(test_format_family_decides),
 		cmocka_unit_test(test_format_ports),
 		cmocka_unit_test(test_format_protocols),
@@ -1272,6 +1493,8 @@ int main(void)
 		cmocka_unit_test(test_order_field_precedence),
 		cmocka_unit_test(test_order_ignores_counters),
 		cmocka_unit_test(test_order_random_against_reference),
+		cmocka_unit_test(test_order_prefix_edges),
+		cmocka_unit_test(test_order_large_split_and_merged),
 		cmocka_unit_test(test_header_text),
 		cmocka_unit_test(test_format_csv),
 		cmocka_unit_test(test_format_json),
@@ -1279,6 +1502,7 @@ int main(void)
 		T(test_write_fd_rows),
 		T(test_write_fd_large),
 		T(test_write_fd_errors),
+		T(test_write_fd_large_errors),
 		T(test_output_new_file),
 		T(test_output_existing_file_refused),
 		T(test_output_existing_file_overwrite),

@@ -393,7 +393,6 @@ int nasoone_start(struct nasoone *n)
 {
 	struct pipeline_config cfg = { 0 };
 	struct pipeline *p;
-	long cpus;
 	int ret = api_lock_initial(n, "start");
 
 	if (ret)
@@ -439,8 +438,7 @@ int nasoone_start(struct nasoone *n)
 				  api_fail(n, ret == -EEXIST ? NASOONE_EEXIST : NASOONE_EOUTPUT,
 					   "cannot create %s: %s", n->output.path, strerror(-ret)));
 	}
-	cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	cfg.threads = n->threads ? n->threads : cpus > 0 ? (unsigned int)cpus : 1;
+	cfg.threads = n->threads; /* 0: the pipeline chooses from the CPUs */
 	cfg.interval_s = n->interval_s;
 	cfg.drain_ms = n->drain_ms;
 	cfg.live = !n->file;

@@ -96,7 +96,9 @@ static const struct cli_option specs[] = {
 	  "                           -Z root keeps root)\n",
 	  NULL },
 	{ "threads", required_argument, 'j', FOR_BOTH,
-	  "  -j, --threads THREADS    counting threads (0-64, default 0 = one per CPU)\n", NULL },
+	  "  -j, --threads THREADS    counting threads (0-64, default 0 = one per CPU, less the "
+	  "reader)\n",
+	  NULL },
 	{ "mode", required_argument, 'm', FOR_BOTH,
 	  "  -m, --mode MODE          capture path: auto (default: eBPF on an interface\n"
 	  "                           when it can run and take the run, else libpcap;\n"

@@ -127,6 +127,19 @@ static size_t slot_of(const struct flowtab *t, size_t index)
 	return i;
 }
 
+void flowtab_prefetch(const struct flowtab *t, uint32_t hash, int stage)
+{
+	const uint64_t *slot = &t->slots[hash & t->mask];
+
+	if (!stage) {
+		__builtin_prefetch(slot);
+		return;
+	}
+	/* An empty slot (0) names no row, whatever the hash. */
+	if (*slot && *slot >> 32 == hash)
+		__builtin_prefetch(row_at(t, (*slot & 0xffffffffu) - 1));
+}
+
 int flowtab_add(struct flowtab *t, const struct flow_row *delta, size_t *index)
 {
 	uint64_t tag = (uint64_t)delta->hash << 32, s;

@@ -26,6 +26,12 @@ void flowtab_free(struct flowtab *t);
  * be NULL) gets the row's index.
  */
 int flowtab_add(struct flowtab *t, const struct flow_row *delta, size_t *index);
+/*
+ * Ask the memory system for what a later flowtab_add() of a key with this
+ * hash will load: stage 0 its index slot, stage 1 (once the slot came) the
+ * row the slot names. A batch's lookups then overlap their cache misses.
+ */
+void flowtab_prefetch(const struct flowtab *t, uint32_t hash, int stage);
 /* Remove row index: the last row takes its place (rows below index keep theirs). */
 void flowtab_remove(struct flowtab *t, size_t index);
 /*

@@ -13,12 +13,24 @@ void queue_init(struct queue *q)
 {
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->changed, NULL);
+	q->wake_at = 1;
 }
 
 void queue_destroy(struct queue *q)
 {
 	pthread_mutex_destroy(&q->lock);
 	pthread_cond_destroy(&q->changed);
+}
+
+/* The worker serving the queue's counter, waiting on all its queues at once. */
+static void notify(struct worker *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->pending = true;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
 }
 
 void queue_push(struct queue *q, struct batch *b)
@@ -29,6 +41,28 @@ void queue_push(struct queue *q, struct batch *b)
 	q->count++;
 	pthread_cond_signal(&q->changed);
 	pthread_mutex_unlock(&q->lock);
+	notify(q->waiter);
+}
+
+/*
+ * Reading a file, a counter faster than the reader would sleep and be
+ * woken at every batch: each wake-up costs both threads a system call,
+ * and, with more busy threads than CPUs, may take the reader's CPU. Woken
+ * once a few batches wait, it folds them in one go.
+ */
+void queue_push_full(struct queue *q, struct batch *b)
+{
+	bool wake;
+
+	pthread_mutex_lock(&q->lock);
+	q->items[(q->head + q->count) % (QUEUE_BATCHES + 1)] = b;
+	q->count++;
+	wake = q->count >= q->wake_at;
+	if (wake)
+		pthread_cond_signal(&q->changed);
+	pthread_mutex_unlock(&q->lock);
+	if (wake)
+		notify(q->waiter);
 }
 
 void queue_kick(struct queue *q)
@@ -37,6 +71,7 @@ void queue_kick(struct queue *q)
 	q->kicked = true;
 	pthread_cond_signal(&q->changed);
 	pthread_mutex_unlock(&q->lock);
+	notify(q->waiter);
 }
 
 /* Pop a batch (a kick ends the wait too); when wait is false and the queue is empty, *ok is false.
@@ -91,7 +126,7 @@ void producer_add(struct producer *pr, const struct flow_row *row)
 	b->rows[b->count++] = *row;
 	pr->added += row->packets;
 	if (b->count == BATCH_ROWS) {
-		queue_push(&p->counters[shard].full, b);
+		queue_push_full(&p->counters[shard].full, b);
 		pr->filling[shard] = NULL;
 	}
 }

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include <errno.h>
+#include <sched.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "capture/bpf_src.h"
 #include "count/pipeline_impl.h"
@@ -38,10 +40,12 @@ void end_counting(struct pipeline *p)
 
 	for (i = 0; i < p->ncounters; i++)
 		queue_push(&p->counters[i].full, NULL);
-	for (i = 0; i < p->ncounters; i++) {
-		pthread_join(p->counters[i].thread, NULL);
-		p->counters[i].started = false;
+	for (i = 0; i < p->nworkers; i++) {
+		pthread_join(p->workers[i].thread, NULL);
+		p->workers[i].started = false;
 	}
+	for (i = 0; i < p->ncounters; i++)
+		p->counters[i].started = false;
 	pthread_mutex_lock(&p->lock);
 	p->finished = true;
 	pthread_cond_broadcast(&p->finished_cond);
@@ -64,6 +68,11 @@ void pipeline_free(struct pipeline *p)
 		free(c->changed);
 	}
 	free(p->counters);
+	for (i = 0; p->workers && i < p->nworkers; i++) {
+		pthread_mutex_destroy(&p->workers[i].lock);
+		pthread_cond_destroy(&p->workers[i].wake);
+	}
+	free(p->workers);
 	free(p->drainers);
 	free(p->ring_out);
 	frag_table_free(p->frags);
@@ -119,13 +128,61 @@ static void abort_start(struct pipeline *p)
 		pthread_join(p->ring_thread, NULL);
 	p->reader_started = p->dispatcher_started = p->ring_started = false;
 	p->drainers_started = 0;
-	for (i = 0; i < p->ncounters; i++) {
-		if (!p->counters[i].started)
+	for (i = 0; i < p->ncounters; i++)
+		if (p->counters[i].started)
+			queue_push(&p->counters[i].full, NULL);
+	for (i = 0; i < p->nworkers; i++) {
+		if (!p->workers[i].started)
 			continue;
-		queue_push(&p->counters[i].full, NULL);
-		pthread_join(p->counters[i].thread, NULL);
-		p->counters[i].started = false;
+		pthread_join(p->workers[i].thread, NULL);
+		p->workers[i].started = false;
 	}
+	for (i = 0; i < p->ncounters; i++)
+		p->counters[i].started = false;
+}
+
+/*
+ * Counter threads when none were asked for. On the libpcap path the reader
+ * is busy all along too, and it is the thread every counter waits for: one
+ * counter per CPU the process may use besides the reader's, so that no
+ * counter takes the reader's CPU (on 2 CPUs, a second counter made a
+ * 1M-flow file slower). The eBPF path: one per online CPU, its drains
+ * mostly sleep.
+ */
+static unsigned int usable_cpus(void)
+{
+	cpu_set_t set;
+	int n = 0;
+
+	if (!sched_getaffinity(0, sizeof(set), &set))
+		n = CPU_COUNT(&set);
+	return n > 0 ? (unsigned int)n : 1;
+}
+
+static unsigned int default_counters(const struct pipeline_config *cfg)
+{
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (cfg->bpf)
+		return online > 0 ? (unsigned int)online : 1;
+	return usable_cpus() > 2 ? usable_cpus() - 1 : 1;
+}
+
+/*
+ * Threads for the counters. Reading a file, the reader and the counters
+ * are busy all along: more counters than the CPUs left besides the
+ * reader's would only take turns on them, evicting each other's caches at
+ * every switch (-j 2 was slower than -j 1 on 2 CPUs, with more CPU time),
+ * so that the counters then share threads, each thread serving several in
+ * turn. Live (a counter waits for packets) and on the eBPF path, one each.
+ */
+static unsigned int counter_threads(const struct pipeline *p)
+{
+	unsigned int cpus = usable_cpus(), most = cpus > 2 ? cpus - 1 : 1;
+
+	if (!p->src || p->bpf || source_is_live(p->src) || p->ncounters <= most)
+		return p->ncounters;
+	return most;
 }
 
 int pipeline_start(struct pipeline **out, const struct pipeline_config *cfg)
@@ -165,9 +222,9 @@ int pipeline_start(struct pipeline **out, const struct pipeline_config *cfg)
 	atomic_store(&p->size, size);
 	p->interval_s = cfg->interval_s;
 	p->drain_ms = cfg->drain_ms ? cfg->drain_ms : cfg->interval_s * 500;
-	p->ncounters = cfg->threads < 1		     ? 1
-		       : cfg->threads > MAX_COUNTERS ? MAX_COUNTERS
-						     : cfg->threads;
+	p->ncounters = cfg->threads ? cfg->threads : default_counters(cfg);
+	if (p->ncounters > MAX_COUNTERS)
+		p->ncounters = MAX_COUNTERS;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->resumed, NULL);
 	pthread_cond_init(&p->finished_cond, NULL);
@@ -176,19 +233,38 @@ int pipeline_start(struct pipeline **out, const struct pipeline_config *cfg)
 	pthread_cond_init(&p->flushed, NULL);
 	pthread_mutex_init(&p->sweep_lock, NULL);
 	pthread_cond_init(&p->drain_wake, NULL);
+	p->nworkers = counter_threads(p);
 	p->frags = frag_table_new();
 	p->counters = calloc(p->ncounters, sizeof(*p->counters));
-	if (!p->frags || !p->counters)
+	p->workers = calloc(p->nworkers, sizeof(*p->workers));
+	if (!p->frags || !p->counters || !p->workers)
 		goto fail;
-	for (i = 0; i < p->ncounters; i++)
+	for (i = 0; i < p->nworkers; i++) {
+		p->workers[i].index = i;
+		p->workers[i].pipeline = p;
+		pthread_mutex_init(&p->workers[i].lock, NULL);
+		pthread_cond_init(&p->workers[i].wake, NULL);
+	}
+	for (i = 0; i < p->ncounters; i++) {
 		if (counter_init(p, &p->counters[i]))
 			goto fail;
+		/* A file: no packet waits for its counter (a live capture's partial batches are
+		 * eager). */
+		if (p->src && !p->bpf && !source_is_live(p->src))
+			p->counters[i].full.wake_at = QUEUE_BATCHES / 2;
+		p->counters[i].full.waiter = &p->workers[i % p->nworkers];
+	}
 
 	err = -EAGAIN;
-	for (i = 0; i < p->ncounters; i++) {
-		if (pthread_create(&p->counters[i].thread, NULL, counter_main, &p->counters[i]))
+	for (i = 0; i < p->nworkers; i++) {
+		struct worker *w = &p->workers[i];
+		unsigned int k;
+
+		if (pthread_create(&w->thread, NULL, counter_main, w))
 			goto fail_threads;
-		p->counters[i].started = true;
+		w->started = true;
+		for (k = i; k < p->ncounters; k += p->nworkers)
+			p->counters[k].started = true;
 	}
 	if (pthread_create(&p->dispatcher, NULL, dispatch_main, p))
 		goto fail_threads;

@@ -32,6 +32,8 @@ struct batch {
 	struct flow_row rows[BATCH_ROWS];
 };
 
+struct worker;
+
 /*
  * A bounded FIFO of batch pointers; NULL is the end-of-stream marker. A
  * kick wakes a waiting pop without an item (a sweep was requested).
@@ -42,6 +44,8 @@ struct queue {
 	struct batch *items[QUEUE_BATCHES + 1];
 	unsigned int head, count;
 	bool kicked;
+	unsigned int wake_at;  /* queue_push_full() wakes a waiting pop from this many items */
+	struct worker *waiter; /* a counter's batches: the thread that serves it, told too */
 };
 
 /* What a sweep of the counters does: one of these. */
@@ -84,9 +88,9 @@ struct sweep {
 };
 
 struct counter {
-	pthread_t thread;
-	bool started;
-	bool exited; /* under the pipeline's lock: sweeps are then done by the requester */
+	bool started; /* its worker runs */
+	bool ended;   /* its worker's: the end-of-stream marker came */
+	bool exited;  /* under the pipeline's lock: sweeps are then done by the requester */
 	unsigned int index;
 	struct pipeline *pipeline;
 	struct queue full;	       /* reader -> counter */
@@ -103,6 +107,21 @@ struct counter {
 	 */
 	uint64_t *changed;
 	size_t changed_words;
+};
+
+/*
+ * A counter thread. It serves counters index, index + nworkers, ...: one
+ * each, unless the counters outnumber the CPUs left besides the reader's
+ * (reading a file), where more threads would only take turns on them.
+ */
+struct worker {
+	pthread_t thread;
+	bool started;
+	unsigned int index;
+	struct pipeline *pipeline;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool pending; /* one of its queues got something since it last looked */
 };
 
 struct drainer {
@@ -130,6 +149,8 @@ struct pipeline {
 	unsigned int interval_s;
 	unsigned int ncounters;
 	struct counter *counters;
+	unsigned int nworkers;
+	struct worker *workers;
 	pthread_t reader, dispatcher;
 	bool reader_started, dispatcher_started;
 	bool live; /* expiry runs on the wall clock */
@@ -188,6 +209,8 @@ struct pipeline {
 void queue_init(struct queue *q);
 void queue_destroy(struct queue *q);
 void queue_push(struct queue *q, struct batch *b);
+/* A full batch: the pop waiting for it is woken only once wake_at batches wait. */
+void queue_push_full(struct queue *q, struct batch *b);
 struct batch *queue_pop(struct queue *q, bool wait, bool *ok);
 void queue_kick(struct queue *q);
 void producer_flush(struct producer *pr);
@@ -201,7 +224,7 @@ int start_bpf_threads(struct pipeline *p);
 void bpf_finish(struct pipeline *p);
 
 /* counter.c */
-void *counter_main(void *arg);
+void *counter_main(void *arg); /* arg: its struct worker */
 /*
  * Run a sweep on every counter and wait for it; sweep_lock held by the
  * caller. Its memory is allocated here, before the counters start: 0 or

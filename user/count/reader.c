@@ -161,9 +161,13 @@ void *reader_main(void *arg)
 
 	clock_gettime(CLOCK_MONOTONIC, &r.last_flush);
 	while (!atomic_load_explicit(&p->stop, memory_order_relaxed)) {
-		if (!live && atomic_load_explicit(&p->paused, memory_order_relaxed) &&
-		    !wait_while_paused(p))
-			break;
+		if (!live && atomic_load_explicit(&p->paused, memory_order_relaxed)) {
+			/* Paused, every packet read is counted and in the tables. */
+			flush_partial(&r);
+			publish(&r);
+			if (!wait_while_paused(p))
+				break;
+		}
 		ret = source_next(p->src, &frame);
 		if (ret == 1) {
 			if (live && atomic_load_explicit(&p->paused, memory_order_relaxed)) {

@@ -11,20 +11,90 @@
 
 #include "output/report.h"
 
-#define WRITE_BUFFER (1u << 20)
+/* "00" .. "99": two digits per division, half the divisions of one a digit. */
+static const char digit_pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930"
+	"31323334353637383940414243444546474849505152535455565758596061"
+	"62636465666768697071727374757677787980818283848586878889909192"
+	"93949596979899";
 
+static const uint64_t powers_of_ten[20] = {
+	1ull,
+	10ull,
+	100ull,
+	1000ull,
+	10000ull,
+	100000ull,
+	1000000ull,
+	10000000ull,
+	100000000ull,
+	1000000000ull,
+	10000000000ull,
+	100000000000ull,
+	1000000000000ull,
+	10000000000000ull,
+	100000000000000ull,
+	1000000000000000ull,
+	10000000000000000ull,
+	100000000000000000ull,
+	1000000000000000000ull,
+	10000000000000000000ull,
+};
+
+/* Decimal digits of v: from its bit length (log10(2) ~ 1233 / 4096), then one comparison. */
+static unsigned int decimal_digits(uint64_t v)
+{
+	unsigned int t = (64 - (unsigned int)__builtin_clzll(v | 1)) * 1233 >> 12;
+
+	return t + (v >= powers_of_ten[t]);
+}
+
+static void put_pair(char *at, uint32_t d)
+{
+	memcpy(at, digit_pairs + 2 * d, 2);
+}
+
+/* Four digits, zeros included: two independent divisions, not a chain. */
+static void put4(char *at, uint32_t v)
+{
+	put_pair(at, v / 100);
+	put_pair(at + 2, v % 100);
+}
+
+/*
+ * Written from the last digit back, straight into place, in groups of
+ * eight digits and four (independent 32-bit divisions): a millisecond
+ * time has 13 digits, the most common number of a row.
+ */
 static char *put_u64(char *p, uint64_t v)
 {
-	char tmp[20];
-	int n = 0;
+	unsigned int n = v ? decimal_digits(v) : 1;
+	char *end = p + n;
+	uint32_t low;
 
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
+	while (v >= 100000000) {
+		low = (uint32_t)(v % 100000000);
+		v /= 100000000;
+		put4(end - 8, low / 10000);
+		put4(end - 4, low % 10000);
+		end -= 8;
+	}
+	low = (uint32_t)v;
+	if (low >= 10000) {
+		put4(end - 4, low % 10000);
+		low /= 10000;
+		end -= 4;
+	}
+	if (low >= 100) {
+		put_pair(end - 2, low % 100);
+		low /= 100;
+		end -= 2;
+	}
+	if (low >= 10)
+		put_pair(end - 2, low);
+	else
+		end[-1] = (char)('0' + low);
+	return p + n;
 }
 
 static char *put_str(char *p, const char *s, size_t len)
@@ -33,27 +103,90 @@ static char *put_str(char *p, const char *s, size_t len)
 	return p + len;
 }
 
-/* Dotted quad by hand: inet_ntop is the slowest part of a row otherwise. */
+/*
+ * An octet's decimal text, built in a register (a byte array read back
+ * four bytes at a time would stall on store forwarding): four bytes are
+ * stored, len of them kept.
+ */
+static char *put_octet(char *p, uint8_t o)
+{
+	unsigned int len = 1 + (o >= 10) + (o >= 100);
+	uint32_t text = (uint32_t)('0' + o / 100) | (uint32_t)('0' + o / 10 % 10) << 8 |
+			(uint32_t)('0' + o % 10) << 16;
+
+	text >>= 8 * (3 - len);
+	memcpy(p, &text, 4);
+	return p + len;
+}
+
+static char *put_dotted(char *p, const uint8_t *a)
+{
+	p = put_octet(p, a[0]);
+	*p++ = '.';
+	p = put_octet(p, a[1]);
+	*p++ = '.';
+	p = put_octet(p, a[2]);
+	*p++ = '.';
+	return put_octet(p, a[3]);
+}
+
+static char *put_hex16(char *p, unsigned int w)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned int shift = w >= 0x1000 ? 12 : w >= 0x100 ? 8 : w >= 0x10 ? 4 : 0;
+
+	for (;; shift -= 4) {
+		*p++ = hex[(w >> shift) & 0xf];
+		if (!shift)
+			return p;
+	}
+}
+
+/*
+ * RFC 5952 exactly as glibc's inet_ntop prints it (resolv/inet_ntop.c):
+ * the first longest run of at least two zero words becomes "::", and
+ * ::a.b.c.d and ::ffff:a.b.c.d keep the dotted form. inet_ntop formats
+ * every word through sprintf, most of an IPv6 row's time otherwise.
+ */
+static char *put_ipv6(char *p, const uint8_t *a)
+{
+	unsigned int words[8];
+	int i, best = -1, best_len = 0, cur = -1, cur_len = 0;
+
+	for (i = 0; i < 8; i++) {
+		words[i] = (unsigned int)a[2 * i] << 8 | a[2 * i + 1];
+		if (!words[i]) {
+			if (cur < 0)
+				cur = i, cur_len = 0;
+			if (++cur_len > best_len)
+				best = cur, best_len = cur_len;
+		} else {
+			cur = -1;
+		}
+	}
+	if (best_len < 2)
+		best = -1;
+	for (i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + best_len) {
+			if (i == best)
+				*p++ = ':';
+			continue;
+		}
+		if (i)
+			*p++ = ':';
+		if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && words[5] == 0xffff)))
+			return put_dotted(p, a + 12);
+		p = put_hex16(p, words[i]);
+	}
+	if (best >= 0 && best + best_len == 8)
+		*p++ = ':';
+	return p;
+}
+
+/* The address and "; ": dotted quad or RFC 5952 text, by hand. */
 static char *put_addr(char *p, const uint8_t *addr, uint8_t family)
 {
-	int i;
-
-	if (family == NN_FAMILY_IPV4) {
-		for (i = 12; i < 16; i++) {
-			uint8_t o = addr[i];
-
-			if (o >= 100)
-				*p++ = (char)('0' + o / 100);
-			if (o >= 10)
-				*p++ = (char)('0' + o / 10 % 10);
-			*p++ = (char)('0' + o % 10);
-			*p++ = i < 15 ? '.' : ';';
-		}
-		*p++ = ' ';
-		return p;
-	}
-	inet_ntop(AF_INET6, addr, p, INET6_ADDRSTRLEN);
-	p += strlen(p);
+	p = family == NN_FAMILY_IPV4 ? put_dotted(p, addr + 12) : put_ipv6(p, addr);
 	return put_str(p, "; ", 2);
 }
 
@@ -154,169 +287,6 @@ const char *report_header(enum nasoone_format format)
 	default:
 		return REPORT_HEADER;
 	}
-}
-
-int report_row_cmp(const struct flow_row *a, const struct flow_row *b)
-{
-	int c;
-
-	if (a->first_ms != b->first_ms)
-		return a->first_ms < b->first_ms ? -1 : 1;
-	if (a->key.family != b->key.family)
-		return a->key.family < b->key.family ? -1 : 1;
-	c = memcmp(a->key.saddr, b->key.saddr, 16);
-	if (c)
-		return c;
-	if (a->key.sport != b->key.sport)
-		return ntohs(a->key.sport) < ntohs(b->key.sport) ? -1 : 1;
-	c = memcmp(a->key.daddr, b->key.daddr, 16);
-	if (c)
-		return c;
-	if (a->key.dport != b->key.dport)
-		return ntohs(a->key.dport) < ntohs(b->key.dport) ? -1 : 1;
-	return 0;
-}
-
-static int row_ptr_cmp(const void *a, const void *b)
-{
-	return report_row_cmp(*(const struct flow_row *const *)a,
-			      *(const struct flow_row *const *)b);
-}
-
-/* A row's first time next to its pointer: most comparisons end there, without a cache miss. */
-struct sort_entry {
-	uint64_t first_ms;
-	const struct flow_row *row;
-};
-
-static int entry_cmp(const void *a, const void *b)
-{
-	const struct sort_entry *x = a, *y = b;
-
-	if (x->first_ms != y->first_ms)
-		return x->first_ms < y->first_ms ? -1 : 1;
-	return report_row_cmp(x->row, y->row);
-}
-
-/*
- * LSD radix sort of the entries on first_ms - min, one byte a pass and only
- * the bytes that differ (a capture's times span a few bytes): linear, where
- * qsort's comparisons through a function pointer were most of the report's
- * time at a million rows. Stable, so the passes compose.
- */
-static int radix_by_first(struct sort_entry **entries, size_t count)
-{
-	struct sort_entry *from = *entries, *to = malloc(count * sizeof(*to)), *swap;
-	uint64_t min = UINT64_MAX, max = 0, span;
-	size_t counts[256], i, sum;
-	unsigned int shift;
-
-	if (!to)
-		return -ENOMEM;
-	for (i = 0; i < count; i++) {
-		if (from[i].first_ms < min)
-			min = from[i].first_ms;
-		if (from[i].first_ms > max)
-			max = from[i].first_ms;
-	}
-	span = max - min;
-	for (shift = 0; shift < 64 && (span >> shift); shift += 8) {
-		memset(counts, 0, sizeof(counts));
-		for (i = 0; i < count; i++)
-			counts[((from[i].first_ms - min) >> shift) & 0xff]++;
-		for (sum = 0, i = 0; i < 256; i++) {
-			size_t c = counts[i];
-
-			counts[i] = sum;
-			sum += c;
-		}
-		for (i = 0; i < count; i++)
-			to[counts[((from[i].first_ms - min) >> shift) & 0xff]++] = from[i];
-		swap = from;
-		from = to;
-		to = swap;
-	}
-	free(to);
-	*entries = from;
-	return 0;
-}
-
-void report_sort(const struct flow_row **rows, size_t count)
-{
-	struct sort_entry *entries = malloc(count * sizeof(*entries));
-	size_t i, run;
-
-	if (!entries) {
-		qsort(rows, count, sizeof(*rows), row_ptr_cmp); /* slower, needs no memory */
-		return;
-	}
-	for (i = 0; i < count; i++) {
-		entries[i].first_ms = rows[i]->first_ms;
-		entries[i].row = rows[i];
-	}
-	if (radix_by_first(&entries, count)) {
-		qsort(entries, count, sizeof(*entries), entry_cmp);
-	} else {
-		/* Rows of the same millisecond: the rest of the order, within each run. */
-		for (i = 0; i < count; i += run) {
-			for (run = 1;
-			     i + run < count && entries[i + run].first_ms == entries[i].first_ms;
-			     run++)
-				;
-			if (run > 1)
-				qsort(entries + i, run, sizeof(*entries), entry_cmp);
-		}
-	}
-	for (i = 0; i < count; i++)
-		rows[i] = entries[i].row;
-	free(entries);
-}
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-int report_write_fd(int fd, const struct flow_row *const *rows, size_t count)
-{
-	return report_write_fd_as(fd, rows, count, NASOONE_FORMAT_NASOONE);
-}
-
-int report_write_fd_as(int fd, const struct flow_row *const *rows, size_t count,
-		       enum nasoone_format format)
-{
-	char *buf = malloc(WRITE_BUFFER);
-	size_t used, i;
-	int err = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	used = strlen(report_header(format));
-	memcpy(buf, report_header(format), used);
-	for (i = 0; i < count; i++) {
-		if (used > WRITE_BUFFER - REPORT_ROW_MAX) {
-			err = write_all(fd, buf, used);
-			if (err)
-				goto out;
-			used = 0;
-		}
-		used += report_format_row_as(buf + used, rows[i], format);
-	}
-	err = write_all(fd, buf, used);
-out:
-	free(buf);
-	return err;
 }
 
 /* The umask, read without changing it (umask() would race with other threads' files). */

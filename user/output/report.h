@@ -32,6 +32,9 @@ const char *report_header(enum nasoone_format format);
 int report_row_cmp(const struct flow_row *a, const struct flow_row *b);
 void report_sort(const struct flow_row **rows, size_t count);
 
+/* The CPUs this process may run on (at least 1): threads for sorting and formatting. */
+unsigned int report_cpus(void);
+
 /* Header and rows to fd, through a large buffer (one write per MiB). 0 or -errno. */
 int report_write_fd(int fd, const struct flow_row *const *rows, size_t count);
 int report_write_fd_as(int fd, const struct flow_row *const *rows, size_t count,
