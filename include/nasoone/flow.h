@@ -60,6 +60,19 @@ struct nn_flow_key4 {
 };
 _Static_assert(sizeof(struct nn_flow_key4) == 16, "IPv4 flow key ABI");
 
+/* An IPv4 map's key as the rest of nasoone has it: v4-mapped addresses, family 4. */
+static inline void nn_flow_key_from4(struct nn_flow_key *key, const struct nn_flow_key4 *k4)
+{
+	__builtin_memset(key, 0, sizeof(*key));
+	key->saddr[10] = key->saddr[11] = key->daddr[10] = key->daddr[11] = 0xff;
+	__builtin_memcpy(&key->saddr[12], k4->saddr, 4);
+	__builtin_memcpy(&key->daddr[12], k4->daddr, 4);
+	key->sport = k4->sport;
+	key->dport = k4->dport;
+	key->family = NN_FAMILY_IPV4;
+	key->pad[NN_KEY_PROTO] = k4->proto;
+}
+
 /* Per-flow counters as the kernel keeps them (times in ns; in ms for a replay, see bpf/). */
 struct nn_flow_val {
 	__u64 first_ns;

@@ -142,19 +142,6 @@ static const struct nn_flow_val *rows_find(const struct rows *rs, const struct n
 	return NULL;
 }
 
-/* An IPv4 map's key as a struct nn_flow_key (v4-mapped, family 4). */
-static void key_from4(struct nn_flow_key *key, const struct nn_flow_key4 *k4)
-{
-	memset(key, 0, sizeof(*key));
-	key->saddr[10] = key->saddr[11] = key->daddr[10] = key->daddr[11] = 0xff;
-	memcpy(&key->saddr[12], k4->saddr, 4);
-	memcpy(&key->daddr[12], k4->daddr, 4);
-	key->sport = k4->sport;
-	key->dport = k4->dport;
-	key->family = NN_FAMILY_IPV4;
-	key->pad[NN_KEY_PROTO] = k4->proto;
-}
-
 /* Every row of every CPU's maps (IPv6 and IPv4), merged by key. */
 static void read_flows(struct config *c, struct rows *rs)
 {
@@ -173,7 +160,7 @@ static void read_flows(struct config *c, struct rows *rs)
 			assert_int_equal(bpf_map_lookup_elem(c->inner4_fd[cpu], &key4, &val), 0);
 			assert_int_equal(val.pad, 0);
 			assert_true(val.first_ns <= val.last_ns);
-			key_from4(&key, &key4);
+			nn_flow_key_from4(&key, &key4);
 			rows_add(rs, &key, &val);
 		}
 		assert_int_equal(errno, ENOENT);

@@ -455,19 +455,6 @@ bool bpf_src_cpu_counts(const struct bpf_src *b, unsigned int cpu)
 	return cpu < b->ncpus && (b->online[cpu / 64] >> (cpu % 64) & 1);
 }
 
-/* An IPv4 map's key as every other part of nasoone has it: v4-mapped, family 4. */
-static void key_from4(struct nn_flow_key *key, const struct nn_flow_key4 *k4)
-{
-	memset(key, 0, sizeof(*key));
-	key->saddr[10] = key->saddr[11] = key->daddr[10] = key->daddr[11] = 0xff;
-	memcpy(&key->saddr[12], k4->saddr, 4);
-	memcpy(&key->daddr[12], k4->daddr, 4);
-	key->sport = k4->sport;
-	key->dport = k4->dport;
-	key->family = NN_FAMILY_IPV4;
-	key->pad[NN_KEY_PROTO] = k4->proto;
-}
-
 /* Read and delete every entry of a retired map (no program can reach it any more). */
 static int drain_map(struct bpf_src *b, int fd, bool ipv4, bpf_src_row_fn fn, void *ctx,
 		     uint64_t *rows)
@@ -493,7 +480,7 @@ static int drain_map(struct bpf_src *b, int fd, bool ipv4, bpf_src_row_fn fn, vo
 			return -errno;
 		for (i = 0; i < count; i++) {
 			if (ipv4)
-				key_from4(&key, &keys4[i]);
+				nn_flow_key_from4(&key, &keys4[i]);
 			row_from(b, &row, ipv4 ? &key : &keys[i], &vals[i], offset);
 			fn(&row, ctx);
 		}
