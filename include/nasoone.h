@@ -164,9 +164,13 @@ int nasoone_set_rotation(struct nasoone *n, unsigned int seconds);
 /*
  * Counting threads, at most 64. 0 (the default): reading packets (libpcap),
  * one per CPU the process may use besides the reader's, at least one; on
- * the eBPF path, one per online CPU.
+ * the eBPF path, one per online CPU. Reading a file (libpcap), never more
+ * than that default: the reader and every counter are busy all along, and
+ * more counters would only take turns on the same CPUs.
+ * nasoone_get_threads() says, after start, how many run.
  */
 int nasoone_set_threads(struct nasoone *n, unsigned int threads);
+unsigned int nasoone_get_threads(struct nasoone *n);
 /*
  * The capture path (default NASOONE_MODE_AUTO). A forced path that cannot
  * run is an error at start (NASOONE_EMODE, NASOONE_EPERM), never a silent

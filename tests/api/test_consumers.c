@@ -6,7 +6,7 @@
  * `make install`. Usage: test_consumers CAPTURE TMPDIR (a capture from
  * the project's generator with several seconds of traffic).
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* sched_setaffinity() */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <inttypes.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -393,7 +394,8 @@ static void test_paused_file_is_all_counted(void **state)
 
 	(void)state;
 	n = new_capture("/dev/null");
-	assert_int_equal(nasoone_set_threads(n, 3), 0); /* shards fill their batches apart */
+	/* Shards fill their batches apart (reading a file, 2 run from 3 CPUs on). */
+	assert_int_equal(nasoone_set_threads(n, 3), 0);
 	assert_int_equal(nasoone_start(n), 0);
 	/* Reading has begun (the count is published every 4096 frames): pause between two. */
 	for (i = 0; i < 100000 && !nasoone_get_packets(n); i++)
@@ -442,6 +444,71 @@ static void test_consumer_rules(void **state)
 	nasoone_free(n);
 }
 
+/* Threads of a start with threads asked, on the first cpus CPUs of allowed; 0: not started. */
+static unsigned int threads_on(const cpu_set_t *allowed, int cpus, unsigned int threads,
+			       const char *device)
+{
+	cpu_set_t set;
+	struct nasoone *n;
+	unsigned int got = 0;
+	int cpu, k = 0;
+
+	CPU_ZERO(&set);
+	for (cpu = 0; cpu < CPU_SETSIZE && k < cpus; cpu++)
+		if (CPU_ISSET(cpu, allowed)) {
+			CPU_SET(cpu, &set);
+			k++;
+		}
+	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
+	if (device) {
+		n = nasoone_new();
+		assert_non_null(n);
+		assert_int_equal(nasoone_set_capture_device(n, device), 0);
+		assert_int_equal(nasoone_set_mode(n, NASOONE_MODE_PCAP), 0);
+		assert_int_equal(nasoone_set_output(n, "/dev/null"), 0);
+	} else {
+		n = new_capture("/dev/null");
+	}
+	assert_int_equal(nasoone_set_threads(n, threads), 0);
+	assert_int_equal(nasoone_get_threads(n), 0);
+	if (nasoone_start(n) == 0) {
+		got = nasoone_get_threads(n);
+		if (device)
+			assert_int_equal(nasoone_pause(n), 0);
+		else
+			assert_int_equal(nasoone_wait(n, -1), 0);
+		assert_int_equal(nasoone_stop(n, NULL), 0);
+	}
+	nasoone_free(n);
+	assert_int_equal(sched_setaffinity(0, sizeof(*allowed), allowed), 0);
+	return got;
+}
+
+/*
+ * Reading a file, counters never outnumber the CPUs left besides the
+ * reader's (at least one): more would only take turns on those CPUs.
+ * Live, every counter asked runs: it waits for packets.
+ */
+static void test_file_threads_fit_the_cpus(void **state)
+{
+	cpu_set_t allowed;
+	unsigned int live;
+
+	(void)state;
+	assert_int_equal(sched_getaffinity(0, sizeof(allowed), &allowed), 0);
+	assert_int_equal(threads_on(&allowed, 1, 4, NULL), 1);
+	if (CPU_COUNT(&allowed) >= 2)
+		assert_int_equal(threads_on(&allowed, 2, 4, NULL), 1);
+	if (CPU_COUNT(&allowed) >= 3)
+		assert_int_equal(threads_on(&allowed, 3, 4, NULL), 2);
+	assert_int_equal(threads_on(&allowed, 1, 1, NULL), 1);
+	live = threads_on(&allowed, 1, 3, "lo");
+	if (live)
+		assert_int_equal(live, 3);
+	else
+		printf("SKIP: live part of %s: cannot capture on lo (not root?)\n", __func__);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -453,6 +520,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_consumer_rules),
 		cmocka_unit_test(test_replay_pause_loses_nothing),
 		cmocka_unit_test(test_paused_file_is_all_counted),
+		cmocka_unit_test(test_file_threads_fit_the_cpus),
 	};
 
 	if (argc != 3) {

@@ -561,6 +561,13 @@ uint64_t nasoone_get_packets(struct nasoone *n)
 	return p ? pipeline_counted(p) : 0;
 }
 
+unsigned int nasoone_get_threads(struct nasoone *n)
+{
+	struct pipeline *p = n ? atomic_load(&n->pipeline) : NULL;
+
+	return p ? pipeline_counters(p) : 0;
+}
+
 int nasoone_get_stats(struct nasoone *n, struct nasoone_stats *stats)
 {
 	if (!n || !stats)

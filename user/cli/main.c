@@ -497,6 +497,18 @@ static int configure(struct nasoone *n, const struct options *o, const char *dev
 	return 0;
 }
 
+/* -v: the counting threads, and why fewer run than -j asked. */
+static void print_threads(unsigned int threads, const struct options *o)
+{
+	fprintf(stderr, "nasoone: %u counting thread%s", threads, threads == 1 ? "" : "s");
+	if (o->threads > 0 && threads < (unsigned int)o->threads)
+		fprintf(stderr,
+			" of the %ld asked: reading a file, counters never outnumber the "
+			"CPUs left besides the reader's",
+			o->threads);
+	fputc('\n', stderr);
+}
+
 static int run(const struct options *o)
 {
 	struct modes extras = { 0 };
@@ -561,6 +573,8 @@ static int run(const struct options *o)
 	/* Which path counts, and why: a live capture always says so, a file when forced. */
 	if (o->verbose > 0 || (o->verbose == 0 && (!o->file || o->mode != NASOONE_MODE_AUTO)))
 		fprintf(stderr, "nasoone: %s\n", nasoone_get_path(n));
+	if (o->verbose > 0)
+		print_threads(nasoone_get_threads(n), o);
 	privileges = nasoone_get_privileges(n);
 	if (o->verbose > 0 && *privileges)
 		fprintf(stderr, "nasoone: running as %s\n", privileges);

@@ -312,15 +312,34 @@ static void sweep_inline(struct counter *c)
 		sweep_step(c);
 }
 
-/*
- * The end of the stream came: finish what was asked, then hand the table
- * over: from then on a requester sweeps it itself. Both under the lock a
- * requester checks, so that no sweep ever runs on two threads at once.
- */
-static void counter_exit(struct counter *c)
+void *counter_main(void *arg)
 {
+	struct counter *c = arg;
 	struct pipeline *p = c->pipeline;
+	struct batch *b;
+	bool ok;
 
+	for (;;) {
+		b = queue_pop(&c->full, !c->sweep && !atomic_load(&c->request), &ok);
+		if (ok) {
+			if (!b)
+				break;
+			if (counter_fold(c, b)) {
+				set_error(p, -ENOMEM, "out of memory for the flow table");
+				atomic_store(&p->stop, true);
+			}
+			b->count = 0;
+			queue_push(&c->free, b);
+		}
+		take_request(c);
+		if (c->sweep)
+			sweep_step(c);
+	}
+	/*
+	 * Finish what was asked, then hand the table over: from then on a
+	 * requester sweeps it itself. Both under the lock a requester checks,
+	 * so that no sweep ever runs on two threads at once.
+	 */
 	pthread_mutex_lock(&p->lock);
 	while (c->sweep || atomic_load(&c->request)) {
 		pthread_mutex_unlock(&p->lock);
@@ -329,65 +348,6 @@ static void counter_exit(struct counter *c)
 	}
 	c->exited = true;
 	pthread_mutex_unlock(&p->lock);
-	c->ended = true;
-}
-
-/* A counter's turn: the next batch if one waits, a step of its sweep; false: nothing to do. */
-static bool counter_turn(struct counter *c)
-{
-	struct pipeline *p = c->pipeline;
-	struct batch *b;
-	bool ok;
-
-	b = queue_pop(&c->full, false, &ok);
-	if (ok && !b) {
-		counter_exit(c);
-		return true;
-	}
-	if (ok) {
-		if (counter_fold(c, b)) {
-			set_error(p, -ENOMEM, "out of memory for the flow table");
-			atomic_store(&p->stop, true);
-		}
-		b->count = 0;
-		queue_push(&c->free, b);
-	}
-	take_request(c);
-	if (c->sweep)
-		sweep_step(c);
-	return ok || c->sweep;
-}
-
-void *counter_main(void *arg)
-{
-	struct worker *w = arg;
-	struct pipeline *p = w->pipeline;
-	unsigned int i, left = 0;
-	bool busy;
-
-	for (i = w->index; i < p->ncounters; i += p->nworkers)
-		left++;
-	while (left) {
-		/* Cleared before looking: whatever comes after is seen at the wait. */
-		pthread_mutex_lock(&w->lock);
-		w->pending = false;
-		pthread_mutex_unlock(&w->lock);
-		busy = false;
-		for (i = w->index; i < p->ncounters; i += p->nworkers) {
-			struct counter *c = &p->counters[i];
-
-			if (c->ended)
-				continue;
-			busy |= counter_turn(c);
-			left -= c->ended;
-		}
-		if (busy)
-			continue;
-		pthread_mutex_lock(&w->lock);
-		while (!w->pending)
-			pthread_cond_wait(&w->wake, &w->lock);
-		pthread_mutex_unlock(&w->lock);
-	}
 	return NULL;
 }
 

@@ -22,17 +22,6 @@ void queue_destroy(struct queue *q)
 	pthread_cond_destroy(&q->changed);
 }
 
-/* The worker serving the queue's counter, waiting on all its queues at once. */
-static void notify(struct worker *w)
-{
-	if (!w)
-		return;
-	pthread_mutex_lock(&w->lock);
-	w->pending = true;
-	pthread_cond_signal(&w->wake);
-	pthread_mutex_unlock(&w->lock);
-}
-
 void queue_push(struct queue *q, struct batch *b)
 {
 	pthread_mutex_lock(&q->lock);
@@ -41,7 +30,6 @@ void queue_push(struct queue *q, struct batch *b)
 	q->count++;
 	pthread_cond_signal(&q->changed);
 	pthread_mutex_unlock(&q->lock);
-	notify(q->waiter);
 }
 
 /*
@@ -52,17 +40,12 @@ void queue_push(struct queue *q, struct batch *b)
  */
 void queue_push_full(struct queue *q, struct batch *b)
 {
-	bool wake;
-
 	pthread_mutex_lock(&q->lock);
 	q->items[(q->head + q->count) % (QUEUE_BATCHES + 1)] = b;
 	q->count++;
-	wake = q->count >= q->wake_at;
-	if (wake)
+	if (q->count >= q->wake_at)
 		pthread_cond_signal(&q->changed);
 	pthread_mutex_unlock(&q->lock);
-	if (wake)
-		notify(q->waiter);
 }
 
 void queue_kick(struct queue *q)
@@ -71,7 +54,6 @@ void queue_kick(struct queue *q)
 	q->kicked = true;
 	pthread_cond_signal(&q->changed);
 	pthread_mutex_unlock(&q->lock);
-	notify(q->waiter);
 }
 
 /* Pop a batch (a kick ends the wait too); when wait is false and the queue is empty, *ok is false.

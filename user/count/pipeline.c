@@ -40,12 +40,10 @@ void end_counting(struct pipeline *p)
 
 	for (i = 0; i < p->ncounters; i++)
 		queue_push(&p->counters[i].full, NULL);
-	for (i = 0; i < p->nworkers; i++) {
-		pthread_join(p->workers[i].thread, NULL);
-		p->workers[i].started = false;
-	}
-	for (i = 0; i < p->ncounters; i++)
+	for (i = 0; i < p->ncounters; i++) {
+		pthread_join(p->counters[i].thread, NULL);
 		p->counters[i].started = false;
+	}
 	pthread_mutex_lock(&p->lock);
 	p->finished = true;
 	pthread_cond_broadcast(&p->finished_cond);
@@ -68,11 +66,6 @@ void pipeline_free(struct pipeline *p)
 		free(c->changed);
 	}
 	free(p->counters);
-	for (i = 0; p->workers && i < p->nworkers; i++) {
-		pthread_mutex_destroy(&p->workers[i].lock);
-		pthread_cond_destroy(&p->workers[i].wake);
-	}
-	free(p->workers);
 	free(p->drainers);
 	free(p->ring_out);
 	frag_table_free(p->frags);
@@ -128,27 +121,16 @@ static void abort_start(struct pipeline *p)
 		pthread_join(p->ring_thread, NULL);
 	p->reader_started = p->dispatcher_started = p->ring_started = false;
 	p->drainers_started = 0;
-	for (i = 0; i < p->ncounters; i++)
-		if (p->counters[i].started)
-			queue_push(&p->counters[i].full, NULL);
-	for (i = 0; i < p->nworkers; i++) {
-		if (!p->workers[i].started)
+	for (i = 0; i < p->ncounters; i++) {
+		if (!p->counters[i].started)
 			continue;
-		pthread_join(p->workers[i].thread, NULL);
-		p->workers[i].started = false;
-	}
-	for (i = 0; i < p->ncounters; i++)
+		queue_push(&p->counters[i].full, NULL);
+		pthread_join(p->counters[i].thread, NULL);
 		p->counters[i].started = false;
+	}
 }
 
-/*
- * Counter threads when none were asked for. On the libpcap path the reader
- * is busy all along too, and it is the thread every counter waits for: one
- * counter per CPU the process may use besides the reader's, so that no
- * counter takes the reader's CPU (on 2 CPUs, a second counter made a
- * 1M-flow file slower). The eBPF path: one per online CPU, its drains
- * mostly sleep.
- */
+/* The CPUs this process may run on. */
 static unsigned int usable_cpus(void)
 {
 	cpu_set_t set;
@@ -159,30 +141,33 @@ static unsigned int usable_cpus(void)
 	return n > 0 ? (unsigned int)n : 1;
 }
 
-static unsigned int default_counters(const struct pipeline_config *cfg)
+/*
+ * Counter threads, each with its own shard of the table. The eBPF path:
+ * one per online CPU by default, as asked otherwise (its drains mostly
+ * sleep). Live on libpcap: as asked, one per CPU besides the reader's by
+ * default. Reading a file, the reader and every counter are busy all
+ * along, so counters never outnumber the CPUs left besides the reader's
+ * (at least one): more would only take turns on those CPUs, and a shard
+ * more costs a table and its batches even on a thread of its own (-j 2
+ * was 3-8 % slower than -j 1 on 2 CPUs, with more memory).
+ */
+static unsigned int choose_counters(const struct pipeline_config *cfg)
 {
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned int cpus = usable_cpus(), spare = cpus > 2 ? cpus - 1 : 1;
+	bool file = cfg->src && !cfg->bpf && !source_is_live(cfg->src);
+	unsigned int n;
 
-	if (cfg->bpf)
-		return online > 0 ? (unsigned int)online : 1;
-	return usable_cpus() > 2 ? usable_cpus() - 1 : 1;
+	if (cfg->threads)
+		n = file && cfg->threads > spare ? spare : cfg->threads;
+	else
+		n = cfg->bpf ? (online > 0 ? (unsigned int)online : 1) : spare;
+	return n < MAX_COUNTERS ? n : MAX_COUNTERS;
 }
 
-/*
- * Threads for the counters. Reading a file, the reader and the counters
- * are busy all along: more counters than the CPUs left besides the
- * reader's would only take turns on them, evicting each other's caches at
- * every switch (-j 2 was slower than -j 1 on 2 CPUs, with more CPU time),
- * so that the counters then share threads, each thread serving several in
- * turn. Live (a counter waits for packets) and on the eBPF path, one each.
- */
-static unsigned int counter_threads(const struct pipeline *p)
+unsigned int pipeline_counters(const struct pipeline *p)
 {
-	unsigned int cpus = usable_cpus(), most = cpus > 2 ? cpus - 1 : 1;
-
-	if (!p->src || p->bpf || source_is_live(p->src) || p->ncounters <= most)
-		return p->ncounters;
-	return most;
+	return p->ncounters;
 }
 
 int pipeline_start(struct pipeline **out, const struct pipeline_config *cfg)
@@ -222,9 +207,7 @@ int pipeline_start(struct pipeline **out, const struct pipeline_config *cfg)
 	atomic_store(&p->size, size);
 	p->interval_s = cfg->interval_s;
 	p->drain_ms = cfg->drain_ms ? cfg->drain_ms : cfg->interval_s * 500;
-	p->ncounters = cfg->threads ? cfg->threads : default_counters(cfg);
-	if (p->ncounters > MAX_COUNTERS)
-		p->ncounters = MAX_COUNTERS;
+	p->ncounters = choose_counters(cfg);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->resumed, NULL);
 	pthread_cond_init(&p->finished_cond, NULL);
@@ -233,18 +216,10 @@ int pipeline_start(struct pipeline **out, const struct pipeline_config *cfg)
 	pthread_cond_init(&p->flushed, NULL);
 	pthread_mutex_init(&p->sweep_lock, NULL);
 	pthread_cond_init(&p->drain_wake, NULL);
-	p->nworkers = counter_threads(p);
 	p->frags = frag_table_new();
 	p->counters = calloc(p->ncounters, sizeof(*p->counters));
-	p->workers = calloc(p->nworkers, sizeof(*p->workers));
-	if (!p->frags || !p->counters || !p->workers)
+	if (!p->frags || !p->counters)
 		goto fail;
-	for (i = 0; i < p->nworkers; i++) {
-		p->workers[i].index = i;
-		p->workers[i].pipeline = p;
-		pthread_mutex_init(&p->workers[i].lock, NULL);
-		pthread_cond_init(&p->workers[i].wake, NULL);
-	}
 	for (i = 0; i < p->ncounters; i++) {
 		if (counter_init(p, &p->counters[i]))
 			goto fail;
@@ -252,19 +227,13 @@ int pipeline_start(struct pipeline **out, const struct pipeline_config *cfg)
 		 * eager). */
 		if (p->src && !p->bpf && !source_is_live(p->src))
 			p->counters[i].full.wake_at = QUEUE_BATCHES / 2;
-		p->counters[i].full.waiter = &p->workers[i % p->nworkers];
 	}
 
 	err = -EAGAIN;
-	for (i = 0; i < p->nworkers; i++) {
-		struct worker *w = &p->workers[i];
-		unsigned int k;
-
-		if (pthread_create(&w->thread, NULL, counter_main, w))
+	for (i = 0; i < p->ncounters; i++) {
+		if (pthread_create(&p->counters[i].thread, NULL, counter_main, &p->counters[i]))
 			goto fail_threads;
-		w->started = true;
-		for (k = i; k < p->ncounters; k += p->nworkers)
-			p->counters[k].started = true;
+		p->counters[i].started = true;
 	}
 	if (pthread_create(&p->dispatcher, NULL, dispatch_main, p))
 		goto fail_threads;

@@ -55,6 +55,8 @@ void pipeline_release(struct pipeline *p);
 void pipeline_stats(struct pipeline *p, struct nasoone_stats *stats);
 void pipeline_progress(struct pipeline *p, struct nasoone_progress *progress);
 uint64_t pipeline_counted(struct pipeline *p);
+/* Counter threads (shards of the table) running: the ones asked, or fewer reading a file. */
+unsigned int pipeline_counters(const struct pipeline *p);
 /* The reading error (-EBADMSG damaged file, -EIO capture failed, -ENOMEM) or 0, and its text. */
 int pipeline_error(struct pipeline *p, const char **message);
 void pipeline_free(struct pipeline *p);

@@ -32,8 +32,6 @@ struct batch {
 	struct flow_row rows[BATCH_ROWS];
 };
 
-struct worker;
-
 /*
  * A bounded FIFO of batch pointers; NULL is the end-of-stream marker. A
  * kick wakes a waiting pop without an item (a sweep was requested).
@@ -44,8 +42,7 @@ struct queue {
 	struct batch *items[QUEUE_BATCHES + 1];
 	unsigned int head, count;
 	bool kicked;
-	unsigned int wake_at;  /* queue_push_full() wakes a waiting pop from this many items */
-	struct worker *waiter; /* a counter's batches: the thread that serves it, told too */
+	unsigned int wake_at; /* queue_push_full() wakes a waiting pop from this many items */
 };
 
 /* What a sweep of the counters does: one of these. */
@@ -88,9 +85,9 @@ struct sweep {
 };
 
 struct counter {
-	bool started; /* its worker runs */
-	bool ended;   /* its worker's: the end-of-stream marker came */
-	bool exited;  /* under the pipeline's lock: sweeps are then done by the requester */
+	pthread_t thread;
+	bool started;
+	bool exited; /* under the pipeline's lock: sweeps are then done by the requester */
 	unsigned int index;
 	struct pipeline *pipeline;
 	struct queue full;	       /* reader -> counter */
@@ -107,21 +104,6 @@ struct counter {
 	 */
 	uint64_t *changed;
 	size_t changed_words;
-};
-
-/*
- * A counter thread. It serves counters index, index + nworkers, ...: one
- * each, unless the counters outnumber the CPUs left besides the reader's
- * (reading a file), where more threads would only take turns on them.
- */
-struct worker {
-	pthread_t thread;
-	bool started;
-	unsigned int index;
-	struct pipeline *pipeline;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool pending; /* one of its queues got something since it last looked */
 };
 
 struct drainer {
@@ -149,8 +131,6 @@ struct pipeline {
 	unsigned int interval_s;
 	unsigned int ncounters;
 	struct counter *counters;
-	unsigned int nworkers;
-	struct worker *workers;
 	pthread_t reader, dispatcher;
 	bool reader_started, dispatcher_started;
 	bool live; /* expiry runs on the wall clock */
@@ -224,7 +204,7 @@ int start_bpf_threads(struct pipeline *p);
 void bpf_finish(struct pipeline *p);
 
 /* counter.c */
-void *counter_main(void *arg); /* arg: its struct worker */
+void *counter_main(void *arg);
 /*
  * Run a sweep on every counter and wait for it; sweep_lock held by the
  * caller. Its memory is allocated here, before the counters start: 0 or
