@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "count/flowtab.h"
 
@@ -21,6 +22,29 @@ struct flowtab {
 	struct flow_row **chunks;
 	size_t nchunks;
 };
+
+#define HUGE_PAGE (2u << 20)
+
+/*
+ * A zeroed index of n slots. Large ones are written once here, in huge
+ * pages where the kernel has them: calloc()'s fresh pages are the shared
+ * zero page until written, so a probe's read and the insert's write that
+ * follows cost two faults and a TLB flush on every CPU the process runs on.
+ */
+static uint64_t *new_slots(size_t n)
+{
+	size_t bytes = n * sizeof(uint64_t);
+	uint64_t *slots;
+
+	if (bytes < HUGE_PAGE)
+		return calloc(n, sizeof(uint64_t));
+	slots = aligned_alloc(HUGE_PAGE, bytes);
+	if (!slots)
+		return NULL;
+	madvise(slots, bytes, MADV_HUGEPAGE);
+	memset(slots, 0, bytes);
+	return slots;
+}
 
 struct flowtab *flowtab_new(void)
 {
@@ -82,7 +106,7 @@ size_t flowtab_memory(const struct flowtab *t)
 static int grow_index(struct flowtab *t)
 {
 	size_t new_mask = t->mask * 2 + 1, i, j;
-	uint64_t *slots = calloc(new_mask + 1, sizeof(*slots));
+	uint64_t *slots = new_slots(new_mask + 1);
 
 	if (!slots)
 		return -ENOMEM;
