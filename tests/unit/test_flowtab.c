@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "count/flowtab.h"
+#include "count/row_chunks.h"
 
 #define MANY_KEYS 300000u
 
@@ -664,6 +665,46 @@ static void test_crafted_collisions_stay_short(void **state)
 	flowtab_free(t);
 }
 
+/*
+ * A chunk given back is the next one taken (memory already mapped, as the
+ * report's store takes the drained tables' chunks), up to the few kept;
+ * beyond those, chunks go back to malloc (make test-asan sees a chunk
+ * kept twice or written out of bounds).
+ */
+static void test_row_chunks_are_passed_on(void **state)
+{
+	struct flow_row *chunks[40], *again;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 40; i++) {
+		chunks[i] = row_chunk_new();
+		assert_non_null(chunks[i]);
+		/* Writable to the last row. */
+		memset(&chunks[i][ROW_CHUNK_ROWS - 1], 0xa5, sizeof(struct flow_row));
+	}
+	row_chunk_free(chunks[7]);
+	again = row_chunk_new();
+	assert_ptr_equal(again, chunks[7]);
+	row_chunk_free(again);
+	for (i = 0; i < 40; i++)
+		if (i != 7)
+			row_chunk_free(chunks[i]);
+	row_chunk_free(NULL);
+	/* The kept ones come out again, each once. */
+	for (i = 0; i < 40; i++)
+		chunks[i] = row_chunk_new();
+	for (i = 0; i < 40; i++) {
+		int j;
+
+		assert_non_null(chunks[i]);
+		for (j = 0; j < i; j++)
+			assert_ptr_not_equal(chunks[i], chunks[j]);
+	}
+	for (i = 0; i < 40; i++)
+		row_chunk_free(chunks[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -685,6 +726,7 @@ int main(void)
 		cmocka_unit_test(test_memory_per_row),
 		cmocka_unit_test(test_remove_keeps_lower_rows),
 		cmocka_unit_test(test_clear_and_drain),
+		cmocka_unit_test(test_row_chunks_are_passed_on),
 		cmocka_unit_test(test_crafted_collisions_stay_short),
 	};
 

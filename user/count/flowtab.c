@@ -5,10 +5,11 @@
 #include <sys/mman.h>
 
 #include "count/flowtab.h"
+#include "count/row_chunks.h"
 
-/* Rows live in chunks of this many, so that growing never moves a row. */
-#define CHUNK_SHIFT 12
-#define CHUNK_ROWS  (1u << CHUNK_SHIFT)
+/* Rows live in chunks, so that growing never moves a row. */
+#define CHUNK_SHIFT ROW_CHUNK_SHIFT
+#define CHUNK_ROWS  ROW_CHUNK_ROWS
 
 /*
  * Index slot: 0 = empty, else (hash << 32 | row index + 1). Keeping the
@@ -68,7 +69,7 @@ void flowtab_free(struct flowtab *t)
 	if (!t)
 		return;
 	for (i = 0; i < t->nchunks; i++)
-		free(t->chunks[i]);
+		row_chunk_free(t->chunks[i]);
 	free(t->chunks);
 	free(t->slots);
 	free(t);
@@ -133,7 +134,7 @@ static struct flow_row *new_row(struct flowtab *t)
 		if (!chunks)
 			return NULL;
 		t->chunks = chunks;
-		t->chunks[t->nchunks] = malloc(CHUNK_ROWS * sizeof(struct flow_row));
+		t->chunks[t->nchunks] = row_chunk_new();
 		if (!t->chunks[t->nchunks])
 			return NULL;
 		t->nchunks++;
@@ -244,7 +245,7 @@ void flowtab_remove(struct flowtab *t, size_t index)
 	/* Give memory back as the table shrinks, keeping one spare chunk. */
 	while (t->nchunks > 1 && t->size + 2 * CHUNK_ROWS <= t->nchunks * CHUNK_ROWS) {
 		t->nchunks--;
-		free(t->chunks[t->nchunks]);
+		row_chunk_free(t->chunks[t->nchunks]);
 	}
 }
 
@@ -253,7 +254,7 @@ void flowtab_clear(struct flowtab *t)
 	size_t i;
 
 	for (i = 1; i < t->nchunks; i++)
-		free(t->chunks[i]);
+		row_chunk_free(t->chunks[i]);
 	t->nchunks = t->nchunks ? 1 : 0;
 	if (t->mask > 1023) {
 		uint64_t *slots = calloc(1024, sizeof(*slots));
@@ -280,7 +281,7 @@ void flowtab_drain(struct flowtab *t, void (*fn)(struct flow_row *rows, size_t n
 		n = t->size - i * CHUNK_ROWS < CHUNK_ROWS ? t->size - i * CHUNK_ROWS : CHUNK_ROWS;
 		if (i * CHUNK_ROWS < t->size)
 			fn(t->chunks[i], n, ctx);
-		free(t->chunks[i]);
+		row_chunk_free(t->chunks[i]);
 		t->chunks[i] = NULL;
 	}
 	t->nchunks = 0;

@@ -16,10 +16,12 @@
 #include <unistd.h>
 
 #include "count/flowtab.h"
+#include "count/row_chunks.h"
 #include "output/report_writer.h"
 
-#define STORE_SHIFT 12
-#define STORE_CHUNK (1u << STORE_SHIFT)
+/* The store is in the tables' chunks: those of a table drained at the end are taken in turn. */
+#define STORE_SHIFT ROW_CHUNK_SHIFT
+#define STORE_CHUNK ROW_CHUNK_ROWS
 
 struct report_writer {
 	struct report_output *out;
@@ -182,7 +184,7 @@ static int on_expired(const struct nasoone_flow *flows, size_t count, void *ctx)
 			if (!chunks)
 				return failed(w, -ENOMEM);
 			w->store = chunks;
-			w->store[w->nchunks] = malloc(STORE_CHUNK * sizeof(struct flow_row));
+			w->store[w->nchunks] = row_chunk_new();
 			if (!w->store[w->nchunks])
 				return failed(w, -ENOMEM);
 			w->nchunks++;
@@ -200,7 +202,7 @@ static int on_expired(const struct nasoone_flow *flows, size_t count, void *ctx)
 static void free_store(struct report_writer *w)
 {
 	while (w->nchunks)
-		free(w->store[--w->nchunks]);
+		row_chunk_free(w->store[--w->nchunks]);
 	free(w->store);
 	w->store = NULL;
 	w->count = 0;
