@@ -5,7 +5,8 @@
 # besides the reader's), side by side with a bare libpcap loop that only
 # reads every packet (the floor), on three generated captures; plus peak
 # memory per flow (default threads). Figures are ratios measured in this one run: these
-# machines are shared and noisy, so each figure is the best of $RUNS.
+# machines are shared and noisy, so each figure is the best of $RUNS, the
+# contenders run in turn.
 #
 # usage: bench.sh NASOONE PCAPGEN PCAP_FLOOR [DIR]
 set -euo pipefail
@@ -23,17 +24,18 @@ captures=(
 
 now() { date +%s.%N; }
 
-# Best (smallest) wall time of RUNS runs of a command, in seconds.
-best_time() {
-	local best="" t0 t1 t
-	for _ in $(seq "$RUNS"); do
-		t0=$(now)
-		"$@" >/dev/null 2>&1
-		t1=$(now)
-		t=$(echo "$t1 - $t0" | bc -l)
-		if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
-	done
-	echo "$best"
+# Wall time of one run of a command, in seconds.
+run_time() {
+	local t0 t1
+	t0=$(now)
+	"$@" >/dev/null 2>&1
+	t1=$(now)
+	echo "$t1 - $t0" | bc -l
+}
+
+# The smaller of a best so far (empty: none) and a new time.
+best_of() {
+	if [ -z "$1" ] || [ "$(echo "$2 < $1" | bc -l)" = 1 ]; then echo "$2"; else echo "$1"; fi
 }
 
 # Peak resident memory (KiB) of one run.
@@ -54,10 +56,15 @@ for c in "${captures[@]}"; do
 	echo 1 2>/dev/null >/proc/sys/vm/drop_caches || true
 	cat "$file" >/dev/null
 	n=$("$floor" "$file" | cut -d' ' -f1)
-	t_floor=$(best_time "$floor" "$file")
-	t_j1=$(best_time "$nasoone" -r "$file" -w /dev/null -j 1)
-	t_j2=$(best_time "$nasoone" -r "$file" -w /dev/null -j 2)
-	t_j0=$(best_time "$nasoone" -r "$file" -w /dev/null)
+	# In turn, a run of each per round: the machine's speed drifts over
+	# seconds, and each contender gets the same share of it.
+	t_floor="" t_j1="" t_j2="" t_j0=""
+	for _ in $(seq "$RUNS"); do
+		t_floor=$(best_of "$t_floor" "$(run_time "$floor" "$file")")
+		t_j1=$(best_of "$t_j1" "$(run_time "$nasoone" -r "$file" -w /dev/null -j 1)")
+		t_j2=$(best_of "$t_j2" "$(run_time "$nasoone" -r "$file" -w /dev/null -j 2)")
+		t_j0=$(best_of "$t_j0" "$(run_time "$nasoone" -r "$file" -w /dev/null)")
+	done
 	peak[$name]=$(peak_kib "$nasoone" -r "$file" -w /dev/null)
 	rows[$name]=$("$nasoone" -r "$file" -j 1 2>/dev/null | tail -n +2 | wc -l)
 	rate() { echo "$n / $1 / 1000000" | bc -l; }
