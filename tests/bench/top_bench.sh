@@ -46,7 +46,7 @@ plain() {
 	echo "$t1 - $t0" | bc -l
 }
 sock=nasoone-top-bench-$$
-trap 'tmux -L "$sock" kill-server 2>/dev/null; rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock"' EXIT
+trap 'tmux -L "$sock" kill-server 2>/dev/null || true; rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock"' EXIT
 in_view() { # refresh seconds
 	rm -f "$dir/times"
 	tmux -L "$sock" new-session -d -s b -x 160 -y 50 \
