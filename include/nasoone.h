@@ -166,8 +166,11 @@ int nasoone_set_rotation(struct nasoone *n, unsigned int seconds);
  * one per CPU the process may use besides the reader's, at least one; on
  * the eBPF path, one per online CPU. Reading a file (libpcap), never more
  * than that default: the reader and every counter are busy all along, and
- * more counters would only take turns on the same CPUs.
- * nasoone_get_threads() says, after start, how many run.
+ * more counters would only take turns on the same CPUs. The environment
+ * variable NASOONE_CPUS (1 to 8192), when set, is the number of CPUs these
+ * rules count instead of those the process may run on (any other value
+ * fails nasoone_start() with NASOONE_EINVAL). nasoone_get_threads() says,
+ * after start, how many run.
  */
 int nasoone_set_threads(struct nasoone *n, unsigned int threads);
 unsigned int nasoone_get_threads(struct nasoone *n);

@@ -394,9 +394,12 @@ static void test_paused_file_is_all_counted(void **state)
 
 	(void)state;
 	n = new_capture("/dev/null");
-	/* Shards fill their batches apart (reading a file, 2 run from 3 CPUs on). */
+	/* Shards fill their batches apart: 3 counters, planned for 4 CPUs (even on 2). */
 	assert_int_equal(nasoone_set_threads(n, 3), 0);
+	assert_int_equal(setenv("NASOONE_CPUS", "4", 1), 0);
 	assert_int_equal(nasoone_start(n), 0);
+	unsetenv("NASOONE_CPUS");
+	assert_int_equal(nasoone_get_threads(n), 3);
 	/* Reading has begun (the count is published every 4096 frames): pause between two. */
 	for (i = 0; i < 100000 && !nasoone_get_packets(n); i++)
 		nanosleep(&tick, NULL);
@@ -471,7 +474,10 @@ static unsigned int threads_on(const cpu_set_t *allowed, int cpus, unsigned int 
 	}
 	assert_int_equal(nasoone_set_threads(n, threads), 0);
 	assert_int_equal(nasoone_get_threads(n), 0);
-	if (nasoone_start(n) == 0) {
+	if (getenv("NASOONE_CPUS") && strcmp(getenv("NASOONE_CPUS"), "many") == 0) {
+		assert_int_equal(nasoone_start(n), NASOONE_EINVAL);
+		assert_non_null(strstr(nasoone_last_error(n), "NASOONE_CPUS='many'"));
+	} else if (nasoone_start(n) == 0) {
 		got = nasoone_get_threads(n);
 		if (device)
 			assert_int_equal(nasoone_pause(n), 0);
@@ -502,6 +508,13 @@ static void test_file_threads_fit_the_cpus(void **state)
 	if (CPU_COUNT(&allowed) >= 3)
 		assert_int_equal(threads_on(&allowed, 3, 4, NULL), 2);
 	assert_int_equal(threads_on(&allowed, 1, 1, NULL), 1);
+	/* NASOONE_CPUS: the CPUs the rule counts instead, for the default too; bad values fail. */
+	assert_int_equal(setenv("NASOONE_CPUS", "3", 1), 0);
+	assert_int_equal(threads_on(&allowed, 1, 4, NULL), 2);
+	assert_int_equal(threads_on(&allowed, 1, 0, NULL), 2);
+	assert_int_equal(setenv("NASOONE_CPUS", "many", 1), 0);
+	assert_int_equal(threads_on(&allowed, 1, 4, NULL), 0);
+	unsetenv("NASOONE_CPUS");
 	live = threads_on(&allowed, 1, 3, "lo");
 	if (live)
 		assert_int_equal(live, 3);

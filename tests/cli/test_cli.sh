@@ -609,11 +609,34 @@ done
 t="threads-deterministic"
 run -r "$SAMPLE" -w "$TMP/j1.txt" -j 1
 rc1=$rc
-run -r "$SAMPLE" -w "$TMP/j4.txt" -j 4
+# Planned for 5 CPUs: 4 counters really run on the file, even on 2 CPUs.
+NASOONE_CPUS=5 run -r "$SAMPLE" -w "$TMP/j4.txt" -j 4
 if [ $rc1 -eq 0 ] && [ $rc -eq 0 ] && cmp -s "$TMP/j1.txt" "$TMP/j4.txt"; then
 	pass $t
 else
 	fail $t "exit statuses $rc1/$rc, or -j 1 and -j 4 reports differ"
+fi
+
+# NASOONE_CPUS plans the threads for that many CPUs; a bad value is an error at start.
+t="nasoone-cpus"
+said=$(NASOONE_CPUS=5 "$NASOONE" -v -r "$SAMPLE" -w /dev/null -j 4 2>&1 | grep 'counting thread')
+dflt=$(NASOONE_CPUS=3 "$NASOONE" -v -r "$SAMPLE" -w /dev/null 2>&1 | grep 'counting thread')
+bad_ok=1
+for v in 0 x -1 8193 2.5 " 3"; do
+	NASOONE_CPUS=$v "$NASOONE" -r "$SAMPLE" -w "$TMP/cpus.txt" 2>"$TMP/err"
+	rc=$?
+	if [ $rc -ne 1 ] || [ -e "$TMP/cpus.txt" ] ||
+		! grep -q "^nasoone: cannot start: NASOONE_CPUS='$v' is not a number of CPUs: give 1 to 8192, or unset it$" "$TMP/err"; then
+		bad_ok=0
+		bad="'$v': status $rc, $(head -n 1 "$TMP/err")"
+	fi
+	rm -f "$TMP/cpus.txt"
+done
+if [ "$said" = "nasoone: 4 counting threads" ] && [ "$dflt" = "nasoone: 2 counting threads" ] &&
+	[ $bad_ok -eq 1 ]; then
+	pass $t
+else
+	fail $t "-j 4 with 5 CPUs: '$said'; default with 3: '$dflt'; ${bad:-bad values refused}"
 fi
 
 # -- live capture --------------------------------------------------------------
@@ -1011,9 +1034,9 @@ tasks_while_reading()
 
 # Reading a file, never more counter threads than the CPUs the process may
 # use besides the reader's (at least one): by default one counter per such
-# CPU, and counters asked beyond that share threads. Threads: main, reader,
-# consumer, and the counter threads. On 2 CPUs a second counter thread took
-# the reader's CPU (-j 2 and the default were slower than -j 1).
+# CPU, and no more when -j asks more. Threads: main, reader, consumer, and
+# the counter threads. On 2 CPUs a second counter thread took the reader's
+# CPU (-j 2 and the default were slower than -j 1).
 t="counter-threads-leave-the-reader-a-cpu"
 allowed_cpus()
 {

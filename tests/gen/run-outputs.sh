@@ -61,8 +61,9 @@ check_capture() {
 	why=
 	for j in 1 4; do
 		rm -f "$tmp/exp" "$tmp/log"
-		"$bin" -r "$path" -j $j -w "$tmp/exp" --idle-timeout 1 --active-timeout 2 \
-			--flow-log "$tmp/log" 2>/dev/null
+		# Planned for j + 1 CPUs: j counters really run on a file, even on 2 CPUs.
+		NASOONE_CPUS=$((j + 1)) "$bin" -r "$path" -j $j -w "$tmp/exp" --idle-timeout 1 \
+			--active-timeout 2 --flow-log "$tmp/log" 2>/dev/null
 		if ! cmp -s "$ref" "$tmp/exp"; then
 			why="-j $j: the report changed with expiry"
 		elif [ "$($py sums "$tmp/log" | cut -d' ' -f1,2)" != "$(report_sums "$ref")" ]; then

@@ -26,6 +26,8 @@
 #include "output/report_writer.h"
 #include "api/handle.h"
 
+#define MAX_PLANNED_CPUS 8192 /* the most CPUs a Linux kernel is built for */
+
 static const char *const error_names[] = {
 	[0] = "success",
 	[-NASOONE_EINVAL] = "invalid argument",
@@ -389,6 +391,32 @@ static int drop_privileges(struct nasoone *n, const struct bpf_src *bpf)
 	return ret ? NASOONE_EPRIVS : 0;
 }
 
+/*
+ * NASOONE_CPUS: the CPUs to plan the threads for, where those the process
+ * may run on are too many (a container whose CPU quota is below the CPUs
+ * it sees) or too few (the tests' multi-counter file paths on 2 CPUs).
+ * *cpus: 0 when unset. 0 or NASOONE_EINVAL.
+ */
+static int planned_cpus(struct nasoone *n, unsigned int *cpus)
+{
+	const char *text = getenv("NASOONE_CPUS");
+	unsigned long v;
+	char *end;
+
+	*cpus = 0;
+	if (!text || !*text)
+		return 0;
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (errno || *end || v < 1 || v > MAX_PLANNED_CPUS || text[0] < '0' || text[0] > '9')
+		return api_fail(n, NASOONE_EINVAL,
+				"NASOONE_CPUS='%.64s' is not a number of CPUs: give 1 to %d, or "
+				"unset it",
+				text, MAX_PLANNED_CPUS);
+	*cpus = (unsigned int)v;
+	return 0;
+}
+
 int nasoone_start(struct nasoone *n)
 {
 	struct pipeline_config cfg = { 0 };
@@ -400,6 +428,9 @@ int nasoone_start(struct nasoone *n)
 	if (!n->file && !n->device)
 		return api_unlock(n, api_fail(n, NASOONE_ENOINPUT,
 					      "nothing to capture: set a capture file or device"));
+	ret = planned_cpus(n, &cfg.cpus);
+	if (ret)
+		return api_unlock(n, ret);
 	ret = open_sources(n, &cfg.src, &cfg.bpf);
 	if (ret)
 		return api_unlock(n, ret);

@@ -384,6 +384,9 @@ static void start_error(struct nasoone *n, int err, const struct options *o, con
 	case NASOONE_EPRIVS:
 		api_error(n, err, "cannot drop privileges", NULL, NULL);
 		break;
+	case NASOONE_EINVAL:
+		api_error(n, err, "cannot start", NULL, NULL);
+		break;
 	default:
 		input_error(n, err, o, device);
 	}

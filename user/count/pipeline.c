@@ -154,7 +154,7 @@ static unsigned int usable_cpus(void)
 static unsigned int choose_counters(const struct pipeline_config *cfg)
 {
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned int cpus = usable_cpus(), spare = cpus > 2 ? cpus - 1 : 1;
+	unsigned int cpus = cfg->cpus ? cfg->cpus : usable_cpus(), spare = cpus > 2 ? cpus - 1 : 1;
 	bool file = cfg->src && !cfg->bpf && !source_is_live(cfg->src);
 	unsigned int n;
 

@@ -23,7 +23,8 @@ struct bpf_src;
 struct pipeline_config {
 	struct source *src;	     /* pcap path: the source; eBPF: the file to replay, or NULL */
 	struct bpf_src *bpf;	     /* the eBPF path, or NULL */
-	unsigned int threads;	     /* counter threads, 0: default_counters() in pipeline.c */
+	unsigned int threads;	     /* counter threads, 0: choose_counters() in pipeline.c */
+	unsigned int cpus;	     /* CPUs to plan the threads for, 0: those it may run on */
 	unsigned int interval_s;     /* snapshot period for the consumers */
 	unsigned int drain_ms;	     /* eBPF drain period, 0: half the interval */
 	bool live;		     /* expiry and rotation on the wall clock */
