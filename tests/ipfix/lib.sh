@@ -40,6 +40,9 @@ collect_begin()
 	ACCT_PORT=$(free_udp_port)
 	while [ "$ACCT_PORT" = "$NF_PORT" ]; do ACCT_PORT=$(free_udp_port); done
 	mkdir -p "$d/nf"
+	# nfacctd writes its rows once, when it stops. Written every second by a
+	# forked writer, they can be written again by a stop that falls on a
+	# write: the likely way a report's 5 rows once came out as 10 records.
 	cat >"$d/nfacctd.conf" <<EOF
 daemonize: false
 nfacctd_ip: 127.0.0.1
@@ -51,7 +54,7 @@ plugins: print[p]
 print_output[p]: csv
 print_output_file[p]: $d/pmacct.csv
 print_output_file_append[p]: true
-print_refresh_time[p]: 1
+print_refresh_time[p]: 86400
 aggregate[p]: src_host, dst_host, src_port, dst_port, proto, timestamp_start, timestamp_end
 EOF
 	ACCT_PID="" TD_PID=""
