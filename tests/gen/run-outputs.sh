@@ -63,9 +63,13 @@ check_capture() {
 		rm -f "$tmp/exp" "$tmp/log"
 		# Planned for j + 1 CPUs: j counters really run on a file, even on 2 CPUs.
 		NASOONE_CPUS=$((j + 1)) "$bin" -r "$path" -j $j -w "$tmp/exp" --idle-timeout 1 \
-			--active-timeout 2 --flow-log "$tmp/log" 2>/dev/null
-		if ! cmp -s "$ref" "$tmp/exp"; then
-			why="-j $j: the report changed with expiry"
+			--active-timeout 2 --flow-log "$tmp/log" 2>"$tmp/exp.err"
+		if [ ! -s "$tmp/exp" ]; then
+			why="-j $j: no report: $(grep -m 1 '^nasoone:' "$tmp/exp.err")"
+		elif ! cmp -s "$ref" "$tmp/exp"; then
+			# The first differing lines (< plain report, > with expiry), to see why.
+			why="-j $j: the report changed with expiry: $(diff "$ref" "$tmp/exp" 2>&1 |
+				grep '^[<>]' | head -n 4 | tr '\n' '|')"
 		elif [ "$($py sums "$tmp/log" | cut -d' ' -f1,2)" != "$(report_sums "$ref")" ]; then
 			why="-j $j: flow log $($py sums "$tmp/log") against report $(report_sums "$ref")"
 		fi
