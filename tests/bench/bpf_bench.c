@@ -657,6 +657,24 @@ static void read_sysctl(const char *path, char *buf, size_t len)
 	}
 }
 
+/* Both builds, before loading: one slot of the outer maps per possible CPU. */
+static void size_outer_maps(struct bpf_object *obj)
+{
+	bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, "flows"), (__u32)ncpus);
+	bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, "flows4"), (__u32)ncpus);
+}
+
+/* A loaded build's programs and maps (both builds come from bpf/nasoone.bpf.c). */
+static void take_build(struct build *b, struct bpf_object *obj)
+{
+	b->prog[HOOK_XDP] = bpf_program__fd(bpf_object__find_program_by_name(obj, "nasoone_xdp"));
+	b->prog[HOOK_TC] =
+		bpf_program__fd(bpf_object__find_program_by_name(obj, "nasoone_tc_ingress"));
+	b->flows = bpf_map__fd(bpf_object__find_map_by_name(obj, "flows"));
+	b->flows4 = bpf_map__fd(bpf_object__find_map_by_name(obj, "flows4"));
+	b->stats = bpf_map__fd(bpf_object__find_map_by_name(obj, "stats"));
+}
+
 int main(int argc, char **argv)
 {
 	char jit[16], stats[16];
@@ -705,29 +723,19 @@ int main(int argc, char **argv)
 	skel = nasoone_bpf__open();
 	if (!skel)
 		die("opening the skeleton", errno);
-	bpf_map__set_max_entries(skel->maps.flows, (__u32)ncpus);
-	bpf_map__set_max_entries(skel->maps.flows4, (__u32)ncpus);
+	size_outer_maps(skel->obj);
 	err = nasoone_bpf__load(skel);
 	if (err)
 		die("loading the programs (root, or CAP_BPF and CAP_NET_ADMIN?)", err);
-	prod.prog[HOOK_XDP] = bpf_program__fd(skel->progs.nasoone_xdp);
-	prod.prog[HOOK_TC] = bpf_program__fd(skel->progs.nasoone_tc_ingress);
-	prod.flows = bpf_map__fd(skel->maps.flows);
-	prod.flows4 = bpf_map__fd(skel->maps.flows4);
-	prod.stats = bpf_map__fd(skel->maps.stats);
+	take_build(&prod, skel->obj);
 	bench_skel = nasoone_bench__open();
 	if (!bench_skel)
 		die("opening the benchmark's skeleton", errno);
-	bpf_map__set_max_entries(bench_skel->maps.flows, (__u32)ncpus);
-	bpf_map__set_max_entries(bench_skel->maps.flows4, (__u32)ncpus);
+	size_outer_maps(bench_skel->obj);
 	err = nasoone_bench__load(bench_skel);
 	if (err)
 		die("loading the benchmark's build of the programs", err);
-	vary.prog[HOOK_XDP] = bpf_program__fd(bench_skel->progs.nasoone_xdp);
-	vary.prog[HOOK_TC] = bpf_program__fd(bench_skel->progs.nasoone_tc_ingress);
-	vary.flows = bpf_map__fd(bench_skel->maps.flows);
-	vary.flows4 = bpf_map__fd(bench_skel->maps.flows4);
-	vary.stats = bpf_map__fd(bench_skel->maps.stats);
+	take_build(&vary, bench_skel->obj);
 	floor_fd[HOOK_XDP] = load_floor(BPF_PROG_TYPE_XDP, XDP_PASS, false);
 	floor_fd[HOOK_TC] = load_floor(BPF_PROG_TYPE_SCHED_CLS, TC_ACT_OK, false);
 	clock_fd[HOOK_XDP] = load_floor(BPF_PROG_TYPE_XDP, XDP_PASS, true);
