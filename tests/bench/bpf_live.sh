@@ -52,16 +52,8 @@ RATES=${LIVE_RATES:-"max 300000pps 100000pps"}
 MODES=${LIVE_MODES:-"none xdp-pass xdp tc pcap"}
 XDP_FLOOR=${LIVE_XDP_FLOOR:-}
 
-for tool in ip ethtool trafgen awk; do
-	if ! command -v $tool >/dev/null; then
-		echo "bpf_live.sh: $tool is missing (apt-get install iproute2 ethtool netsniff-ng gawk)" >&2
-		exit 1
-	fi
-done
-if [ "$(id -u)" != 0 ]; then
-	echo "bpf_live.sh: needs root (network namespaces, eBPF)" >&2
-	exit 1
-fi
+bench_require bpf_live.sh "network namespaces, eBPF" "iproute2 ethtool netsniff-ng gawk" \
+	ip ethtool trafgen awk
 
 NS_A=nnbench-a-$$
 NS_B=nnbench-b-$$
@@ -100,9 +92,7 @@ cleanup()
 	if ip netns pids "$NS_B" >/dev/null 2>&1; then
 		stop_b >/dev/null
 	fi
-	# Deleting A deletes vethA and with it its peer in B.
-	ip netns del "$NS_A" 2>/dev/null || true
-	ip netns del "$NS_B" 2>/dev/null || true
+	bench_pair_down "$NS_A" "$NS_B"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -114,12 +104,9 @@ bench_pair_up "$NS_A" "$NS_B" $MAC_A $MAC_B 10.201.0
 ip netns exec "$NS_A" ethtool -K vethA gro off gso off tso off >/dev/null
 ip netns exec "$NS_B" ethtool -K vethB gro off gso off tso off >/dev/null
 
-# $FLOWS packets, one per source port, sent round robin: 14 + 20 + 8 + 18 = 60 bytes.
+# $FLOWS packets, one per source port, sent round robin.
 cfg=$dir/udp64.cfg
-for ((i = 0; i < FLOWS; i++)); do
-	printf '{ eth(da=%s, sa=%s, type=0x0800), ipv4(saddr=10.201.0.2, daddr=10.201.0.3, ttl=64), udp(sport=%d, dport=9), fill(0x00, 18) }\n' \
-		$MAC_A $MAC_B $((20000 + i))
-done >"$cfg"
+bench_udp_frames "$cfg" "$FLOWS" $MAC_A $MAC_B 10.201.0
 
 stat_of() # NS DEV COUNTER
 {

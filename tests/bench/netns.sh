@@ -24,3 +24,43 @@ bench_pair_up()
 	ip -n "$a" link set vethA up
 	ip -n "$b" link set vethB up
 }
+
+# bench_require SCRIPT WHY PACKAGES TOOL...: exit 1 with one line unless
+# this is root (WHY: what needs it) and every TOOL is there (PACKAGES: the
+# Debian packages that bring them).
+bench_require()
+{
+	local script=$1 why=$2 packages=$3 tool
+
+	shift 3
+	for tool in "$@"; do
+		if ! command -v "$tool" >/dev/null; then
+			echo "$script: $tool is missing (apt-get install $packages)" >&2
+			exit 1
+		fi
+	done
+	if [ "$(id -u)" != 0 ]; then
+		echo "$script: needs root ($why)" >&2
+		exit 1
+	fi
+}
+
+# bench_pair_down NS_A NS_B: remove both namespaces (and with A the veth pair).
+bench_pair_down()
+{
+	ip netns del "$1" 2>/dev/null || true
+	ip netns del "$2" 2>/dev/null || true
+}
+
+# bench_udp_frames FILE COUNT MAC_A MAC_B NET: a trafgen configuration of
+# COUNT 60-byte UDP/IPv4 frames from vethB (MAC_B) to vethA (MAC_A), one per
+# source port from 20000 on: 14 + 20 + 8 + 18 bytes.
+bench_udp_frames()
+{
+	local file=$1 count=$2 mac_a=$3 mac_b=$4 net=$5 i
+
+	for ((i = 0; i < count; i++)); do
+		printf '{ eth(da=%s, sa=%s, type=0x0800), ipv4(saddr=%s.2, daddr=%s.3, ttl=64), udp(sport=%d, dport=9), fill(0x00, 18) }\n' \
+			"$mac_a" "$mac_b" "$net" "$net" $((20000 + i))
+	done >"$file"
+}

@@ -29,16 +29,8 @@ base=${NASOONE_BASELINE:+$(readlink -f "$NASOONE_BASELINE")}
 PPS=${PF_PPS:-100000}
 SECS=${PF_SECONDS:-5}
 ROUNDS=${PF_ROUNDS:-3}
-for tool in ip trafgen awk; do
-	command -v $tool >/dev/null || {
-		echo "pcap_filter.sh: $tool is missing (apt-get install iproute2 netsniff-ng gawk)" >&2
-		exit 1
-	}
-done
-[ "$(id -u)" = 0 ] || {
-	echo "pcap_filter.sh: needs root (network namespaces, capture)" >&2
-	exit 1
-}
+bench_require pcap_filter.sh "network namespaces, capture" "iproute2 netsniff-ng gawk" \
+	ip trafgen awk
 
 NS_A=nnpf-a-$$
 NS_B=nnpf-b-$$
@@ -51,8 +43,7 @@ cleanup()
 		kill -KILL "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
-	ip netns del "$NS_A" 2>/dev/null || true
-	ip netns del "$NS_B" 2>/dev/null || true
+	bench_pair_down "$NS_A" "$NS_B"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -61,10 +52,7 @@ mkdir -p "$dir"
 dir=$(readlink -f "$dir")
 bench_pair_up "$NS_A" "$NS_B" $MAC_A $MAC_B 10.202.0
 cfg=$dir/udp64.cfg
-for ((i = 0; i < 64; i++)); do
-	printf '{ eth(da=%s, sa=%s, type=0x0800), ipv4(saddr=10.202.0.2, daddr=10.202.0.3, ttl=64), udp(sport=%d, dport=9), fill(0x00, 18) }\n' \
-		$MAC_A $MAC_B $((20000 + i))
-done >"$cfg"
+bench_udp_frames "$cfg" 64 $MAC_A $MAC_B 10.202.0
 
 # run BIN FILTER: "CPU-seconds received counted filtered" of one run.
 run()
