@@ -378,9 +378,10 @@ static void deliver_chunk(struct flow_row *rows, size_t n, void *ctx)
 		rows[i].key.pad[0] = NASOONE_END_FORCED;
 	deliver_ended(p, rows, n);
 	/*
-	 * The chunks were allocated by the counter threads, in their malloc
-	 * arenas; what the consumers allocate comes from this thread's. Give
-	 * the freed chunks back to the system as we go, or both would peak.
+	 * The report's store takes the freed chunks back (row_chunks.c), but
+	 * beyond the few kept they go to malloc, in the counter threads'
+	 * arenas, while what other consumers allocate comes from this thread's.
+	 * Give them back to the system as we go, or both would peak.
 	 */
 	p->drained_rows += n;
 	if (p->drained_rows >= TRIM_EVERY_ROWS) {
